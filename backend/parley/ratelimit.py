@@ -1,0 +1,83 @@
+"""Rate limits: a token bucket per connection and per kind of frame.
+
+Policy (docs/protocol.md): ``message.send`` may burst 20 and sustain 10 per second; the excess is refused with
+``rate_limited``. ``typing`` frames have their own, looser bucket; the excess is dropped silently (a lost typing
+frame only delays an indicator that the next refresh restores).
+
+The bucket holds up to ``capacity`` tokens and gains ``refill_per_s`` per second; each frame takes ``cost``
+tokens or is refused, and a refused frame takes nothing. The caller passes a monotonic ``now_ms`` on every call
+(``Clock.monotonic_ms``); the bucket never reads a clock, so tests use literal times. Plain state, no aiohttp.
+"""
+
+from __future__ import annotations
+
+import math
+
+# message.send: bursts of 20 pass (a paste of several lines, a bot catching up), 10 per second sustained.
+MESSAGE_CAPACITY = 20.0
+MESSAGE_REFILL_PER_S = 10.0
+
+# typing: a client sends at most one ``true`` per room every 3 s, plus a ``false`` now and then; 10 in a burst
+# and 2 per second leave room for switching rooms quickly while capping a misbehaving client.
+TYPING_CAPACITY = 10.0
+TYPING_REFILL_PER_S = 2.0
+
+
+class TokenBucket:
+    def __init__(self, *, capacity: float, refill_per_s: float, now_ms: int) -> None:
+        if capacity <= 0:
+            raise ValueError("capacity must be positive")
+        if refill_per_s < 0:
+            raise ValueError("refill_per_s must not be negative")
+        # Counted in thousandths of a token: a bucket refilling r tokens/s gains exactly r per millisecond, so
+        # with whole-number rates the arithmetic stays exact and ten refills of 0.1 make a whole token.
+        self._capacity_milli = capacity * 1000
+        self._refill_milli_per_ms = refill_per_s
+        # A new bucket starts full: a fresh connection may burst at once.
+        self._milli = self._capacity_milli
+        self._last_ms = now_ms
+
+    def take(self, now_ms: int, cost: float = 1.0) -> bool:
+        """Take ``cost`` tokens if there are enough and say so; otherwise take nothing and return False."""
+        if cost < 0:
+            raise ValueError("cost must not be negative")
+        self._refill(now_ms)
+        cost_milli = cost * 1000
+        if self._milli >= cost_milli:
+            self._milli -= cost_milli
+            return True
+        return False
+
+    def tokens(self, now_ms: int) -> float:
+        """Tokens available at ``now_ms`` (for tests and metrics)."""
+        self._refill(now_ms)
+        return self._milli / 1000
+
+    def retry_after_ms(self, now_ms: int, cost: float = 1.0) -> int | None:
+        """Milliseconds until ``take(cost)`` would pass: 0 if it would now, None if it never can."""
+        self._refill(now_ms)
+        missing_milli = cost * 1000 - self._milli
+        if missing_milli <= 0:
+            return 0
+        if cost * 1000 > self._capacity_milli or self._refill_milli_per_ms == 0:
+            return None
+        # Round up, so waiting exactly this long is enough.
+        return math.ceil(missing_milli / self._refill_milli_per_ms)
+
+    def _refill(self, now_ms: int) -> None:
+        # A clock that stepped back (it should be monotonic) adds nothing rather than removing tokens.
+        elapsed_ms = now_ms - self._last_ms
+        if elapsed_ms <= 0:
+            return
+        self._milli = min(self._capacity_milli, self._milli + elapsed_ms * self._refill_milli_per_ms)
+        self._last_ms = now_ms
+
+
+def message_bucket(now_ms: int) -> TokenBucket:
+    """The bucket for one connection's ``message.send`` frames."""
+    return TokenBucket(capacity=MESSAGE_CAPACITY, refill_per_s=MESSAGE_REFILL_PER_S, now_ms=now_ms)
+
+
+def typing_bucket(now_ms: int) -> TokenBucket:
+    """The bucket for one connection's ``typing`` frames."""
+    return TokenBucket(capacity=TYPING_CAPACITY, refill_per_s=TYPING_REFILL_PER_S, now_ms=now_ms)
