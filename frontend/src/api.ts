@@ -1,0 +1,190 @@
+/**
+ * REST client for /api (docs/protocol.md "REST"). Same-origin, JSON in and out.
+ *
+ * Failures come in two kinds the views treat differently:
+ *  - ApiError: the server answered with `{"error": {code, message, fields?}}` (or at least an HTTP error status);
+ *  - NetworkError: no answer at all (server down, connection refused, offline).
+ */
+import type {
+  Me,
+  Member,
+  MemberResponse,
+  MembersResponse,
+  MessagesResponse,
+  PresenceEntry,
+  PresenceResponse,
+  Room,
+  RoomResponse,
+  RoomsResponse,
+  UserResponse,
+} from "./protocol";
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly fields: Record<string, string[]>;
+
+  constructor(status: number, code: string, message: string, fields: Record<string, string[]> = {}) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.fields = fields;
+  }
+}
+
+export class NetworkError extends Error {
+  constructor(message = "Cannot reach the server. Check your connection and try again.") {
+    super(message);
+    this.name = "NetworkError";
+  }
+}
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+function parseErrorBody(status: number, body: unknown): ApiError {
+  if (typeof body === "object" && body !== null && "error" in body) {
+    const err = (body as { error: unknown }).error;
+    if (typeof err === "object" && err !== null) {
+      const e = err as { code?: unknown; message?: unknown; fields?: unknown };
+      const code = typeof e.code === "string" ? e.code : `http_${status}`;
+      const message = typeof e.message === "string" ? e.message : `Request failed (${status})`;
+      const fields: Record<string, string[]> = {};
+      if (typeof e.fields === "object" && e.fields !== null) {
+        for (const [k, v] of Object.entries(e.fields as Record<string, unknown>)) {
+          if (Array.isArray(v)) fields[k] = v.map(String);
+          else if (typeof v === "string") fields[k] = [v];
+        }
+      }
+      return new ApiError(status, code, message, fields);
+    }
+  }
+  // A proxy's HTML error page (e.g. 502 while the backend restarts) is "server unreachable" to a user.
+  if (status === 502 || status === 503 || status === 504) {
+    return new ApiError(status, "server_unavailable", "The server is not available right now. Try again shortly.");
+  }
+  return new ApiError(status, `http_${status}`, `Request failed (${status})`);
+}
+
+export class Api {
+  private readonly fetchFn: FetchLike;
+  private readonly base: string;
+
+  constructor(fetchFn: FetchLike = (input, init) => fetch(input, init), base = "/api") {
+    this.fetchFn = fetchFn;
+    this.base = base;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const init: RequestInit = {
+      method,
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    };
+    if (body !== undefined) {
+      init.headers = { Accept: "application/json", "Content-Type": "application/json" };
+      init.body = JSON.stringify(body);
+    }
+    let res: Response;
+    try {
+      res = await this.fetchFn(this.base + path, init);
+    } catch {
+      throw new NetworkError();
+    }
+    if (res.status === 204) return undefined as T;
+    let parsed: unknown = undefined;
+    const text = await res.text().catch(() => "");
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+    }
+    if (!res.ok) throw parseErrorBody(res.status, parsed);
+    return parsed as T;
+  }
+
+  // ---- auth ----
+  async me(): Promise<Me> {
+    return (await this.request<UserResponse>("GET", "/me")).user;
+  }
+  async register(username: string, password: string): Promise<Me> {
+    return (await this.request<UserResponse>("POST", "/auth/register", { username, password })).user;
+  }
+  async login(username: string, password: string): Promise<Me> {
+    return (await this.request<UserResponse>("POST", "/auth/login", { username, password })).user;
+  }
+  async logout(): Promise<void> {
+    await this.request<void>("POST", "/auth/logout");
+  }
+
+  // ---- rooms ----
+  async rooms(): Promise<Room[]> {
+    return (await this.request<RoomsResponse>("GET", "/rooms")).rooms;
+  }
+  async createRoom(name: string, topic: string, isPrivate: boolean): Promise<Room> {
+    return (await this.request<RoomResponse>("POST", "/rooms", { name, topic, private: isPrivate })).room;
+  }
+  async joinRoom(roomId: number): Promise<Room> {
+    return (await this.request<RoomResponse>("POST", `/rooms/${roomId}/join`)).room;
+  }
+  async leaveRoom(roomId: number): Promise<void> {
+    await this.request<void>("POST", `/rooms/${roomId}/leave`);
+  }
+  async members(roomId: number): Promise<Member[]> {
+    return (await this.request<MembersResponse>("GET", `/rooms/${roomId}/members`)).members;
+  }
+  async addMember(roomId: number, username: string): Promise<Member> {
+    return (await this.request<MemberResponse>("POST", `/rooms/${roomId}/members`, { username })).member;
+  }
+
+  // ---- messages ----
+  async messages(
+    roomId: number,
+    cursor: { before?: number; after?: number; limit?: number } = {},
+  ): Promise<MessagesResponse> {
+    const q = new URLSearchParams();
+    if (cursor.before !== undefined) q.set("before", String(cursor.before));
+    if (cursor.after !== undefined) q.set("after", String(cursor.after));
+    if (cursor.limit !== undefined) q.set("limit", String(cursor.limit));
+    const qs = q.toString();
+    return this.request<MessagesResponse>("GET", `/rooms/${roomId}/messages${qs ? `?${qs}` : ""}`);
+  }
+
+  async presence(): Promise<PresenceEntry[]> {
+    return (await this.request<PresenceResponse>("GET", "/presence")).presence;
+  }
+}
+
+/** Human text for an error, for inline display. */
+export function describeError(err: unknown): string {
+  if (err instanceof NetworkError) return err.message;
+  if (err instanceof ApiError) {
+    switch (err.code) {
+      case "username_taken":
+        return "That username is already taken.";
+      case "invalid_credentials":
+        return "Wrong username or password.";
+      case "room_name_taken":
+        return "A room with that name already exists.";
+      case "user_not_found":
+        return "No user with that name.";
+      case "room_not_found":
+        return "That room does not exist or you cannot see it.";
+      case "room_archived":
+        return "That room is archived (read-only).";
+      case "not_a_member":
+        return "You are not a member of that room.";
+      case "not_authenticated":
+        return "Your session has ended. Please log in again.";
+      case "forbidden_origin":
+        return "This page's origin is not allowed by the server.";
+      case "internal_error":
+        return "The server hit an error. Try again.";
+      default:
+        return err.message || `Request failed (${err.status})`;
+    }
+  }
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,243 @@
+/**
+ * Typed mirror of docs/protocol.md (the wire contract). When the contract changes, this file, the
+ * server's schemas and the doc change together. Nothing here does I/O.
+ */
+
+export interface User {
+  id: number;
+  username: string;
+}
+
+export interface Me extends User {
+  is_admin: boolean;
+}
+
+export interface Room {
+  id: number;
+  name: string;
+  topic: string;
+  private: boolean;
+  archived: boolean;
+  joined: boolean;
+  /** seq of the newest message in the room; 0 for an empty room */
+  last_seq: number;
+}
+
+export interface Message {
+  id: number;
+  room_id: number;
+  seq: number;
+  user: User;
+  body: string;
+  /** ms since the Unix epoch (UTC) */
+  created_at: number;
+  client_id: string;
+}
+
+export type Status = "online" | "idle" | "offline";
+
+export interface Member extends User {
+  status: Status;
+  last_seen: number | null;
+}
+
+export interface PresenceEntry {
+  user: User;
+  status: Status;
+  last_seen: number | null;
+}
+
+/** The server's timing constants, sent in every `hello`. */
+export interface Config {
+  heartbeat_s: number;
+  presence_grace_ms: number;
+  typing_refresh_ms: number;
+  typing_expiry_ms: number;
+  idle_after_ms: number;
+  max_body_chars: number;
+}
+
+/** Defaults from docs/protocol.md, used only until the first `hello` arrives. */
+export const DEFAULT_CONFIG: Config = {
+  heartbeat_s: 10,
+  presence_grace_ms: 5_000,
+  typing_refresh_ms: 3_000,
+  typing_expiry_ms: 6_000,
+  idle_after_ms: 120_000,
+  max_body_chars: 4_000,
+};
+
+// ---- REST bodies ---------------------------------------------------------------------------
+
+export interface ErrorBody {
+  error: { code: string; message: string; fields?: Record<string, string[]> };
+}
+
+export interface UserResponse {
+  user: Me;
+}
+export interface RoomsResponse {
+  rooms: Room[];
+}
+export interface RoomResponse {
+  room: Room;
+}
+export interface MembersResponse {
+  members: Member[];
+}
+export interface MemberResponse {
+  member: Member;
+}
+export interface MessagesResponse {
+  /** oldest … newest */
+  messages: Message[];
+  has_more: boolean;
+}
+export interface PresenceResponse {
+  presence: PresenceEntry[];
+}
+
+// ---- WebSocket: client → server ------------------------------------------------------------
+
+export interface MessageSendFrame {
+  type: "message.send";
+  room_id: number;
+  body: string;
+  client_id: string;
+}
+export interface PresenceSetFrame {
+  type: "presence.set";
+  status: "online" | "idle";
+}
+export interface TypingSendFrame {
+  type: "typing";
+  room_id: number;
+  active: boolean;
+}
+export type ClientFrame = MessageSendFrame | PresenceSetFrame | TypingSendFrame;
+
+// ---- WebSocket: server → client ------------------------------------------------------------
+
+export interface HelloFrame {
+  type: "hello";
+  user: Me;
+  rooms: Room[];
+  presence: PresenceEntry[];
+  config: Config;
+}
+export interface MessageAckFrame {
+  type: "message.ack";
+  client_id: string;
+  message: Message;
+}
+export interface MessageNewFrame {
+  type: "message.new";
+  message: Message;
+}
+export interface RoomJoinedFrame {
+  type: "room.joined";
+  room: Room;
+}
+export interface RoomLeftFrame {
+  type: "room.left";
+  room_id: number;
+}
+export interface MemberJoinedFrame {
+  type: "member.joined";
+  room_id: number;
+  user: User;
+}
+export interface MemberLeftFrame {
+  type: "member.left";
+  room_id: number;
+  user: User;
+}
+export interface PresenceFrame {
+  type: "presence";
+  user: User;
+  status: Status;
+  last_seen: number | null;
+  /** server time of the change */
+  at: number;
+}
+export interface TypingFrame {
+  type: "typing";
+  room_id: number;
+  user: User;
+  active: boolean;
+}
+export interface ErrorFrame {
+  type: "error";
+  code: SocketErrorCode | string;
+  message: string;
+  client_id?: string;
+  fields?: Record<string, unknown>;
+}
+export type ServerFrame =
+  | HelloFrame
+  | MessageAckFrame
+  | MessageNewFrame
+  | RoomJoinedFrame
+  | RoomLeftFrame
+  | MemberJoinedFrame
+  | MemberLeftFrame
+  | PresenceFrame
+  | TypingFrame
+  | ErrorFrame;
+
+export type SocketErrorCode =
+  | "bad_json"
+  | "binary_unsupported"
+  | "unknown_type"
+  | "invalid_frame"
+  | "body_empty"
+  | "body_too_long"
+  | "room_not_found"
+  | "not_a_member"
+  | "room_archived"
+  | "rate_limited";
+
+const SERVER_FRAME_TYPES: ReadonlySet<string> = new Set([
+  "hello",
+  "message.ack",
+  "message.new",
+  "room.joined",
+  "room.left",
+  "member.joined",
+  "member.left",
+  "presence",
+  "typing",
+  "error",
+]);
+
+/** Parses one text frame; returns null for anything that is not a known server frame. */
+export function parseServerFrame(text: string): ServerFrame | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== "object" || value === null) return null;
+  const type = (value as { type?: unknown }).type;
+  if (typeof type !== "string" || !SERVER_FRAME_TYPES.has(type)) return null;
+  return value as ServerFrame;
+}
+
+// ---- Close codes ---------------------------------------------------------------------------
+
+export const CLOSE_GOING_AWAY = 1001;
+export const CLOSE_TOO_BIG = 1009;
+/** session ended (logout, password change, account disabled): go to login, never reconnect */
+export const CLOSE_SESSION_ENDED = 4401;
+/** the connection fell behind: reconnect and catch up with after= */
+export const CLOSE_TOO_SLOW = 4408;
+
+// ---- Limits --------------------------------------------------------------------------------
+
+export const USERNAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$/;
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 256;
+export const ROOM_NAME_MAX = 64;
+export const ROOM_TOPIC_MAX = 250;
+export const HISTORY_PAGE = 50;
