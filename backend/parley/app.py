@@ -1,0 +1,124 @@
+"""The application factory: wires settings, clock and parts together. No I/O here; resources open in
+cleanup contexts when the app starts and close in reverse order when it stops."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp_session import setup as setup_session
+
+from . import api, keys, wire
+from .auth import Auth, SessionCookies, require_user
+from .broker import Broker, LocalBroker
+from .chat import Chat
+from .clock import Clock, SystemClock
+from .http import MAX_BODY_BYTES, check_origin, json_errors, trusted_proxy
+from .hub import CLOSE_GOING_AWAY, Hub
+from .live import Live
+from .settings import Settings
+from .store import Store, open_store
+from .ws import websocket
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
+    app = web.Application(
+        middlewares=[trusted_proxy, json_errors, check_origin],
+        client_max_size=MAX_BODY_BYTES,
+    )
+    app[keys.SETTINGS] = settings
+    app[keys.CLOCK] = clock or SystemClock()
+    # Session middleware sits after the proxy/error/origin ones and before require_user, which reads the session.
+    setup_session(app, SessionCookies(settings.secret_key, always_secure=settings.cookie_secure))
+    app.middlewares.append(require_user)
+    app.cleanup_ctx.append(_parts)
+    app.on_shutdown.append(_close_sockets)
+    app.router.add_routes(api.routes)
+    app.router.add_get("/ws", websocket)
+    app.router.add_route("*", "/api/{tail:.*}", _api_not_found)
+    _add_frontend(app, settings.frontend_dir)
+    return app
+
+
+async def _parts(app: web.Application) -> AsyncIterator[None]:
+    settings, clock = app[keys.SETTINGS], app[keys.CLOCK]
+    store: Store = await open_store(settings.database, pool_max=settings.db_pool_max)
+    hub = Hub(fill_gap=lambda room, after, upto: _read_gap(store, room, after, upto))
+    broker = make_broker(settings, hub)
+    live = Live(store=store, hub=hub, broker=broker, clock=clock, settings=settings)
+    app[keys.STORE] = store
+    app[keys.HUB] = hub
+    app[keys.BROKER] = broker
+    app[keys.LIVE] = live
+    app[keys.AUTH] = Auth(store=store, broker=broker, clock=clock, settings=settings)
+    app[keys.CHAT] = Chat(store=store, broker=broker, live=live, clock=clock, settings=settings)
+    try:
+        await broker.start()
+        hub.seed(await store.room_seqs())
+        sweeper = asyncio.get_running_loop().create_task(live.run_sweeper())
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            await hub.stop()
+            await live.stop()
+            await broker.stop()
+    finally:
+        await store.close()
+
+
+def make_broker(settings: Settings, hub: Hub) -> Broker:
+    return LocalBroker(hub)
+
+
+async def _read_gap(store: Store, room_id: int, after: int, upto: int) -> list[tuple[int, bytes]]:
+    messages = await store.messages_between(room_id, after, upto)
+    return [(m.seq, wire.encode({"type": "message.new", "message": wire.message(m)})) for m in messages]
+
+
+async def _close_sockets(app: web.Application) -> None:
+    hub = app.get(keys.HUB)
+    if hub is None:
+        return
+    hub.close_all(CLOSE_GOING_AWAY, "server shutting down")
+    tasks = [c.extra["close_task"] for c in hub.connections.values() if "close_task" in c.extra]
+    if tasks:
+        await asyncio.wait(tasks, timeout=2)
+
+
+async def _api_not_found(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPNotFound()
+
+
+def _add_frontend(app: web.Application, root: Path | None) -> None:
+    """Serve the built SPA: files as they are, any other path gets index.html (client-side routes)."""
+    if root is None:
+        return
+    base = root.resolve()
+
+    async def spa(request: web.Request) -> web.StreamResponse:
+        tail = request.match_info.get("tail", "")
+        if tail:
+            candidate = (base / tail).resolve()
+            if candidate.is_relative_to(base) and candidate.is_file():
+                response = web.FileResponse(candidate)
+                if tail.startswith("assets/"):
+                    # Vite puts a content hash in every asset name: safe to cache for a year.
+                    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+                return response
+        index = base / "index.html"
+        if not index.is_file():
+            return web.Response(
+                status=503,
+                text="The web app is not built. Run `make run` (or `cd frontend && npm ci && npm run build`).\n",
+            )
+        response = web.FileResponse(index)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    app.router.add_get("/{tail:.*}", spa)

@@ -1,0 +1,113 @@
+"""`parley serve | migrate | ...`: parse arguments, load Settings, run. Errors end as one line and exit 1."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from aiohttp import web
+
+from . import migrations
+from .app import create_app
+from .clock import SystemClock
+from .settings import ConfigError, Settings
+from .store import DatabaseUnavailable, StoreError, open_store
+
+
+class CliError(Exception):
+    """A mistake the operator can fix: printed as one line on stderr, exit status 1."""
+
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    async def check_schema() -> None:
+        store = await open_store(settings.database)
+        try:
+            todo = await migrations.pending(store)
+        finally:
+            await store.close()
+        if todo and not args.migrate:
+            raise CliError(f"{len(todo)} migration(s) pending: run `parley migrate` (or `parley serve --migrate`)")
+        if todo:
+            await _migrate_now(settings)
+
+    asyncio.run(check_schema())
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(settings)
+    print(f"Parley serving on http://{settings.host}:{settings.port}", flush=True)
+    web.run_app(app, host=settings.host, port=settings.port, print=None, shutdown_timeout=5)
+    return 0
+
+
+async def _migrate_now(settings: Settings) -> list[migrations.Migration]:
+    store = await open_store(settings.database)
+    try:
+        return await migrations.migrate(store, SystemClock().now_ms())
+    finally:
+        await store.close()
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    if args.check:
+
+        async def count() -> int:
+            store = await open_store(settings.database)
+            try:
+                return len(await migrations.pending(store))
+            finally:
+                await store.close()
+
+        pending = asyncio.run(count())
+        print(f"{pending} migration(s) pending" if pending else "schema up to date")
+        return 1 if pending else 0
+    applied = asyncio.run(_migrate_now(settings))
+    for migration in applied:
+        print(f"applied {migration.version:04d}_{migration.name}")
+    if not applied:
+        print("schema up to date")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="parley", description="Parley: self-hosted team chat.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = sub.add_parser("serve", help="run the chat server (HOST, PORT, DATABASE_URL, ... from the environment)")
+    serve.add_argument("--migrate", action="store_true", help="apply pending migrations first")
+    serve.set_defaults(func=_serve)
+    migrate = sub.add_parser("migrate", help="apply pending database migrations")
+    migrate.add_argument("--check", action="store_true", help="apply nothing; exit 1 if migrations are pending")
+    migrate.set_defaults(func=_migrate)
+    for extend in EXTENSIONS:
+        extend(sub)
+    return parser
+
+
+# Other modules (the admin commands) add their subcommands here.
+EXTENSIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env(os.environ)
+        code: int = args.func(args, settings)
+        return code
+    except (ConfigError, CliError, DatabaseUnavailable) as exc:
+        print(f"parley: {exc}", file=sys.stderr)
+        return 1
+    except StoreError as exc:
+        print(f"parley: database error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Refusals with a stable code: raised by the rules layer, rendered by REST as JSON and by /ws as an error frame."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.extra = extra
+
+
+def not_authenticated() -> ApiError:
+    return ApiError(401, "not_authenticated", "Log in first.")
+
+
+def room_not_found() -> ApiError:
+    return ApiError(404, "room_not_found", "No such room.")
+
+
+def not_a_member() -> ApiError:
+    return ApiError(403, "not_a_member", "Join the room first.")
+
+
+def room_archived() -> ApiError:
+    return ApiError(403, "room_archived", "This room is archived and read-only.")
+
+
+def validation_failed(fields: dict[str, Any]) -> ApiError:
+    return ApiError(400, "validation_failed", "Some fields are not valid.", fields=fields)

@@ -1,0 +1,61 @@
+"""The records the store hands out. Plain frozen data: no behaviour, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str
+    is_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A user as seen by login and admin code: with the password hash and flags."""
+
+    id: int
+    username: str
+    password_hash: str
+    is_admin: bool
+    disabled: bool
+    created_at: int
+    last_seen: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    id: int
+    name: str
+    topic: str
+    private: bool
+    archived: bool
+    last_seq: int
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: int
+    username: str
+    last_seen: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: int
+    room_id: int
+    seq: int
+    user_id: int
+    username: str
+    body: str
+    created_at: int
+    client_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    messages: list[Message]
+    has_more: bool

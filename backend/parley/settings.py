@@ -1,0 +1,199 @@
+"""Configuration: one frozen dataclass built from an environment mapping, checked once at start-up.
+
+Tests build Settings from their own mapping; nothing reads os.environ except `Settings.from_env`'s caller.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+class ConfigError(Exception):
+    """Bad configuration: the message is the one line the operator sees."""
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseUrl:
+    scheme: str  # "sqlite" or "mysql"
+    path: str = ""  # sqlite: file path ("" never happens after parsing)
+    host: str = "127.0.0.1"
+    port: int = 3306
+    user: str = ""
+    password: str = ""
+    name: str = ""
+    unix_socket: str | None = None
+
+    @classmethod
+    def parse(cls, url: str) -> DatabaseUrl:
+        parts = urlsplit(url)
+        if parts.scheme == "sqlite":
+            # sqlite:///var/parley.db is relative to the working directory; sqlite:////abs/path is absolute.
+            raw = url[len("sqlite://") :]
+            if not raw.startswith("/") or raw == "/":
+                raise ConfigError(f"DATABASE_URL: expected sqlite:///relative/path or sqlite:////abs/path, got {url!r}")
+            path = raw[1:]
+            return cls(scheme="sqlite", path=path)
+        if parts.scheme in ("mysql", "mariadb"):
+            name = parts.path.lstrip("/")
+            if not name:
+                raise ConfigError("DATABASE_URL: a mysql:// URL needs a database name (mysql://user:pass@host:port/db)")
+            try:
+                port = parts.port or 3306
+            except ValueError as exc:
+                raise ConfigError(f"DATABASE_URL: bad port ({exc})") from None
+            query = parse_qs(parts.query)
+            return cls(
+                scheme="mysql",
+                host=parts.hostname or "127.0.0.1",
+                port=port,
+                user=unquote(parts.username or ""),
+                password=unquote(parts.password or ""),
+                name=name,
+                unix_socket=query.get("unix_socket", [None])[0],
+            )
+        raise ConfigError(f"DATABASE_URL: unsupported scheme {parts.scheme!r} (use sqlite:/// or mysql://)")
+
+
+def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{key}: expected 1/0, true/false, yes/no or on/off, got {raw!r}")
+
+
+def _int(env: Mapping[str, str], key: str, default: int, *, minimum: int = 0, maximum: int = 2**31) -> int:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{key}: expected an integer, got {raw!r}") from None
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{key}: must be between {minimum} and {maximum}, got {value}")
+    return value
+
+
+def _origins(env: Mapping[str, str]) -> frozenset[str]:
+    raw = env.get("ALLOWED_ORIGINS", "")
+    origins = set()
+    for item in raw.split(","):
+        origin = item.strip().rstrip("/")
+        if not origin:
+            continue
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+            raise ConfigError(f"ALLOWED_ORIGINS: {origin!r} is not an origin like https://chat.example.com")
+        origins.add(origin.lower())
+    return frozenset(origins)
+
+
+def _proxies(env: Mapping[str, str]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    raw = env.get("TRUSTED_PROXIES", "")
+    networks = []
+    for item in raw.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(f"TRUSTED_PROXIES: {item!r} is not an IP address or network") from None
+    return tuple(networks)
+
+
+def _secret_key(env: Mapping[str, str], dev_key_file: Path) -> bytes:
+    raw = env.get("SECRET_KEY", "")
+    if raw:
+        if len(raw) < 32:
+            raise ConfigError(
+                "SECRET_KEY: must be at least 32 characters"
+                " (make one: python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return raw.encode()
+    # Development default: generated once and kept, so restarts do not log everyone out.
+    try:
+        if dev_key_file.exists():
+            key = dev_key_file.read_text().strip()
+            if len(key) >= 32:
+                return key.encode()
+        dev_key_file.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        dev_key_file.write_text(key + "\n")
+        dev_key_file.chmod(0o600)
+        return key.encode()
+    except OSError as exc:
+        raise ConfigError(f"SECRET_KEY is not set and {dev_key_file} cannot be used: {exc.strerror}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database: DatabaseUrl
+    secret_key: bytes = field(repr=False)
+    host: str = "127.0.0.1"
+    port: int = 8080
+    allowed_origins: frozenset[str] = frozenset()
+    cookie_secure: bool = False
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    redis_url: str | None = None
+    frontend_dir: Path | None = None
+    # A vanished peer is found within 1.5 x this (ping, then half an interval for the pong).
+    heartbeat_s: float = 10.0
+    # Longer than a page reload takes, so a reload never shows as offline.
+    presence_grace_ms: int = 5_000
+    # Two typing refreshes (every 3 s) may be lost before the server ends the state itself.
+    typing_expiry_ms: int = 6_000
+    typing_refresh_ms: int = 3_000
+    idle_after_ms: int = 120_000
+    # How often presence/typing deadlines are checked: well under the smallest deadline's tolerance.
+    sweep_interval_ms: int = 250
+    max_body_chars: int = 4_000
+    # Room for the longest valid frame (4,000 four-byte characters, JSON-escaped) with margin.
+    max_frame_bytes: int = 65_536
+    # Frames, not bytes: a receiver this far behind is closed and catches up over REST.
+    send_queue_max: int = 1_024
+    history_page_max: int = 100
+    # argon2id cost; tests lower it so hashing many passwords stays quick.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65_536
+    # Pool size per process; each message send holds one connection for one short transaction.
+    db_pool_max: int = 10
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, cwd: Path | None = None) -> Settings:
+        base = cwd or Path.cwd()
+        database = DatabaseUrl.parse(env.get("DATABASE_URL") or "sqlite:///var/parley.db")
+        if database.scheme == "sqlite" and not Path(database.path).is_absolute():
+            database = DatabaseUrl(scheme="sqlite", path=str(base / database.path))
+        port = _int(env, "PORT", 8080, minimum=1, maximum=65535)
+        host = env.get("HOST") or "127.0.0.1"
+        frontend = env.get("FRONTEND_DIR")
+        redis_url = env.get("REDIS_URL") or None
+        if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+            raise ConfigError(f"REDIS_URL: expected redis://host:port/db, got {redis_url!r}")
+        return cls(
+            database=database,
+            secret_key=_secret_key(env, base / "var" / "secret_key"),
+            host=host,
+            port=port,
+            allowed_origins=_origins(env),
+            cookie_secure=_bool(env, "COOKIE_SECURE", False),
+            trusted_proxies=_proxies(env),
+            redis_url=redis_url,
+            frontend_dir=Path(frontend) if frontend else base / "frontend" / "dist",
+            heartbeat_s=float(_int(env, "HEARTBEAT_S", 10, minimum=1, maximum=3600)),
+            presence_grace_ms=_int(env, "PRESENCE_GRACE_MS", 5_000, maximum=3_600_000),
+            typing_expiry_ms=_int(env, "TYPING_EXPIRY_MS", 6_000, minimum=1_000, maximum=600_000),
+            idle_after_ms=_int(env, "IDLE_AFTER_MS", 120_000, minimum=1_000, maximum=86_400_000),
+            db_pool_max=_int(env, "DB_POOL_MAX", 10, minimum=1, maximum=1_000),
+        )

@@ -1,0 +1,18 @@
+"""Storage: `open_store` picks the backend from the database URL."""
+
+from __future__ import annotations
+
+from ..settings import DatabaseUrl
+from .base import Conflict, DatabaseUnavailable, NotFound, RoomArchived, Store, StoreError
+
+__all__ = ["Conflict", "DatabaseUnavailable", "NotFound", "RoomArchived", "Store", "StoreError", "open_store"]
+
+
+async def open_store(url: DatabaseUrl, *, pool_max: int = 10) -> Store:
+    if url.scheme == "mysql":
+        from .mysql import MysqlStore
+
+        return await MysqlStore.open(url, pool_max=pool_max)
+    from .sqlite import SqliteStore
+
+    return await SqliteStore.open(url.path)

@@ -1,0 +1,160 @@
+"""MySQL / MariaDB backend: an aiomysql pool; rooms are locked with SELECT ... FOR UPDATE."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiomysql
+import pymysql
+
+from ..settings import DatabaseUrl
+from .base import Args, Conflict, DatabaseUnavailable, Row, Store, Tx
+
+# MySQL error numbers that mean "the server is not there" rather than "your SQL is wrong".
+_UNREACHABLE = {2003, 2006, 2013, 2002, 2055}
+_DUPLICATE_KEY = 1062
+
+
+def _translate(exc: Exception) -> Exception:
+    if isinstance(exc, pymysql.err.IntegrityError) and exc.args and exc.args[0] == _DUPLICATE_KEY:
+        return Conflict(str(exc.args[1]) if len(exc.args) > 1 else "duplicate key")
+    if isinstance(exc, pymysql.err.OperationalError) and exc.args and exc.args[0] in _UNREACHABLE:
+        return DatabaseUnavailable(str(exc))
+    return exc
+
+
+class _MysqlTx(Tx):
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    async def fetchone(self, sql: str, args: Args = ()) -> Row | None:
+        try:
+            await self._cursor.execute(sql, tuple(args))
+        except pymysql.err.MySQLError as exc:
+            raise _translate(exc) from exc
+        row: Row | None = await self._cursor.fetchone()
+        return row
+
+    async def fetchall(self, sql: str, args: Args = ()) -> list[Row]:
+        try:
+            await self._cursor.execute(sql, tuple(args))
+        except pymysql.err.MySQLError as exc:
+            raise _translate(exc) from exc
+        return list(await self._cursor.fetchall())
+
+    async def execute(self, sql: str, args: Args = ()) -> int:
+        try:
+            return int(await self._cursor.execute(sql, tuple(args)))
+        except pymysql.err.MySQLError as exc:
+            raise _translate(exc) from exc
+
+    async def insert(self, sql: str, args: Args = ()) -> int:
+        await self.execute(sql, args)
+        return int(self._cursor.lastrowid)
+
+
+class MysqlStore(Store):
+    for_update = " FOR UPDATE"
+    kind = "mysql"
+
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+
+    @classmethod
+    async def open(cls, url: DatabaseUrl, *, pool_max: int = 10, connect_timeout_s: float = 5.0) -> MysqlStore:
+        kwargs: dict[str, Any] = {
+            "user": url.user,
+            "password": url.password,
+            "db": url.name,
+            "charset": "utf8mb4",
+            "autocommit": True,
+            "connect_timeout": connect_timeout_s,
+            "minsize": 1,
+            "maxsize": pool_max,
+            # Seconds; reconnect before the server's wait_timeout silently drops idle pool members.
+            "pool_recycle": 3600,
+            # Row locks decide seq order; READ COMMITTED keeps plain reads from holding snapshots open.
+            "init_command": "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
+        }
+        if url.unix_socket:
+            kwargs["unix_socket"] = url.unix_socket
+        else:
+            kwargs["host"] = url.host
+            kwargs["port"] = url.port
+        try:
+            pool = await aiomysql.create_pool(**kwargs)
+        except (TimeoutError, pymysql.err.MySQLError, OSError) as exc:
+            where = url.unix_socket or f"{url.host}:{url.port}"
+            reason = exc.args[1] if isinstance(exc, pymysql.err.MySQLError) and len(exc.args) > 1 else exc
+            raise DatabaseUnavailable(f"cannot connect to MySQL at {where} (database {url.name!r}): {reason}") from None
+        return cls(pool)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Tx]:
+        try:
+            conn = await self._pool.acquire()
+        except (pymysql.err.MySQLError, OSError) as exc:
+            raise DatabaseUnavailable(str(exc)) from exc
+        try:
+            async with conn.cursor() as cursor:
+                yield _MysqlTx(cursor)
+        except DatabaseUnavailable:
+            conn.close()
+            raise
+        finally:
+            self._pool.release(conn)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        try:
+            conn = await self._pool.acquire()
+        except (pymysql.err.MySQLError, OSError) as exc:
+            raise DatabaseUnavailable(str(exc)) from exc
+        try:
+            await conn.begin()
+            try:
+                async with conn.cursor() as cursor:
+                    yield _MysqlTx(cursor)
+                await conn.commit()
+            except BaseException:
+                # A cancelled or failed transaction must not return to the pool half-open.
+                try:
+                    await asyncio.shield(conn.rollback())
+                except Exception:
+                    conn.close()
+                raise
+        except pymysql.err.MySQLError as exc:
+            raise _translate(exc) from exc
+        finally:
+            self._pool.release(conn)
+
+    async def close(self) -> None:
+        self._pool.close()
+        await self._pool.wait_closed()
+
+    async def apply_migration(self, version: int, name: str, statements: list[str], now_ms: int) -> None:
+        # MySQL commits DDL implicitly: each statement stands alone, then the version is recorded.
+        async with self.read() as tx:
+            for statement in statements:
+                await tx.execute(statement)
+            await tx.execute(
+                "INSERT INTO schema_version (version, name, applied_at) VALUES (%s, %s, %s)", (version, name, now_ms)
+            )
+
+    async def ensure_version_table(self) -> None:
+        async with self.read() as tx:
+            await tx.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INT NOT NULL PRIMARY KEY,"
+                " name VARCHAR(200) NOT NULL, applied_at BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+            )
+
+    async def database_size_bytes(self) -> int:
+        async with self.read() as tx:
+            row = await tx.fetchone(
+                "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables"
+                " WHERE table_schema = DATABASE()"
+            )
+        return int(row[0]) if row else 0

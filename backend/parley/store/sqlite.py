@@ -1,0 +1,129 @@
+"""SQLite backend (the embedded default): one writer connection behind a lock, one reader, WAL mode.
+
+SQLite allows one writer at a time anyway; serializing write transactions in-process with an asyncio.Lock
+keeps concurrent coroutines from interleaving statements on the shared connection, and makes seq order
+commit order exactly as the row lock does on MySQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from .base import Args, Conflict, DatabaseUnavailable, Row, Store, Tx
+
+
+def _sql(sql: str) -> str:
+    return sql.replace("%s", "?")
+
+
+class _SqliteTx(Tx):
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def fetchone(self, sql: str, args: Args = ()) -> Row | None:
+        async with self._conn.execute(_sql(sql), tuple(args)) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else tuple(row)
+
+    async def fetchall(self, sql: str, args: Args = ()) -> list[Row]:
+        async with self._conn.execute(_sql(sql), tuple(args)) as cursor:
+            rows = await cursor.fetchall()
+        return [tuple(r) for r in rows]
+
+    async def execute(self, sql: str, args: Args = ()) -> int:
+        try:
+            async with self._conn.execute(_sql(sql), tuple(args)) as cursor:
+                return cursor.rowcount
+        except sqlite3.IntegrityError as exc:
+            if "UNIQUE" in str(exc) or "PRIMARY KEY" in str(exc):
+                raise Conflict(str(exc)) from exc
+            raise
+
+    async def insert(self, sql: str, args: Args = ()) -> int:
+        try:
+            async with self._conn.execute(_sql(sql), tuple(args)) as cursor:
+                return int(cursor.lastrowid or 0)
+        except sqlite3.IntegrityError as exc:
+            if "UNIQUE" in str(exc) or "PRIMARY KEY" in str(exc):
+                raise Conflict(str(exc)) from exc
+            raise
+
+
+async def _connect(path: str) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    for pragma in (
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA foreign_keys=ON",
+        # Milliseconds to wait for another process's write (the admin CLI beside a running server).
+        "PRAGMA busy_timeout=5000",
+        "PRAGMA synchronous=NORMAL",
+    ):
+        await conn.execute(pragma)
+    return conn
+
+
+class SqliteStore(Store):
+    kind = "sqlite"
+
+    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection, path: str) -> None:
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: str) -> SqliteStore:
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            writer = await _connect(path)
+            reader = await _connect(path)
+        except (OSError, sqlite3.Error) as exc:
+            raise DatabaseUnavailable(f"cannot open SQLite database {path}: {exc}") from None
+        return cls(writer, reader, path)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Tx]:
+        yield _SqliteTx(self._reader)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SqliteTx(self._writer)
+            except BaseException:
+                await asyncio.shield(self._writer.execute("ROLLBACK"))
+                raise
+            await self._writer.execute("COMMIT")
+
+    async def close(self) -> None:
+        await self._reader.close()
+        await self._writer.close()
+
+    async def apply_migration(self, version: int, name: str, statements: list[str], now_ms: int) -> None:
+        async with self.transaction() as tx:
+            for statement in statements:
+                await tx.execute(statement)
+            await tx.execute(
+                "INSERT INTO schema_version (version, name, applied_at) VALUES (%s, %s, %s)", (version, name, now_ms)
+            )
+
+    async def ensure_version_table(self) -> None:
+        async with self.transaction() as tx:
+            await tx.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
+                " name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
+            )
+
+    async def database_size_bytes(self) -> int:
+        def size() -> int:
+            paths = (Path(self.path + suffix) for suffix in ("", "-wal"))
+            return sum(p.stat().st_size for p in paths if p.exists())
+
+        return await asyncio.to_thread(size)
