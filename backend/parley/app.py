@@ -19,6 +19,7 @@ from .clock import Clock, SystemClock
 from .http import MAX_BODY_BYTES, check_origin, json_errors, trusted_proxy
 from .hub import CLOSE_GOING_AWAY, Hub
 from .live import Live
+from .revocations import RevocationWatcher
 from .settings import Settings
 from .store import Store, open_store
 from .ws import websocket
@@ -55,16 +56,21 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
     app[keys.LIVE] = live
     app[keys.AUTH] = Auth(store=store, broker=broker, clock=clock, settings=settings)
     app[keys.CHAT] = Chat(store=store, broker=broker, live=live, clock=clock, settings=settings)
+    watcher = RevocationWatcher(store=store, hub=hub, clock=clock, poll_s=settings.revocation_poll_ms / 1000)
     try:
         await broker.start()
         hub.seed(await store.room_seqs())
-        sweeper = asyncio.get_running_loop().create_task(live.run_sweeper())
+        await watcher.start()
+        loop = asyncio.get_running_loop()
+        tasks = [loop.create_task(live.run_sweeper()), loop.create_task(watcher.run())]
         try:
             yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await hub.stop()
             await live.stop()
             await broker.stop()

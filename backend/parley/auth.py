@@ -124,7 +124,7 @@ class Auth:
 
     async def logout(self, request: web.Request) -> None:
         session_id = request[keys.SESSION_ID]
-        await self._store.end_session(session_id)
+        await self._store.end_session(session_id, self._clock.now_ms())
         self._broker.close_sessions([session_id], CLOSE_SESSION_ENDED, "logged out")
         session = await get_session(request)
         session.invalidate()
@@ -140,7 +140,7 @@ class Auth:
 
     async def set_password(self, account: Account, new: str) -> None:
         """Change a password and end every session of that user (the admin reset uses this too)."""
-        ended = await self._store.set_password(account.id, await self.passwords.hash(new))
+        ended = await self._store.set_password(account.id, await self.passwords.hash(new), self._clock.now_ms())
         self._broker.close_sessions(ended, CLOSE_SESSION_ENDED, "password changed")
 
     async def _start_session(self, request: web.Request, user: User) -> None:

@@ -83,13 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="apply pending database migrations")
     migrate.add_argument("--check", action="store_true", help="apply nothing; exit 1 if migrations are pending")
     migrate.set_defaults(func=_migrate)
-    for extend in EXTENSIONS:
-        extend(sub)
     return parser
-
-
-# Other modules (the admin commands) add their subcommands here.
-EXTENSIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -157,6 +157,8 @@ class Settings:
     idle_after_ms: int = 120_000
     # How often presence/typing deadlines are checked: well under the smallest deadline's tolerance.
     sweep_interval_ms: int = 250
+    # A session ended in another process (or by the admin CLI) closes its sockets here within this.
+    revocation_poll_ms: int = 500
     max_body_chars: int = 4_000
     # Room for the longest valid frame (4,000 four-byte characters, JSON-escaped) with margin.
     max_frame_bytes: int = 65_536

@@ -179,17 +179,17 @@ class Store(abc.ABC):
             rows = await tx.fetchall(f"SELECT {_ACCOUNT_COLUMNS} FROM users ORDER BY username_key")
         return [_account(r) for r in rows]
 
-    async def set_password(self, user_id: int, password_hash: str) -> list[str]:
+    async def set_password(self, user_id: int, password_hash: str, now_ms: int) -> list[str]:
         """Change the hash and end every session of the user; return the ended session ids."""
         async with self.transaction() as tx:
             await tx.execute("UPDATE users SET password_hash = %s WHERE id = %s", (password_hash, user_id))
-            return await self._end_sessions(tx, user_id)
+            return await self._end_sessions(tx, user_id, "password_changed", now_ms)
 
-    async def set_disabled(self, user_id: int, disabled: bool) -> list[str]:
+    async def set_disabled(self, user_id: int, disabled: bool, now_ms: int) -> list[str]:
         """Disable or enable a user; disabling ends every session. Returns the ended session ids."""
         async with self.transaction() as tx:
             await tx.execute("UPDATE users SET disabled = %s WHERE id = %s", (int(disabled), user_id))
-            return await self._end_sessions(tx, user_id) if disabled else []
+            return await self._end_sessions(tx, user_id, "disabled", now_ms) if disabled else []
 
     async def set_admin(self, user_id: int, is_admin: bool) -> None:
         async with self.transaction() as tx:
@@ -215,14 +215,41 @@ class Store(abc.ABC):
             )
         return None if row is None else User(int(row[0]), row[1], bool(row[2]))
 
-    async def end_session(self, session_id: str) -> None:
+    async def end_session(self, session_id: str, now_ms: int) -> None:
         async with self.transaction() as tx:
-            await tx.execute("DELETE FROM sessions WHERE id = %s", (session_id,))
+            if await tx.execute("DELETE FROM sessions WHERE id = %s", (session_id,)):
+                await self._log_revocation(tx, session_id, "logged_out", now_ms)
 
-    async def _end_sessions(self, tx: Tx, user_id: int) -> list[str]:
+    async def _end_sessions(self, tx: Tx, user_id: int, reason: str, now_ms: int) -> list[str]:
         rows = await tx.fetchall("SELECT id FROM sessions WHERE user_id = %s", (user_id,))
         await tx.execute("DELETE FROM sessions WHERE user_id = %s", (user_id,))
+        for row in rows:
+            await self._log_revocation(tx, row[0], reason, now_ms)
         return [r[0] for r in rows]
+
+    async def _log_revocation(self, tx: Tx, session_id: str, reason: str, now_ms: int) -> None:
+        await tx.insert(
+            "INSERT INTO revocations (session_id, reason, created_at) VALUES (%s, %s, %s)",
+            (session_id, reason, now_ms),
+        )
+
+    async def revocations_after(self, after_id: int, limit: int = 1000) -> list[tuple[int, str, str]]:
+        """Sessions ended since `after_id`, oldest first: (id, session_id, reason)."""
+        async with self.read() as tx:
+            rows = await tx.fetchall(
+                "SELECT id, session_id, reason FROM revocations WHERE id > %s ORDER BY id LIMIT %s",
+                (after_id, limit),
+            )
+        return [(int(r[0]), r[1], r[2]) for r in rows]
+
+    async def last_revocation_id(self) -> int:
+        async with self.read() as tx:
+            row = await tx.fetchone("SELECT COALESCE(MAX(id), 0) FROM revocations")
+        return int(row[0]) if row else 0
+
+    async def prune_revocations(self, before_ms: int) -> int:
+        async with self.transaction() as tx:
+            return await tx.execute("DELETE FROM revocations WHERE created_at < %s", (before_ms,))
 
     # -- rooms --------------------------------------------------------------------------------------------
 

@@ -1,0 +1,206 @@
+"""Test fixtures: real databases (a fresh MariaDB database or SQLite file per test), the real app on a real
+socket, and real WebSocket clients.
+
+MariaDB is reached as root over the Unix socket (how this machine and CI run it). Without it a MySQL test
+skips on a developer machine and fails under CI=true: CI must never count a missing service as a pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pymysql
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from parley import migrations
+from parley.app import create_app
+from parley.clock import Clock, SystemClock
+from parley.settings import DatabaseUrl, Settings
+from parley.store import Store, open_store
+
+MYSQL_SOCKET = os.environ.get("PARLEY_TEST_MYSQL_SOCKET", "/run/mysqld/mysqld.sock")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PASSWORD = "correct horse battery"
+
+
+def service_missing(what: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{what} is not available, and under CI a missing service is a failure")
+    pytest.skip(f"{what} is not available")
+
+
+def _mysql_root() -> Any:
+    return pymysql.connect(unix_socket=MYSQL_SOCKET, user="root", password="", charset="utf8mb4", autocommit=True)
+
+
+@pytest.fixture(scope="session")
+def mysql_available() -> bool:
+    try:
+        _mysql_root().close()
+    except (pymysql.err.MySQLError, OSError):
+        return False
+    return True
+
+
+@pytest.fixture
+def mysql_url(mysql_available: bool) -> Iterator[DatabaseUrl]:
+    """A fresh, empty MariaDB database for one test, dropped afterwards."""
+    if not mysql_available:
+        service_missing(f"MariaDB at {MYSQL_SOCKET}")
+    name = f"parley_test_{uuid.uuid4().hex[:12]}"
+    conn = _mysql_root()
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    try:
+        yield DatabaseUrl(scheme="mysql", user="root", name=name, unix_socket=MYSQL_SOCKET)
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        conn.close()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> DatabaseUrl:
+    return DatabaseUrl(scheme="sqlite", path=str(tmp_path / "parley.db"))
+
+
+@pytest.fixture(params=["sqlite", "mysql"])
+def database_url(request: pytest.FixtureRequest) -> DatabaseUrl:
+    """Each test using this runs once per backend."""
+    name = "sqlite_url" if request.param == "sqlite" else "mysql_url"
+    url: DatabaseUrl = request.getfixturevalue(name)
+    return url
+
+
+async def migrated(url: DatabaseUrl) -> None:
+    store = await open_store(url)
+    try:
+        await migrations.migrate(store, SystemClock().now_ms())
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+async def store(database_url: DatabaseUrl) -> AsyncIterator[Store]:
+    await migrated(database_url)
+    s = await open_store(database_url)
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+def make_settings(url: DatabaseUrl, **overrides: Any) -> Settings:
+    base = Settings(
+        database=url,
+        secret_key=b"test-secret-key-that-is-long-enough-0123456789",
+        frontend_dir=None,
+        # Cheap hashing: tests create many users; production keeps the real cost.
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+        sweep_interval_ms=50,
+        revocation_poll_ms=100,
+    )
+    return replace(base, **overrides)
+
+
+class Chat:
+    """Builds running apps and logged-in clients for a test."""
+
+    def __init__(self, url: DatabaseUrl) -> None:
+        self.url = url
+        self.servers: list[TestServer] = []
+        self.clients: list[TestClient[Any, Any]] = []
+
+    async def server(self, clock: Clock | None = None, **overrides: Any) -> TestServer:
+        await migrated(self.url)
+        server = TestServer(create_app(make_settings(self.url, **overrides), clock=clock))
+        await server.start_server()
+        self.servers.append(server)
+        return server
+
+    async def client(self, server: TestServer) -> TestClient[Any, Any]:
+        client: TestClient[Any, Any] = TestClient(server, cookie_jar=aiohttp.CookieJar(unsafe=True))
+        await client.start_server()
+        self.clients.append(client)
+        return client
+
+    async def user(self, server: TestServer, username: str, password: str = PASSWORD) -> TestClient[Any, Any]:
+        client = await self.client(server)
+        resp = await client.post("/api/auth/register", json={"username": username, "password": password})
+        assert resp.status == 201, await resp.text()
+        return client
+
+    async def close(self) -> None:
+        for client in self.clients:
+            await client.close()
+        for server in self.servers:
+            await server.close()
+
+
+@pytest.fixture
+async def chat(database_url: DatabaseUrl) -> AsyncIterator[Chat]:
+    c = Chat(database_url)
+    try:
+        yield c
+    finally:
+        await c.close()
+
+
+@pytest.fixture
+async def mysql_chat(mysql_url: DatabaseUrl) -> AsyncIterator[Chat]:
+    c = Chat(mysql_url)
+    try:
+        yield c
+    finally:
+        await c.close()
+
+
+async def next_frame(ws: aiohttp.ClientWebSocketResponse, timeout: float = 5.0) -> dict[str, Any]:
+    msg = await asyncio.wait_for(ws.receive(), timeout)
+    assert msg.type == aiohttp.WSMsgType.TEXT, f"expected a text frame, got {msg.type} {msg.data!r}"
+    frame: dict[str, Any] = msg.json()
+    return frame
+
+
+async def frame_of(
+    ws: aiohttp.ClientWebSocketResponse, kind: str, timeout: float = 5.0, skip: tuple[str, ...] = ("presence",)
+) -> dict[str, Any]:
+    """The next frame of type `kind`, passing over frames of the types in `skip` (presence, by default)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        frame = await next_frame(ws, max(0.01, deadline - loop.time()))
+        if frame["type"] == kind:
+            return frame
+        assert frame["type"] in skip, f"expected {kind}, got {frame}"
+
+
+async def connect(
+    client: TestClient[Any, Any], **kwargs: Any
+) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, Any]]:
+    """Open /ws; return the socket and its hello frame (always the first)."""
+    ws = await client.ws_connect("/ws", **kwargs)
+    hello = await next_frame(ws)
+    assert hello["type"] == "hello", hello
+    return ws, hello
+
+Poll = Callable[[], Awaitable[bool]]
+
+
+async def eventually(check: Poll, timeout: float = 5.0, interval: float = 0.02) -> None:
+    """Wait for a condition the server reaches asynchronously, bounded in time."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(interval)
