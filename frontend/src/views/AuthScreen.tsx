@@ -1,0 +1,136 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import { Api, ApiError, describeError } from "../api";
+import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_RE, type Me } from "../protocol";
+
+type Mode = "login" | "register";
+type FieldErrors = Partial<Record<"username" | "password", string>>;
+
+function validate(mode: Mode, username: string, password: string): FieldErrors {
+  const errors: FieldErrors = {};
+  if (!username) errors.username = "Enter a username.";
+  else if (mode === "register" && !USERNAME_RE.test(username)) {
+    errors.username = "3–32 characters: letters, digits, _ . - (start with a letter or digit).";
+  }
+  if (!password) errors.password = "Enter a password.";
+  else if (mode === "register" && (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX)) {
+    errors.password = `Use ${PASSWORD_MIN}–${PASSWORD_MAX} characters.`;
+  }
+  return errors;
+}
+
+export function AuthScreen(props: { api: Api; initialError: string | null; onAuthed: (me: Me) => void }) {
+  const [mode, setMode] = useState<Mode>("login");
+  const [username, setUsername] = useState("");
+  const [password, setPassword] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(props.initialError);
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const userRef = useRef<HTMLInputElement>(null);
+
+  useEffect(() => userRef.current?.focus(), [mode]);
+
+  const submit = async (ev: Event) => {
+    ev.preventDefault();
+    if (busy) return;
+    const local = validate(mode, username.trim(), password);
+    setFieldErrors(local);
+    setError(null);
+    if (Object.keys(local).length) return;
+    setBusy(true);
+    try {
+      const me =
+        mode === "login"
+          ? await props.api.login(username.trim(), password)
+          : await props.api.register(username.trim(), password);
+      props.onAuthed(me);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "validation_failed") {
+        const fe: FieldErrors = {};
+        for (const [k, v] of Object.entries(err.fields)) {
+          if (k === "username" || k === "password") fe[k] = v.join(" ");
+        }
+        setFieldErrors(fe);
+        setError(Object.keys(fe).length ? "Please fix the highlighted fields." : describeError(err));
+      } else if (err instanceof ApiError && err.code === "username_taken") {
+        setFieldErrors({ username: "That username is already taken." });
+        setError("That username is already taken.");
+      } else {
+        setError(describeError(err));
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const switchMode = () => {
+    setMode(mode === "login" ? "register" : "login");
+    setError(null);
+    setFieldErrors({});
+  };
+
+  const title = mode === "login" ? "Log in to Parley" : "Create your Parley account";
+  return (
+    <main class="auth" data-testid="auth-screen" data-mode={mode}>
+      <form class="auth-card" data-testid="auth-form" onSubmit={submit} noValidate aria-labelledby="auth-title">
+        <div class="brand" aria-hidden="true">
+          <span class="brand-mark">P</span> Parley
+        </div>
+        <h1 id="auth-title">{title}</h1>
+        {error && (
+          <p class="form-error" role="alert" data-testid="auth-error">
+            {error}
+          </p>
+        )}
+        <div class="field">
+          <label for="auth-username">Username</label>
+          <input
+            id="auth-username"
+            ref={userRef}
+            data-testid="auth-username"
+            name="username"
+            autocomplete="username"
+            autocapitalize="none"
+            spellcheck={false}
+            value={username}
+            onInput={(e) => setUsername(e.currentTarget.value)}
+            aria-invalid={fieldErrors.username ? true : undefined}
+            aria-describedby={fieldErrors.username ? "auth-username-error" : undefined}
+          />
+          {fieldErrors.username && (
+            <p class="field-error" id="auth-username-error" data-testid="auth-username-error">
+              {fieldErrors.username}
+            </p>
+          )}
+        </div>
+        <div class="field">
+          <label for="auth-password">Password</label>
+          <input
+            id="auth-password"
+            data-testid="auth-password"
+            type="password"
+            name="password"
+            autocomplete={mode === "login" ? "current-password" : "new-password"}
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+            aria-invalid={fieldErrors.password ? true : undefined}
+            aria-describedby={fieldErrors.password ? "auth-password-error" : undefined}
+          />
+          {fieldErrors.password && (
+            <p class="field-error" id="auth-password-error" data-testid="auth-password-error">
+              {fieldErrors.password}
+            </p>
+          )}
+        </div>
+        <button type="submit" class="btn primary wide" data-testid="auth-submit" disabled={busy}>
+          {busy ? "Please wait…" : mode === "login" ? "Log in" : "Create account"}
+        </button>
+        <p class="auth-switch">
+          {mode === "login" ? "New here?" : "Already have an account?"}{" "}
+          <button type="button" class="link" data-testid="auth-mode-toggle" onClick={switchMode}>
+            {mode === "login" ? "Create an account" : "Log in instead"}
+          </button>
+        </p>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,106 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ChatClient } from "../client";
+import type { Room } from "../protocol";
+
+/** Drafts survive switching rooms (kept for the page's lifetime). */
+const drafts = new Map<number, string>();
+
+export function Composer(props: { client: ChatClient; room: Room }) {
+  const { client, room } = props;
+  const [text, setText] = useState(() => drafts.get(room.id) ?? "");
+  const [error, setError] = useState<string | null>(null);
+  const ref = useRef<HTMLTextAreaElement>(null);
+  const max = client.config.max_body_chars;
+  const length = ChatClient.bodyLength(text);
+  const tooLong = length > max;
+
+  useEffect(() => {
+    setText(drafts.get(room.id) ?? "");
+    setError(null);
+    ref.current?.focus();
+  }, [room.id]);
+
+  // Grow with the content up to a few lines (CSS caps the height).
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    el.style.height = "auto";
+    el.style.height = `${el.scrollHeight}px`;
+  }, [text]);
+
+  const update = (value: string) => {
+    setText(value);
+    drafts.set(room.id, value);
+    if (error) setError(null);
+    client.composerInput(value);
+  };
+
+  const submit = (ev?: Event) => {
+    ev?.preventDefault();
+    if (!text.trim()) return;
+    const err = client.send(text);
+    if (err) {
+      setError(err);
+      return;
+    }
+    setText("");
+    drafts.delete(room.id);
+    ref.current?.focus();
+  };
+
+  const onKeyDown = (ev: KeyboardEvent) => {
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      submit();
+    }
+  };
+
+  const archived = room.archived;
+  const describedBy = [error ? "composer-error" : "", "composer-hint"].filter(Boolean).join(" ");
+  return (
+    <form class="composer" data-testid="composer" onSubmit={submit} aria-label="Send a message">
+      <div class={`composer-box ${tooLong ? "over" : ""}`}>
+        <label for="composer-input" class="sr-only">
+          Message #{room.name}
+        </label>
+        <textarea
+          id="composer-input"
+          ref={ref}
+          data-testid="composer-input"
+          rows={1}
+          placeholder={archived ? "This room is archived" : `Message #${room.name}`}
+          value={text}
+          disabled={archived}
+          onInput={(e) => update(e.currentTarget.value)}
+          onKeyDown={onKeyDown}
+          onBlur={() => client.composerBlur()}
+          aria-invalid={tooLong || error ? true : undefined}
+          aria-describedby={describedBy}
+        />
+        <button
+          type="submit"
+          class="btn primary send"
+          data-testid="composer-send"
+          disabled={archived || !text.trim() || tooLong}
+        >
+          Send
+        </button>
+      </div>
+      <div class="composer-meta">
+        <span id="composer-hint" class="muted">
+          Enter to send · Shift+Enter for a new line
+        </span>
+        {length > max * 0.9 && (
+          <span class={`counter ${tooLong ? "over" : ""}`} data-testid="composer-counter" aria-live="polite">
+            {length} / {max}
+          </span>
+        )}
+      </div>
+      {(error || tooLong) && (
+        <p class="field-error" id="composer-error" role="alert" data-testid="composer-error">
+          {error ?? `Message is too long (${length} / ${max} characters).`}
+        </p>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,240 @@
+import type { ComponentChildren } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiError, describeError } from "../api";
+import type { ChatClient } from "../client";
+import { ROOM_NAME_MAX, ROOM_TOPIC_MAX, type Room } from "../protocol";
+
+/** A native modal <dialog>: focus is trapped and Escape closes it, for free. */
+function Modal(props: { title: string; testid: string; onClose: () => void; children: ComponentChildren }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (typeof d.showModal === "function" && !d.open) d.showModal();
+    const onCancel = (e: Event) => {
+      e.preventDefault();
+      props.onClose();
+    };
+    d.addEventListener("cancel", onCancel);
+    return () => {
+      d.removeEventListener("cancel", onCancel);
+      if (d.open) d.close();
+    };
+  }, []);
+  const titleId = `${props.testid}-title`;
+  return (
+    <dialog ref={ref} class="modal" data-testid={props.testid} aria-labelledby={titleId}>
+      <div class="modal-head">
+        <h2 id={titleId}>{props.title}</h2>
+        <button type="button" class="icon-btn" aria-label="Close" onClick={props.onClose}>
+          ×
+        </button>
+      </div>
+      {props.children}
+    </dialog>
+  );
+}
+
+export function CreateRoomDialog(props: { client: ChatClient; onClose: () => void }) {
+  const [name, setName] = useState("");
+  const [topic, setTopic] = useState("");
+  const [isPrivate, setPrivate] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [fields, setFields] = useState<Record<string, string>>({});
+
+  const submit = async (ev: Event) => {
+    ev.preventDefault();
+    if (busy) return;
+    const n = name.trim();
+    if (!n) {
+      setFields({ name: "Enter a room name." });
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    setFields({});
+    try {
+      await props.client.createRoom(n, topic.trim(), isPrivate);
+      props.onClose();
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "validation_failed" && Object.keys(err.fields).length) {
+        const f: Record<string, string> = {};
+        for (const [k, v] of Object.entries(err.fields)) f[k] = v.join(" ");
+        setFields(f);
+        setError("Please fix the highlighted fields.");
+      } else if (err instanceof ApiError && err.code === "room_name_taken") {
+        setFields({ name: "A room with that name already exists." });
+        setError("A room with that name already exists.");
+      } else {
+        setError(describeError(err));
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal title="Create a room" testid="create-room-dialog" onClose={props.onClose}>
+      <form onSubmit={submit} class="modal-body" noValidate>
+        {error && (
+          <p class="form-error" role="alert" data-testid="create-room-error">
+            {error}
+          </p>
+        )}
+        <div class="field">
+          <label for="create-room-name">Name</label>
+          <input
+            id="create-room-name"
+            data-testid="create-room-name"
+            maxLength={ROOM_NAME_MAX}
+            value={name}
+            onInput={(e) => setName(e.currentTarget.value)}
+            aria-invalid={fields.name ? true : undefined}
+            aria-describedby={fields.name ? "create-room-name-error" : undefined}
+            autoFocus
+          />
+          {fields.name && (
+            <p class="field-error" id="create-room-name-error">
+              {fields.name}
+            </p>
+          )}
+        </div>
+        <div class="field">
+          <label for="create-room-topic">
+            Topic <span class="muted">(optional)</span>
+          </label>
+          <input
+            id="create-room-topic"
+            data-testid="create-room-topic"
+            maxLength={ROOM_TOPIC_MAX}
+            value={topic}
+            onInput={(e) => setTopic(e.currentTarget.value)}
+            aria-invalid={fields.topic ? true : undefined}
+          />
+          {fields.topic && <p class="field-error">{fields.topic}</p>}
+        </div>
+        <div class="field check">
+          <input
+            id="create-room-private"
+            data-testid="create-room-private"
+            type="checkbox"
+            checked={isPrivate}
+            onChange={(e) => setPrivate(e.currentTarget.checked)}
+          />
+          <label for="create-room-private">Private — only people you add can see it</label>
+        </div>
+        <div class="modal-actions">
+          <button type="button" class="btn ghost" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="btn primary" data-testid="create-room-submit" disabled={busy}>
+            {busy ? "Creating…" : "Create room"}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+export function BrowseRoomsDialog(props: { client: ChatClient; onClose: () => void }) {
+  const { client } = props;
+  const [rooms, setRooms] = useState<Room[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [filter, setFilter] = useState("");
+  const [busyId, setBusyId] = useState<number | null>(null);
+
+  const load = () => {
+    setError(null);
+    client.refreshDirectory().then(setRooms, (err: unknown) => setError(describeError(err)));
+  };
+  useEffect(load, []);
+
+  const join = async (room: Room) => {
+    setBusyId(room.id);
+    setError(null);
+    try {
+      await client.joinRoom(room.id);
+      props.onClose();
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusyId(null);
+    }
+  };
+
+  const f = filter.trim().toLowerCase();
+  const shown = (rooms ?? []).filter((r) => !f || r.name.toLowerCase().includes(f) || r.topic.toLowerCase().includes(f));
+  return (
+    <Modal title="Browse rooms" testid="browse-rooms-dialog" onClose={props.onClose}>
+      <div class="modal-body">
+        <div class="field">
+          <label for="browse-filter" class="sr-only">
+            Filter rooms
+          </label>
+          <input
+            id="browse-filter"
+            type="search"
+            placeholder="Filter rooms"
+            data-testid="browse-filter"
+            value={filter}
+            onInput={(e) => setFilter(e.currentTarget.value)}
+            autoFocus
+          />
+        </div>
+        {error && (
+          <p class="form-error" role="alert" data-testid="browse-error">
+            {error}{" "}
+            <button type="button" class="link" onClick={load}>
+              Try again
+            </button>
+          </p>
+        )}
+        {!rooms && !error && <p class="muted">Loading…</p>}
+        {rooms && shown.length === 0 && <p class="muted">No rooms match.</p>}
+        <ul class="browse-list" data-testid="browse-room-list">
+          {shown.map((r) => {
+            const joined = client.rooms.isJoined(r.id);
+            return (
+              <li key={r.id} class="browse-item" data-testid="browse-room-item" data-room-id={r.id} data-room-name={r.name}>
+                <div class="browse-text">
+                  <span class="browse-name">
+                    <span aria-hidden="true">{r.private ? "🔒 " : "# "}</span>
+                    {r.name}
+                    {r.archived && <span class="tag">archived</span>}
+                  </span>
+                  {r.topic && <span class="muted browse-topic">{r.topic}</span>}
+                </div>
+                {joined ? (
+                  <button
+                    type="button"
+                    class="btn ghost small"
+                    data-testid="open-room-button"
+                    aria-label={`Open ${r.name}`}
+                    onClick={() => {
+                      client.selectRoom(r.id);
+                      props.onClose();
+                    }}
+                  >
+                    Open
+                  </button>
+                ) : (
+                  <button
+                    type="button"
+                    class="btn small"
+                    data-testid="join-room-button"
+                    aria-label={`Join ${r.name}`}
+                    disabled={busyId === r.id || r.archived}
+                    onClick={() => void join(r)}
+                  >
+                    {busyId === r.id ? "Joining…" : "Join"}
+                  </button>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      </div>
+    </Modal>
+  );
+}
