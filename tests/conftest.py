@@ -204,3 +204,17 @@ async def eventually(check: Poll, timeout: float = 5.0, interval: float = 0.02) 
         if loop.time() > deadline:
             raise AssertionError("condition not reached in time")
         await asyncio.sleep(interval)
+
+
+async def close_code(ws: aiohttp.ClientWebSocketResponse, timeout: float = 5.0) -> int:
+    """Read until the server's close frame (skipping presence/typing); return the code it carried."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        msg = await asyncio.wait_for(ws.receive(), max(0.01, deadline - loop.time()))
+        if msg.type == aiohttp.WSMsgType.CLOSE:
+            return int(msg.data)
+        if msg.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+            raise AssertionError(f"socket ended without a close frame: {msg}")
+        assert msg.type == aiohttp.WSMsgType.TEXT
+        assert msg.json()["type"] in ("presence", "typing"), msg.data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from parley.presence import PresenceChange, PresenceTracker
 
 GRACE_MS = 5_000

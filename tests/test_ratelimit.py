@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from parley.ratelimit import TokenBucket, message_bucket, typing_bucket
 
 

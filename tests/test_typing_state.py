@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from parley.typing_state import TypingChange, TypingTracker
 
 EXPIRY_MS = 6_000

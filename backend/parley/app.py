@@ -39,7 +39,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.on_shutdown.append(_close_sockets)
     app.router.add_routes(api.routes)
     app.router.add_get("/ws", websocket)
-    app.router.add_route("*", "/api/{tail:.*}", _api_not_found)
     _add_frontend(app, settings.frontend_dir)
     return app
 
@@ -97,10 +96,6 @@ async def _close_sockets(app: web.Application) -> None:
         await asyncio.wait(tasks, timeout=2)
 
 
-async def _api_not_found(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPNotFound()
-
-
 def _add_frontend(app: web.Application, root: Path | None) -> None:
     """Serve the built SPA: files as they are, any other path gets index.html (client-side routes)."""
     if root is None:
@@ -109,6 +104,8 @@ def _add_frontend(app: web.Application, root: Path | None) -> None:
 
     async def spa(request: web.Request) -> web.StreamResponse:
         tail = request.match_info.get("tail", "")
+        if tail.startswith("api/"):
+            raise web.HTTPNotFound()
         if tail:
             candidate = (base / tail).resolve()
             if candidate.is_relative_to(base) and candidate.is_file():
