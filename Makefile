@@ -1,0 +1,55 @@
+# The few verbs everyone uses; CI (.ci/run) calls the same ones.
+#   make run    - the whole app on the embedded SQLite default, http://127.0.0.1:8080
+#   make test   - every test: Python (MariaDB, real sockets, nginx, Chromium) and the frontend unit tests
+#   make check  - ruff, mypy, tsc and eslint
+#   make bench  - the benchmarks under scripts/
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html \
+	frontend/vite.config.ts frontend/tsconfig.json frontend/package.json
+
+.PHONY: run serve test test-python test-frontend check bench frontend clean
+
+run: $(VENV)/.installed frontend/dist/index.html
+	$(VENV)/bin/parley migrate
+	$(VENV)/bin/parley serve
+
+serve: $(VENV)/.installed
+	$(VENV)/bin/parley serve --migrate
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Parley needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test,dev]"
+	@touch $@
+
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+frontend/dist/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SOURCES)
+	cd frontend && npm run build
+
+frontend: frontend/dist/index.html
+
+test: test-python test-frontend
+
+test-python: $(VENV)/.installed frontend/dist/index.html
+	$(PY) -m pytest
+
+test-frontend: frontend/node_modules/.package-lock.json
+	cd frontend && npm test
+
+check: $(VENV)/.installed frontend/node_modules/.package-lock.json
+	$(PY) -m ruff check backend tests scripts
+	$(PY) -m mypy
+	cd frontend && npm run lint
+
+bench: $(VENV)/.installed
+	$(PY) scripts/bench_fanout.py
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist
