@@ -11,7 +11,7 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp_session import setup as setup_session
 
-from . import api, keys, wire
+from . import admin_api, api, keys, wire
 from .auth import Auth, SessionCookies, require_user
 from .broker import Broker, LocalBroker
 from .chat import Chat
@@ -38,6 +38,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.cleanup_ctx.append(_parts)
     app.on_shutdown.append(_close_sockets)
     app.router.add_routes(api.routes)
+    app.router.add_routes(admin_api.routes)
     app.router.add_get("/ws", websocket)
     _add_frontend(app, settings.frontend_dir)
     return app
@@ -57,7 +58,7 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
     app[keys.CHAT] = Chat(store=store, broker=broker, live=live, clock=clock, settings=settings)
     watcher = RevocationWatcher(store=store, hub=hub, clock=clock, poll_s=settings.revocation_poll_ms / 1000)
     try:
-        await broker.start()
+        await broker.start(live)
         hub.seed(await store.room_seqs())
         await watcher.start()
         loop = asyncio.get_running_loop()

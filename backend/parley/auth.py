@@ -95,6 +95,11 @@ class SessionCookies(EncryptedCookieStorage):
             secure=self._always_secure or request.secure,
         )
 
+    def cookie_value(self, session_id: str, created_s: int) -> str:
+        """The cookie this storage would set for a session: how `parley online` calls the admin API."""
+        data = self._encoder({"created": created_s, "session": {"sid": session_id}})
+        return str(self._fernet.encrypt(data.encode()).decode())
+
 
 class Auth:
     def __init__(self, *, store: Store, broker: Broker, clock: Clock, settings: Settings) -> None:

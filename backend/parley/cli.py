@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="apply pending database migrations")
     migrate.add_argument("--check", action="store_true", help="apply nothing; exit 1 if migrations are pending")
     migrate.set_defaults(func=_migrate)
+    from . import admin_cli  # here, not at the top: the admin modules import CliError from this one
+
+    admin_cli.add_commands(sub)
     return parser
 
 

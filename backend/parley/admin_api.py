@@ -1,0 +1,127 @@
+"""The admin REST API (/api/admin/...): who is connected here, users enabled/disabled, rooms archived.
+
+Only administrators: anyone else gets 403 `forbidden` (the auth middleware has already refused the anonymous).
+Actions follow the chat layer's order: check, store, then announce. Disabling closes the user's sockets in this
+process at once; other processes close theirs from the revocations log. Archiving tells the room with a
+`room.updated` frame. `online` is this process's view: presence lives in memory, per process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from . import errors, keys, wire
+from .hub import CLOSE_SESSION_ENDED
+from .models import Account, Room, User
+
+routes = web.RouteTableDef()
+
+
+def check_admin(request: web.Request) -> User:
+    user = request[keys.USER]
+    if not user.is_admin:
+        raise errors.ApiError(403, "forbidden", "Administrators only.")
+    return user
+
+
+def _id(request: web.Request, name: str, not_found: errors.ApiError) -> int:
+    try:
+        value = int(request.match_info[name])
+    except ValueError:
+        raise not_found from None
+    if not 1 <= value < 2**63:
+        raise not_found
+    return value
+
+
+def _user_not_found() -> errors.ApiError:
+    return errors.ApiError(404, "user_not_found", "No such user.")
+
+
+def admin_user(account: Account, status: str) -> wire.Json:
+    return {
+        "id": account.id,
+        "username": account.username,
+        "is_admin": account.is_admin,
+        "disabled": account.disabled,
+        "created_at": account.created_at,
+        "last_seen": account.last_seen,
+        "status": status,
+    }
+
+
+@routes.get("/api/admin/online")
+async def online(request: web.Request) -> web.Response:
+    check_admin(request)
+    hub, live = request.app[keys.HUB], request.app[keys.LIVE]
+    entries: list[dict[str, Any]] = []
+    for user_id in hub.local_user_ids():
+        conns = hub.user_connections(user_id)
+        if not conns:
+            continue
+        user = next(iter(conns)).user
+        entries.append({"user": wire.user(user), "status": live.status(user_id), "connections": len(conns)})
+    entries.sort(key=lambda e: (e["user"]["username"].lower(), e["user"]["id"]))
+    return web.json_response({"online": entries})
+
+
+@routes.get("/api/admin/users")
+async def users(request: web.Request) -> web.Response:
+    check_admin(request)
+    live = request.app[keys.LIVE]
+    accounts = await request.app[keys.STORE].list_accounts()
+    return web.json_response({"users": [admin_user(a, live.status(a.id)) for a in accounts]})
+
+
+async def _set_disabled(request: web.Request, disabled: bool) -> web.Response:
+    actor = check_admin(request)
+    user_id = _id(request, "user_id", _user_not_found())
+    app = request.app
+    store = app[keys.STORE]
+    if await store.account_by_id(user_id) is None:
+        raise _user_not_found()
+    if disabled and user_id == actor.id:
+        raise errors.ApiError(409, "cannot_disable_self", "You cannot disable your own account.")
+    ended = await store.set_disabled(user_id, disabled, app[keys.CLOCK].now_ms())
+    app[keys.BROKER].close_sessions(ended, CLOSE_SESSION_ENDED, "account disabled")
+    account = await store.account_by_id(user_id)
+    if account is None:
+        raise _user_not_found()
+    return web.json_response({"user": admin_user(account, app[keys.LIVE].status(user_id))})
+
+
+@routes.post("/api/admin/users/{user_id}/disable")
+async def disable(request: web.Request) -> web.Response:
+    return await _set_disabled(request, True)
+
+
+@routes.post("/api/admin/users/{user_id}/enable")
+async def enable(request: web.Request) -> web.Response:
+    return await _set_disabled(request, False)
+
+
+async def _set_archived(request: web.Request, archived: bool) -> web.Response:
+    actor = check_admin(request)
+    room_id = _id(request, "room_id", errors.room_not_found())
+    app = request.app
+    store = app[keys.STORE]
+    room: Room | None = await store.set_archived(room_id, archived)
+    if room is None:
+        raise errors.room_not_found()
+    # Its members' connections are the ones subscribed to it, so for them the room is joined.
+    frame = wire.encode({"type": "room.updated", "room": wire.room(room, joined=True)})
+    app[keys.BROKER].to_room(room.id, frame)
+    joined = await store.is_member(room.id, actor.id)
+    return web.json_response({"room": wire.room(room, joined=joined)})
+
+
+@routes.post("/api/admin/rooms/{room_id}/archive")
+async def archive(request: web.Request) -> web.Response:
+    return await _set_archived(request, True)
+
+
+@routes.post("/api/admin/rooms/{room_id}/unarchive")
+async def unarchive(request: web.Request) -> web.Response:
+    return await _set_archived(request, False)
