@@ -3,6 +3,7 @@ import type { Api } from "../api";
 import { ChatClient, type SessionEndReason } from "../client";
 import type { Me } from "../protocol";
 import { Composer } from "./Composer";
+import { RoomIcon } from "./icons";
 import { ConnectionBanner } from "./ConnectionBanner";
 import { BrowseRoomsDialog, CreateRoomDialog } from "./Dialogs";
 import { MembersPanel } from "./MembersPanel";
@@ -58,6 +59,20 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
 
   const roomId = client.currentRoomId;
 
+  // Opening a room (from the list, a dialog or after leaving one) closes the off-canvas sidebar.
+  useEffect(() => setSidebarOpen(false), [roomId]);
+
+  // Escape closes whichever overlay is open (dialogs handle their own Escape).
+  useEffect(() => {
+    const onKey = (ev: KeyboardEvent) => {
+      if (ev.key !== "Escape" || dialog) return;
+      if (sidebarOpen) setSidebarOpen(false);
+      else if (membersOpen && !window.matchMedia?.(WIDE_QUERY).matches) setMembersOpen(false);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [sidebarOpen, membersOpen, dialog]);
+
   return (
     <div class={`chat ${sidebarOpen ? "sidebar-open" : ""} ${membersOpen ? "members-open" : ""}`} data-testid="chat-screen">
       <ConnectionBanner client={client} />
@@ -86,7 +101,9 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
           {room ? (
             <div class="room-title-wrap">
               <h1 class="room-title" data-testid="room-title">
-                <span class="hash" aria-hidden="true">{room.private ? "🔒" : "#"}</span>
+                <span class="hash" aria-hidden="true">
+                  <RoomIcon private={room.private} />
+                </span>
                 {room.name}
               </h1>
               {room.topic && (
@@ -154,6 +171,9 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
           </div>
         )}
       </main>
+      {room && membersOpen && (
+        <div class="scrim members-scrim" onClick={() => setMembersOpen(false)} aria-hidden="true" />
+      )}
       {room && membersOpen && (
         <MembersPanel client={client} room={room} onClose={() => setMembersOpen(false)} />
       )}

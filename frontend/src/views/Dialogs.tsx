@@ -2,6 +2,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, describeError } from "../api";
 import type { ChatClient } from "../client";
+import { RoomIcon } from "./icons";
 import { ROOM_NAME_MAX, ROOM_TOPIC_MAX, type Room } from "../protocol";
 
 /** A native modal <dialog>: focus is trapped and Escape closes it, for free. */
@@ -199,7 +200,9 @@ export function BrowseRoomsDialog(props: { client: ChatClient; onClose: () => vo
               <li key={r.id} class="browse-item" data-testid="browse-room-item" data-room-id={r.id} data-room-name={r.name}>
                 <div class="browse-text">
                   <span class="browse-name">
-                    <span aria-hidden="true">{r.private ? "🔒 " : "# "}</span>
+                    <span class="hash" aria-hidden="true">
+                      <RoomIcon private={r.private} />
+                    </span>{" "}
                     {r.name}
                     {r.archived && <span class="tag">archived</span>}
                   </span>

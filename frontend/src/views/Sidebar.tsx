@@ -1,4 +1,5 @@
 import type { ChatClient } from "../client";
+import { RoomIcon } from "./icons";
 
 export function Sidebar(props: {
   client: ChatClient;
@@ -61,14 +62,14 @@ export function Sidebar(props: {
                 data-room-id={r.id}
                 data-room-name={r.name}
                 aria-current={current ? "page" : undefined}
-                aria-label={unread ? `${r.name}, ${unread} unread` : r.name}
+                aria-label={`${r.name}${r.private ? " (private)" : ""}${unread ? `, ${unread} unread` : ""}`}
                 onClick={() => {
                   client.selectRoom(r.id);
                   props.onClose();
                 }}
               >
                 <span class="hash" aria-hidden="true">
-                  {r.private ? "🔒" : "#"}
+                  <RoomIcon private={r.private} />
                 </span>
                 <span class="room-name">{r.name}</span>
                 {unread > 0 && (
