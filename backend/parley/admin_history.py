@@ -177,9 +177,11 @@ def read_export(path: Path, max_body_chars: int) -> Iterator[dict[str, Any]]:
                     continue
                 try:
                     data: dict[str, Any] = schema.load(json.loads(line))
-                except ValueError as exc:
-                    detail = _first_problem(exc.messages) if isinstance(exc, ValidationError) else "not JSON"
+                except ValidationError as exc:
+                    detail = _first_problem(exc.messages)
                     raise CliError(f"{path}:{lineno}: not a Parley export line ({detail})") from None
+                except ValueError:
+                    raise CliError(f"{path}:{lineno}: not a Parley export line (not JSON)") from None
                 if len(data["body"]) > max_body_chars:
                     raise CliError(f"{path}:{lineno}: the body is over {max_body_chars} characters")
                 yield data
