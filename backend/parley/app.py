@@ -79,6 +79,12 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
 
 
 def make_broker(settings: Settings, hub: Hub) -> Broker:
+    if settings.redis_url:
+        from .broker_redis import RedisBroker
+
+        return RedisBroker(
+            hub, settings.redis_url, namespace=settings.redis_namespace, process_ttl_ms=settings.process_ttl_ms
+        )
     return LocalBroker(hub)
 
 

@@ -11,12 +11,33 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from .hub import Hub
+from .models import User
+from .presence import Status
+
+
+class PresenceListener(Protocol):
+    """What the broker tells about other processes (Live implements it)."""
+
+    def remote_presence(
+        self, process: str, user: User, rooms: frozenset[int], status: Status, at_ms: int, last_seen: int | None
+    ) -> None: ...
+
+    def process_gone(self, process: str) -> None: ...
+
+    def local_states(self) -> list[tuple[User, frozenset[int], Status]]: ...
+
+    def processes(self) -> set[str]: ...
 
 
 class Broker(Protocol):
-    async def start(self) -> None: ...
+    async def start(self, listener: PresenceListener) -> None: ...
 
     async def stop(self) -> None: ...
+
+    def presence(
+        self, process: str, user: User, rooms: frozenset[int], status: Status, at_ms: int, last_seen: int | None
+    ) -> None:
+        """This process's own status for a user, for the other processes' boards."""
 
     def message(self, room_id: int, seq: int, new: bytes, ack: bytes | None, origin: str | None) -> None: ...
 
@@ -41,11 +62,16 @@ class LocalBroker:
     def __init__(self, hub: Hub) -> None:
         self._hub = hub
 
-    async def start(self) -> None:
+    async def start(self, listener: PresenceListener) -> None:
         return None
 
     async def stop(self) -> None:
         return None
+
+    def presence(
+        self, process: str, user: User, rooms: frozenset[int], status: Status, at_ms: int, last_seen: int | None
+    ) -> None:
+        return None  # no other process to tell
 
     def message(self, room_id: int, seq: int, new: bytes, ack: bytes | None, origin: str | None) -> None:
         self._hub.message(room_id, seq, new, ack, origin)

@@ -132,10 +132,10 @@ class Hub:
         self._streams: dict[int, _RoomStream] = {}
         self._ids = itertools.count(1)
         # Connection ids are unique across processes too, so a Redis-borne ack finds its one sending connection.
-        self._id_prefix = f"{os.getpid()}.{os.urandom(3).hex()}"
+        self.process_id = f"{os.getpid()}.{os.urandom(3).hex()}"
 
     def next_connection_id(self) -> str:
-        return f"{self._id_prefix}.{next(self._ids)}"
+        return f"{self.process_id}.{next(self._ids)}"
 
     # -- registry -----------------------------------------------------------------------------------------
 
@@ -162,7 +162,6 @@ class Hub:
         _discard(self._by_session, conn.session_id, conn)
         for room_id in conn.rooms:
             _discard(self._by_room, room_id, conn)
-        conn.rooms.clear()
 
     def _subscribe(self, conn: Connection, room_id: int) -> None:
         conn.rooms.add(room_id)

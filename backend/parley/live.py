@@ -1,23 +1,27 @@
-"""Live state: presence and typing of this process's connections, announced through the broker.
+"""Live state: presence and typing of this process's connections, announced to everyone who shares a room.
 
-The decisions live in the pure trackers (presence.py, typing_state.py); this module feeds them events from
-the WebSocket layer with the clock's time, runs one periodic sweep for their deadlines, and turns their
-changes into frames for the users who share a room with the subject. Nothing here touches the database
-except `last_seen`, written once when a user goes offline.
+The decisions live in pure state machines: PresenceTracker (this process's connections, grace included),
+PresenceBoard (every process's view merged into one status) and TypingTracker. This module feeds them events
+from the WebSocket layer with the clock's time, runs one periodic sweep for their deadlines, and turns their
+changes into frames. Presence frames are built by each process for its own connections from the merged
+board, so a user on several processes is announced once per change, not once per process. Nothing here
+touches the database except `last_seen`, written once when a user goes offline everywhere.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Literal
+from collections.abc import Coroutine
+from typing import Any, Literal
 
 from . import wire
 from .broker import Broker
 from .clock import Clock
 from .hub import Connection, Hub
 from .models import Member, User
-from .presence import PresenceChange, PresenceTracker
+from .presence import PresenceChange, PresenceTracker, Status
+from .presence_board import BoardChange, PresenceBoard
 from .settings import Settings
 from .store import Store
 from .typing_state import TypingChange, TypingTracker
@@ -32,36 +36,36 @@ class Live:
         self._broker = broker
         self._clock = clock
         self._sweep_s = settings.sweep_interval_ms / 1000
+        self.process_id = hub.process_id
         self.presence = PresenceTracker(grace_ms=settings.presence_grace_ms)
+        self.board = PresenceBoard()
         self.typing = TypingTracker(expiry_ms=settings.typing_expiry_ms)
-        # Who each present user is and which rooms they were in, kept until their offline is announced
-        # (their connections are gone by then, but the announcement still needs both).
+        # Users with a local connection or in their grace: who they are, and (once their last connection here
+        # closed) the rooms they were in, which the offline announcement still needs.
         self._users: dict[int, User] = {}
-        self._rooms: dict[int, set[int]] = {}
+        self._grace_rooms: dict[int, frozenset[int]] = {}
         self._pending: set[asyncio.Task[None]] = set()
 
     # -- events from the WebSocket layer ------------------------------------------------------------------
 
     def connected(self, conn: Connection) -> None:
-        user = conn.user
-        self._users[user.id] = user
-        self._rooms[user.id] = self._local_rooms(user.id)
-        self._announce_presence(self.presence.connect(user.id, conn.id, self._clock.now_ms()))
+        self._users[conn.user.id] = conn.user
+        self._grace_rooms.pop(conn.user.id, None)
+        self._local_changes(self.presence.connect(conn.user.id, conn.id, self._clock.now_ms()))
 
     def disconnected(self, conn: Connection) -> None:
         user_id = conn.user.id
+        if not self._hub.user_connections(user_id):
+            self._grace_rooms[user_id] = frozenset(conn.rooms)
         changes = self.presence.disconnect(user_id, conn.id, self._clock.now_ms())
         if not self.presence.has_connections(user_id):
             self._announce_typing(self.typing.user_gone(user_id))
-        else:
-            self._rooms[user_id] = self._local_rooms(user_id)
-        self._announce_presence(changes)
+        self._local_changes(changes)
 
     def report(self, conn: Connection, status: Literal["online", "idle"]) -> None:
-        self._announce_presence(self.presence.report(conn.user.id, conn.id, status, self._clock.now_ms()))
+        self._local_changes(self.presence.report(conn.user.id, conn.id, status, self._clock.now_ms()))
 
     def typing_frame(self, user: User, room_id: int, active: bool) -> None:
-        self._users.setdefault(user.id, user)
         if active:
             changes = self.typing.start(room_id, user.id, self._clock.now_ms())
         else:
@@ -73,43 +77,71 @@ class Live:
         self._announce_typing(self.typing.message_sent(room_id, user_id))
 
     def joined(self, user: User, room_id: int, members: list[Member]) -> None:
-        """A user joined: the room hears their presence, they get the room's present members'."""
-        if user.id in self._rooms:
-            self._rooms[user.id].add(room_id)
-        status = self.presence.status(user.id)
+        """A user joined: the room hears their presence, and they get the present members'."""
+        now_ms = self._clock.now_ms()
+        status = self.board.status(user.id)
         if status != "offline":
-            frame = self._presence_frame(user, status, None, self._clock.now_ms())
-            self._broker.to_room(room_id, frame, exclude_user=user.id)
+            self._broker.to_room(room_id, _presence_frame(user, status, None, now_ms), exclude_user=user.id)
         for member in members:
-            member_status = self.presence.status(member.id)
+            member_status = self.board.status(member.id)
             if member.id != user.id and member_status != "offline":
-                self._broker.to_user(user.id, self._presence_frame(member, member_status, None, self._clock.now_ms()))
+                self._broker.to_user(user.id, _presence_frame(member, member_status, None, now_ms))
 
     def left(self, user_id: int, room_id: int) -> None:
-        if user_id in self._rooms:
-            self._rooms[user_id].discard(room_id)
         self._announce_typing(self.typing.left_room(room_id, user_id))
+
+    # -- events from other processes (through the broker) -------------------------------------------------
+
+    def remote_presence(
+        self, process: str, user: User, rooms: frozenset[int], status: Status, at_ms: int, last_seen: int | None
+    ) -> None:
+        change = self.board.update(process, user, rooms, status)
+        if change is not None:
+            self._tell_local(change, at_ms, last_seen)
+
+    def process_gone(self, process: str) -> None:
+        """Another process died (or stopped): its users count as disconnected there from now."""
+        now_ms = self._clock.now_ms()
+        for change in self.board.drop_process(process):
+            self._tell_local(change, now_ms, now_ms if change.status == "offline" else None)
+
+    def local_states(self) -> list[tuple[User, frozenset[int], Status]]:
+        """This process's own view of each of its users (for another process that needs the full picture)."""
+        return [
+            (user, self._rooms_of(user.id), self.presence.status(user.id))
+            for user in self._users.values()
+            if self.presence.status(user.id) != "offline"
+        ]
+
+    def processes(self) -> set[str]:
+        return self.board.processes()
 
     # -- queries ------------------------------------------------------------------------------------------
 
-    def status(self, user_id: int) -> str:
-        return self.presence.status(user_id)
+    def status(self, user_id: int) -> Status:
+        return self.board.status(user_id)
 
     async def snapshot(self, user_id: int) -> list[wire.Json]:
         """Presence entries of the users who share a room with `user_id` and are online or idle."""
-        present = [uid for uid in self.presence.online_user_ids() if uid != user_id]
+        present = [uid for uid in self.board.present_user_ids() if uid != user_id]
         members = await self._store.co_members(user_id, present)
-        return [wire.presence_entry(m, self.presence.status(m.id)) for m in members]
+        return [wire.presence_entry(m, self.board.status(m.id)) for m in members]
 
     def is_empty(self) -> bool:
-        return self.presence.is_empty() and self.typing.is_empty() and not self._users and not self._rooms
+        return (
+            self.presence.is_empty()
+            and self.typing.is_empty()
+            and self.board.is_empty()
+            and not self._users
+            and not self._grace_rooms
+        )
 
     # -- the sweep ----------------------------------------------------------------------------------------
 
     def tick(self) -> None:
         now_ms = self._clock.now_ms()
         self._announce_typing(self.typing.tick(now_ms))
-        self._announce_presence(self.presence.tick(now_ms))
+        self._local_changes(self.presence.tick(now_ms))
 
     async def run_sweeper(self) -> None:
         while True:
@@ -125,30 +157,34 @@ class Live:
 
     # -- announcing ---------------------------------------------------------------------------------------
 
-    def _local_rooms(self, user_id: int) -> set[int]:
+    def _rooms_of(self, user_id: int) -> frozenset[int]:
+        conns = self._hub.user_connections(user_id)
+        if not conns:
+            return self._grace_rooms.get(user_id, frozenset())
         rooms: set[int] = set()
-        for conn in self._hub.user_connections(user_id):
+        for conn in conns:
             rooms.update(conn.rooms)
-        return rooms
+        return frozenset(rooms)
 
-    def _presence_frame(self, user: User | Member, status: str, last_seen: int | None, at_ms: int) -> bytes:
-        return wire.encode(
-            {"type": "presence", "user": wire.user(user), "status": status, "last_seen": last_seen, "at": at_ms}
-        )
-
-    def _announce_presence(self, changes: list[PresenceChange]) -> None:
+    def _local_changes(self, changes: list[PresenceChange]) -> None:
         for change in changes:
             user = self._users.get(change.user_id)
             if user is None:
                 continue
-            rooms = self._rooms.get(change.user_id, set())
-            frame = self._presence_frame(user, change.status, change.last_seen_ms, change.at_ms)
-            self._broker.to_rooms(rooms, frame, exclude_user=change.user_id)
+            rooms = self._rooms_of(change.user_id)
+            self._broker.presence(self.process_id, user, rooms, change.status, change.at_ms, change.last_seen_ms)
+            merged = self.board.update(self.process_id, user, rooms, change.status)
+            if merged is not None:
+                self._tell_local(merged, change.at_ms, change.last_seen_ms)
             if change.status == "offline":
                 self._users.pop(change.user_id, None)
-                self._rooms.pop(change.user_id, None)
-                if change.last_seen_ms is not None:
+                self._grace_rooms.pop(change.user_id, None)
+                if merged is not None and change.last_seen_ms is not None:
                     self._spawn(self._store.set_last_seen(change.user_id, change.last_seen_ms))
+
+    def _tell_local(self, change: BoardChange, at_ms: int, last_seen: int | None) -> None:
+        frame = _presence_frame(change.user, change.status, last_seen if change.status == "offline" else None, at_ms)
+        self._hub.to_rooms(change.rooms, frame, exclude_user=change.user.id)
 
     def _announce_typing(self, changes: list[TypingChange]) -> None:
         for change in changes:
@@ -160,13 +196,18 @@ class Live:
             )
             self._broker.to_room(change.room_id, frame, exclude_user=change.user_id)
 
-    def _spawn(self, coro: object) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         async def guarded() -> None:
             try:
-                await coro  # type: ignore[misc]
+                await coro
             except Exception:
                 log.exception("writing last_seen failed")
 
         task = asyncio.get_running_loop().create_task(guarded())
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+
+
+def _presence_frame(user: User | Member, status: str, last_seen: int | None, at_ms: int) -> bytes:
+    frame = {"type": "presence", "user": wire.user(user), "status": status, "last_seen": last_seen, "at": at_ms}
+    return wire.encode(frame)

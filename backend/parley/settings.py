@@ -146,6 +146,7 @@ class Settings:
     cookie_secure: bool = False
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     redis_url: str | None = None
+    redis_namespace: str = "parley"
     frontend_dir: Path | None = None
     # A vanished peer is found within 1.5 x this (ping, then half an interval for the pong).
     heartbeat_s: float = 10.0
@@ -157,6 +158,8 @@ class Settings:
     idle_after_ms: int = 120_000
     # How often presence/typing deadlines are checked: well under the smallest deadline's tolerance.
     sweep_interval_ms: int = 250
+    # With Redis: a process that stops refreshing its key this long is dead; its users go offline elsewhere.
+    process_ttl_ms: int = 6_000
     # A session ended in another process (or by the admin CLI) closes its sockets here within this.
     revocation_poll_ms: int = 500
     max_body_chars: int = 4_000
@@ -192,10 +195,12 @@ class Settings:
             cookie_secure=_bool(env, "COOKIE_SECURE", False),
             trusted_proxies=_proxies(env),
             redis_url=redis_url,
+            redis_namespace=env.get("REDIS_NAMESPACE") or "parley",
             frontend_dir=Path(frontend) if frontend else base / "frontend" / "dist",
             heartbeat_s=float(_int(env, "HEARTBEAT_S", 10, minimum=1, maximum=3600)),
             presence_grace_ms=_int(env, "PRESENCE_GRACE_MS", 5_000, maximum=3_600_000),
             typing_expiry_ms=_int(env, "TYPING_EXPIRY_MS", 6_000, minimum=1_000, maximum=600_000),
             idle_after_ms=_int(env, "IDLE_AFTER_MS", 120_000, minimum=1_000, maximum=86_400_000),
             db_pool_max=_int(env, "DB_POOL_MAX", 10, minimum=1, maximum=1_000),
+            process_ttl_ms=_int(env, "PROCESS_TTL_MS", 6_000, minimum=1_000, maximum=600_000),
         )

@@ -146,8 +146,11 @@ class MysqlStore(Store):
 
     async def ensure_version_table(self) -> None:
         async with self.read() as tx:
+            # Look first: CREATE TABLE IF NOT EXISTS on an existing table raises a MySQL warning.
+            if await tx.fetchone("SHOW TABLES LIKE 'schema_version'") is not None:
+                return
             await tx.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version (version INT NOT NULL PRIMARY KEY,"
+                "CREATE TABLE schema_version (version INT NOT NULL PRIMARY KEY,"
                 " name VARCHAR(200) NOT NULL, applied_at BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
             )
 
