@@ -225,6 +225,9 @@ export class ChatClient {
       case "room.left":
         this.forgetRoom(f.room_id);
         break;
+      case "room.updated":
+        this.rooms.upsert(f.room);
+        break;
       case "member.joined": {
         const m = this.members.get(f.room_id);
         if (m) {

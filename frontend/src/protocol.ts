@@ -142,6 +142,11 @@ export interface RoomLeftFrame {
   type: "room.left";
   room_id: number;
 }
+/** An admin changed the room (archived / unarchived): replace its fields. */
+export interface RoomUpdatedFrame {
+  type: "room.updated";
+  room: Room;
+}
 export interface MemberJoinedFrame {
   type: "member.joined";
   room_id: number;
@@ -179,6 +184,7 @@ export type ServerFrame =
   | MessageNewFrame
   | RoomJoinedFrame
   | RoomLeftFrame
+  | RoomUpdatedFrame
   | MemberJoinedFrame
   | MemberLeftFrame
   | PresenceFrame
@@ -203,6 +209,7 @@ const SERVER_FRAME_TYPES: ReadonlySet<string> = new Set([
   "message.new",
   "room.joined",
   "room.left",
+  "room.updated",
   "member.joined",
   "member.left",
   "presence",
