@@ -1,0 +1,532 @@
+#!/usr/bin/env python3
+"""Run a Parley cluster on one machine: N `parley serve` processes behind nginx, sharing MySQL and Redis.
+
+    .venv/bin/python scripts/cluster.py --processes 2 --port 8000 \\
+        --database-url 'mysql://parley:secret@127.0.0.1:3306/parley' --redis-url redis://127.0.0.1:6379/0
+
+nginx listens on 127.0.0.1:PORT and runs the repository's own nginx.conf, rendered for this machine (its
+`# parley:NAME` lines point at a scratch directory and at the app processes); the app processes listen on
+127.0.0.1:PORT+1 ... PORT+N. Migrations are applied once, before any process starts. Ctrl-C (or SIGTERM)
+stops nginx, then every app process, by the pids this script started; nothing is left running.
+
+tests/test_nginx.py imports this file and starts clusters with `running_cluster()`, the same code path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import datetime
+import grp
+import ipaddress
+import os
+import pwd
+import re
+import secrets
+import shutil
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NGINX_CONF = ROOT / "nginx.conf"
+DEFAULT_DIST = ROOT / "frontend" / "dist"
+HOST = "127.0.0.1"
+# The first start of a process imports everything and opens its database pool: seconds, not tens of them.
+START_TIMEOUT_S = 30.0
+# SIGTERM lets aiohttp close every WebSocket with 1001 (its shutdown_timeout is 5 s); after this, SIGKILL.
+STOP_TIMEOUT_S = 8.0
+
+_MARKER = re.compile(r"#\s*parley:(?P<key>[a-z0-9_]+)(?:\s+(?P<edge>begin|end))?\s*$")
+
+Value = str | Sequence[str] | None
+
+
+class ClusterError(Exception):
+    """Something the operator can fix; printed as one line."""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# nginx.conf rendering
+
+
+def render_conf(template: str, values: Mapping[str, Value]) -> str:
+    """Rewrite the tagged lines of nginx.conf.
+
+    For each `# parley:KEY` line and each `# parley:KEY begin` ... `# parley:KEY end` block: a key missing from
+    `values` keeps the text; None removes it; a string (or a list of lines) replaces it, indented like the
+    original. Every key in `values` must occur, so a renamed tag fails loudly instead of being ignored.
+    """
+    out: list[str] = []
+    seen: set[str] = set()
+    open_block: str | None = None
+    for line in template.splitlines():
+        match = _MARKER.search(line)
+        key = match.group("key") if match else None
+        edge = match.group("edge") if match else None
+        if open_block is not None:
+            if key == open_block and edge == "end":
+                open_block = None
+            continue
+        if key is None or key not in values:
+            out.append(line)
+            continue
+        seen.add(key)
+        indent = line[: len(line) - len(line.lstrip())]
+        value = values[key]
+        if edge == "begin":
+            open_block = key
+        elif edge == "end":
+            raise ClusterError(f"nginx.conf: `# parley:{key} end` without its begin")
+        if value is None:
+            continue
+        lines = [value] if isinstance(value, str) else list(value)
+        out.extend(f"{indent}{item}" for item in lines)
+    if open_block is not None:
+        raise ClusterError(f"nginx.conf: `# parley:{open_block} begin` is never closed")
+    missing = sorted(set(values) - seen)
+    if missing:
+        raise ClusterError(f"nginx.conf has no `# parley:` tag for {', '.join(missing)}")
+    return "\n".join(out) + "\n"
+
+
+@dataclasses.dataclass(frozen=True)
+class Tls:
+    certificate: Path
+    key: Path
+
+
+def local_values(
+    *,
+    port: int,
+    upstreams: Sequence[int],
+    root: Path,
+    scratch: Path,
+    tls: Tls | None = None,
+    http_port: int | None = None,
+) -> dict[str, Value]:
+    """Values that run nginx.conf on this machine: 127.0.0.1 only, every writable path under `scratch`.
+
+    Plain http on `port` unless `tls` is given; then https on `port` and, with `http_port`, the redirect server.
+    """
+    values: dict[str, Value] = {
+        # Not root: nginx ignores `user` (with a warning), so drop it. Root: workers run as the invoking user,
+        # who can read the checkout (production uses www-data and a world-readable root instead).
+        "user": _user_line(),
+        "pid": f"pid {scratch / 'nginx.pid'};",
+        "error_log": f"error_log {scratch / 'error.log'} info;",
+        "mime_types": f"include {mime_types_path()};",
+        "access_log": f"access_log {scratch / 'access.log'};",
+        "upstream": [f"server {HOST}:{p} max_fails=1 fail_timeout=5s;" for p in upstreams],
+        "listen6": None,
+        "server_name": f"server_name {HOST} localhost;",
+        "root": f"root {root};",
+    }
+    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        values[f"{kind}_temp_path"] = f"{kind}_temp_path {scratch / ('temp_' + kind)};"
+    if tls is None:
+        values.update(
+            listen=f"listen {HOST}:{port};",
+            ssl_certificate=None,
+            ssl_certificate_key=None,
+            tls=None,
+            redirect_server=None,
+        )
+    else:
+        values.update(
+            listen=f"listen {HOST}:{port} ssl http2;",
+            ssl_certificate=f"ssl_certificate {tls.certificate};",
+            ssl_certificate_key=f"ssl_certificate_key {tls.key};",
+        )
+        if http_port is None:
+            values["redirect_server"] = None
+        else:
+            values.update(
+                redirect_listen=f"listen {HOST}:{http_port};",
+                redirect_listen6=None,
+                redirect_server_name=f"server_name {HOST} localhost;",
+            )
+    return values
+
+
+def _user_line() -> str | None:
+    if os.geteuid() != 0:
+        return None
+    user = pwd.getpwuid(os.getuid())
+    return f"user {user.pw_name} {grp.getgrgid(user.pw_gid).gr_name};"
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
+
+
+def mime_types_path() -> str:
+    """mime.types next to the nginx build's own configuration file (/etc/nginx on Debian)."""
+    binary = nginx_binary()
+    if binary:
+        out = subprocess.run([binary, "-V"], capture_output=True, text=True, check=False).stderr
+        match = re.search(r"--conf-path=(\S+)", out)
+        if match:
+            candidate = Path(match.group(1)).parent / "mime.types"
+            if candidate.is_file():
+                return str(candidate)
+    return "/etc/nginx/mime.types"
+
+
+def self_signed(directory: Path) -> Tls:
+    """A throwaway certificate for 127.0.0.1 and localhost (the trial's --tls, and the tests)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=7))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    tls = Tls(certificate=directory / "tls.crt", key=directory / "tls.key")
+    tls.certificate.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    tls.key.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    tls.key.chmod(0o600)
+    return tls
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Processes
+
+
+@dataclasses.dataclass
+class Process:
+    """One child this script started: its real pid (no shell in between) and where its output goes."""
+
+    name: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+    port: int
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def log_text(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Signal this process (kill -9 by default), then reap it."""
+        if self.alive():
+            os.kill(self.pid, sig)
+        if sig == signal.SIGKILL:
+            self.popen.wait(timeout=STOP_TIMEOUT_S)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """Ask politely, wait, then SIGKILL: this returns only once the process is gone."""
+        if self.alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, sig)
+            try:
+                self.popen.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid, signal.SIGKILL)
+                self.popen.wait(timeout=STOP_TIMEOUT_S)
+
+
+def _spawn(name: str, argv: Sequence[str], env: Mapping[str, str], log: Path, port: int) -> Process:
+    with log.open("ab") as out:
+        # Own session: a Ctrl-C in the terminal reaches only this script, which then stops children in order.
+        popen = subprocess.Popen(
+            list(argv), env=dict(env), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True, cwd=ROOT,
+        )
+    return Process(name=name, popen=popen, log=log, port=port)
+
+
+def _tail(text: str, lines: int = 15) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def wait_healthy(process: Process, url: str, timeout_s: float = START_TIMEOUT_S) -> None:
+    """Poll `url` until it answers 200; fail early (with the log's tail) if the process exits."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if not process.alive():
+            raise ClusterError(f"{process.name} exited with {process.popen.returncode}:\n{_tail(process.log_text())}")
+        try:
+            # Our own throwaway certificate on 127.0.0.1: nothing to verify it against.
+            context = ssl._create_unverified_context() if url.startswith("https:") else None
+            with urllib.request.urlopen(url, timeout=2, context=context) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise ClusterError(f"{process.name} not healthy at {url} after {timeout_s:.0f} s:\n"
+                               f"{_tail(process.log_text())}")
+        time.sleep(0.1)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The cluster
+
+
+@dataclasses.dataclass(frozen=True)
+class ClusterConfig:
+    database_url: str
+    redis_url: str
+    processes: int = 2
+    port: int = 8000
+    # First app port; default port+1.
+    app_port: int | None = None
+    secret_key: str = dataclasses.field(default_factory=lambda: secrets.token_urlsafe(48), repr=False)
+    dist: Path = DEFAULT_DIST
+    # https on `port` with a throwaway certificate; `http_port` then serves the redirect.
+    tls: bool = False
+    http_port: int | None = None
+    trusted_proxies: str = HOST
+    # Extra environment for every app process (HEARTBEAT_S, PRESENCE_GRACE_MS, ...).
+    app_env: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    # Where configs, logs and the pid file go; default a fresh temporary directory, removed afterwards.
+    scratch: Path | None = None
+    python: str = sys.executable
+
+
+@dataclasses.dataclass
+class Cluster:
+    config: ClusterConfig
+    scratch: Path
+    conf_path: Path
+    apps: list[Process]
+    nginx: Process | None = None
+    tls: Tls | None = None
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{HOST}:{self.config.port}"
+
+    def app_url(self, index: int) -> str:
+        return f"http://{HOST}:{self.apps[index].port}"
+
+    def app_env(self, port: int) -> dict[str, str]:
+        return _app_env(self.config, port)
+
+    def nginx_access_log(self) -> str:
+        try:
+            return (self.scratch / "access.log").read_text(errors="replace")
+        except OSError:
+            return ""
+
+
+def _app_env(config: ClusterConfig, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _APP_SETTINGS}
+    env.update(
+        DATABASE_URL=config.database_url,
+        REDIS_URL=config.redis_url,
+        SECRET_KEY=config.secret_key,
+        HOST=HOST,
+        PORT=str(port),
+        TRUSTED_PROXIES=config.trusted_proxies,
+        FRONTEND_DIR=str(config.dist),
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(config.app_env)
+    return env
+
+
+# Settings a caller's environment must not leak into the processes unless given in app_env explicitly.
+_APP_SETTINGS = frozenset({
+    "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "HOST", "PORT", "TRUSTED_PROXIES", "FRONTEND_DIR", "COOKIE_SECURE",
+    "ALLOWED_ORIGINS", "HEARTBEAT_S", "PRESENCE_GRACE_MS", "TYPING_EXPIRY_MS", "IDLE_AFTER_MS", "DB_POOL_MAX",
+})
+
+
+def migrate(config: ClusterConfig) -> str:
+    """`parley migrate`, once, before any process starts (processes then refuse to start on a stale schema)."""
+    result = subprocess.run(
+        [config.python, "-m", "parley", "migrate"], env=_app_env(config, config.port + 1),
+        capture_output=True, text=True, check=False, cwd=ROOT, timeout=120,
+    )
+    if result.returncode != 0:
+        raise ClusterError(f"parley migrate failed: {(result.stderr or result.stdout).strip()}")
+    return result.stdout.strip()
+
+
+def start_app(cluster: Cluster, index: int) -> Process:
+    """(Re)start app process `index` on its port; returns once /api/health answers."""
+    port = cluster.apps[index].port if index < len(cluster.apps) else _app_ports(cluster.config)[index]
+    process = _spawn(
+        f"app {index} (port {port})", [cluster.config.python, "-m", "parley", "serve"],
+        _app_env(cluster.config, port), cluster.scratch / f"app-{index}.log", port,
+    )
+    if index < len(cluster.apps):
+        cluster.apps[index] = process
+    else:
+        cluster.apps.append(process)
+    wait_healthy(process, f"http://{HOST}:{port}/api/health")
+    return process
+
+
+def _app_ports(config: ClusterConfig) -> list[int]:
+    first = config.app_port if config.app_port is not None else config.port + 1
+    return [first + i for i in range(config.processes)]
+
+
+def check_nginx_conf(binary: str, conf: Path, scratch: Path) -> None:
+    result = subprocess.run(
+        [binary, "-t", "-p", str(scratch), "-e", str(scratch / "error.log"), "-c", str(conf)],
+        capture_output=True, text=True, check=False, timeout=30,
+    )
+    if result.returncode != 0:
+        raise ClusterError(f"nginx -t refused {conf}:\n{result.stderr.strip()}")
+
+
+@contextlib.contextmanager
+def running_cluster(config: ClusterConfig) -> Iterator[Cluster]:
+    """Migrate, start the app processes, then nginx; yield; stop nginx first, then every app process.
+
+    Every child is stopped in `finally`, whatever failed in between, by the pid this function started.
+    """
+    binary = nginx_binary()
+    if binary is None:
+        raise ClusterError("nginx is not installed (Debian: apt-get install nginx)")
+    if not (config.dist / "index.html").is_file():
+        raise ClusterError(f"{config.dist}/index.html is missing: build the web app (make frontend)")
+    if config.processes < 1:
+        raise ClusterError("--processes must be at least 1")
+    own_scratch = config.scratch is None
+    scratch = Path(tempfile.mkdtemp(prefix="parley-cluster-")) if config.scratch is None else config.scratch
+    scratch.mkdir(parents=True, exist_ok=True)
+    cluster = Cluster(config=config, scratch=scratch, conf_path=scratch / "nginx.conf", apps=[])
+    try:
+        migrate(config)
+        for index, _port in enumerate(_app_ports(config)):
+            start_app(cluster, index)
+        cluster.tls = self_signed(scratch) if config.tls else None
+        values = local_values(
+            port=config.port, upstreams=[p.port for p in cluster.apps], root=config.dist.resolve(),
+            scratch=scratch, tls=cluster.tls, http_port=config.http_port,
+        )
+        cluster.conf_path.write_text(render_conf(NGINX_CONF.read_text(), values))
+        check_nginx_conf(binary, cluster.conf_path, scratch)
+        cluster.nginx = _spawn(
+            "nginx",
+            [binary, "-p", str(scratch), "-e", str(scratch / "error.log"), "-c", str(cluster.conf_path),
+             "-g", "daemon off;"],
+            os.environ, scratch / "nginx.out", config.port,
+        )
+        wait_healthy(cluster.nginx, f"{cluster.url}/api/health")
+        yield cluster
+    finally:
+        # A second Ctrl-C must not cut the clean-up short and orphan children: hold the signals until done.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            # nginx first, so no new request reaches a process that is stopping.
+            if cluster.nginx is not None:
+                cluster.nginx.stop(signal.SIGTERM)
+            for app in cluster.apps:
+                app.stop(signal.SIGTERM)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        if own_scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Command line
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Run N Parley processes behind nginx on this machine.")
+    parser.add_argument("--processes", type=int, default=2, help="app processes (default 2)")
+    parser.add_argument("--port", type=int, default=8000, help="nginx port (default 8000); apps use the next ones")
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
+                        help="shared database, mysql://... (default $DATABASE_URL)")
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+                        help="shared Redis (default $REDIS_URL or redis://127.0.0.1:6379/0)")
+    parser.add_argument("--dist", type=Path, default=DEFAULT_DIST, help="the built web app (frontend/dist)")
+    parser.add_argument("--tls", action="store_true", help="https with a throwaway self-signed certificate")
+    parser.add_argument("--keep", type=Path, help="keep configs and logs in this directory instead of a temporary one")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse(argv)
+    if not args.database_url:
+        print("cluster: give --database-url (or DATABASE_URL): every process must share one database",
+              file=sys.stderr)
+        return 2
+    if args.database_url.startswith("sqlite"):
+        print("cluster: several processes need a shared MySQL/MariaDB database, not SQLite", file=sys.stderr)
+        return 2
+    # Each process must decrypt every other's cookies: one key for all, from SECRET_KEY when set, so a restart
+    # of the cluster keeps everyone logged in; otherwise a fresh one for this run.
+    secret = os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48)
+    config = ClusterConfig(
+        database_url=args.database_url, redis_url=args.redis_url, processes=args.processes, port=args.port,
+        secret_key=secret, dist=args.dist, tls=args.tls, scratch=args.keep,
+    )
+    # SIGTERM (kill, a process manager) takes the same path as Ctrl-C: out of the `with`, children stopped.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        with running_cluster(config) as cluster:
+            for index, app in enumerate(cluster.apps):
+                print(f"app {index}: pid {app.pid}, {cluster.app_url(index)}, log {app.log}")
+            print(f"nginx: pid {cluster.nginx.pid}, config {cluster.conf_path}, logs in {cluster.scratch}")
+            print(f"\nParley cluster ready: {cluster.url}   (Ctrl-C stops everything)", flush=True)
+            while True:
+                time.sleep(1)
+                dead = [p for p in [cluster.nginx, *cluster.apps] if not p.alive()]
+                if dead:
+                    # A trial cluster does not restart anything: say so and keep serving with what is left.
+                    for p in dead:
+                        print(f"cluster: {p.name} exited with {p.popen.returncode}: {_tail(p.log_text(), 5)}",
+                              file=sys.stderr)
+                    if cluster.nginx in dead:
+                        return 1
+                    cluster.apps = [p for p in cluster.apps if p.alive()]
+    except ClusterError as exc:
+        print(f"cluster: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\ncluster: stopped", file=sys.stderr)
+        return 0
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    sys.exit(main())
