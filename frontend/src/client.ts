@@ -34,6 +34,10 @@ export const ACK_TIMEOUT_MS = 10_000;
 const SWEEP_MS = 1_000;
 /** Catch-up pages use the largest page the server allows, to close a hole in as few requests as possible. */
 const CATCH_UP_PAGE = 100;
+/** A stale-looking member list is refetched at most this often (presence frames can come in bursts). */
+const MEMBERS_REFRESH_MIN_MS = 5_000;
+/** After a failed older-history fetch, wait this long before the scroll position may trigger another. */
+const OLDER_RETRY_MS = 5_000;
 
 export interface ClientDeps {
   api: Api;
@@ -82,6 +86,8 @@ export class ChatClient {
   private helloSeen = false;
   private sweepHandle: ReturnType<typeof setInterval> | null = null;
   private lastLabelsTick = 0;
+  private lastMembersRefresh = -Infinity;
+  private olderFailedAt = new Map<number, number>();
   private readonly listeners = new Set<() => void>();
   private stopped = false;
   onSessionEnded: ((reason: SessionEndReason) => void) | null = null;
@@ -243,6 +249,7 @@ export class ChatClient {
         break;
       case "presence":
         this.presence.applyFrame(f.user, f.status, f.last_seen, f.at, this.now());
+        this.maybeRefreshMembers(f.user.id);
         break;
       case "typing":
         if (f.user.id !== this.me.id) this.typing.apply(f.room_id, f.user, f.active, this.now());
@@ -352,6 +359,8 @@ export class ChatClient {
     }
     const before = this.messages.oldestSeq(roomId);
     if (before <= 1) return false;
+    const failedAt = this.olderFailedAt.get(roomId);
+    if (failedAt !== undefined && this.now() - failedAt < OLDER_RETRY_MS) return false;
     this.loadingOlder.add(roomId);
     this.changed();
     try {
@@ -359,6 +368,7 @@ export class ChatClient {
       this.messages.applyOlderPage(roomId, page.messages, page.has_more);
       return page.messages.length > 0;
     } catch (err) {
+      this.olderFailedAt.set(roomId, this.now());
       this.setNotice(describeError(err));
       return false;
     } finally {
@@ -441,6 +451,21 @@ export class ChatClient {
       if (roomId === this.currentRoomId) this.membersLoading = false;
       this.changed();
     }
+  }
+
+  /**
+   * Someone we share a room with changed status but is not in the current room's list we hold: the list may
+   * be stale (a membership change we were not told about), so fetch it again — at most once per interval.
+   */
+  private maybeRefreshMembers(userId: number): void {
+    const id = this.currentRoomId;
+    if (id === null || userId === this.me.id) return;
+    const list = this.members.get(id);
+    if (!list || list.has(userId)) return;
+    const now = this.now();
+    if (now - this.lastMembersRefresh < MEMBERS_REFRESH_MIN_MS) return;
+    this.lastMembersRefresh = now;
+    void this.loadMembers(id, true);
   }
 
   membersOf(roomId: number): User[] | null {
