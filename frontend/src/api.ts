@@ -59,8 +59,9 @@ function parseErrorBody(status: number, body: unknown): ApiError {
       return new ApiError(status, code, message, fields);
     }
   }
-  // A proxy's HTML error page (e.g. 502 while the backend restarts) is "server unreachable" to a user.
-  if (status === 502 || status === 503 || status === 504) {
+  // A 5xx without our envelope is a proxy's page (502 while the backend restarts, the dev server's proxy error):
+  // to a user that is "server unreachable".
+  if (status >= 500) {
     return new ApiError(status, "server_unavailable", "The server is not available right now. Try again shortly.");
   }
   return new ApiError(status, `http_${status}`, `Request failed (${status})`);

@@ -47,9 +47,13 @@ describe("Api", () => {
     expect((err as ApiError).fields).toEqual({ username: ["too short"] });
   });
 
-  it("maps a proxy error page to server_unavailable", async () => {
+  it("maps a proxy error page to server_unavailable, but keeps our own 500 envelope", async () => {
     const err = await new Api(respond(502, undefined, "<html>Bad gateway</html>")).me().catch((e: unknown) => e);
     expect((err as ApiError).code).toBe("server_unavailable");
+    const own = await new Api(respond(500, { error: { code: "internal_error", message: "oops" } }))
+      .me()
+      .catch((e: unknown) => e);
+    expect((own as ApiError).code).toBe("internal_error");
   });
 
   it("maps a failed fetch to NetworkError", async () => {
