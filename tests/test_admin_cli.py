@@ -745,3 +745,18 @@ async def test_online_server_unreachable(
     monkeypatch.setenv("PORT", "9")  # discard: nothing listens there
     assert await in_thread(monkeypatch, "online") == 1
     assert error_line(capsys).startswith("parley: cannot reach the server at http://127.0.0.1:9/api/admin/online")
+
+
+def test_progress_only_on_a_terminal(db: DatabaseUrl, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """stderr a terminal: a counter redrawn in place, ended by a newline; the data on stdout stays clean."""
+    user_id = add_user(db, "ann")
+
+    async def fill(store: Store) -> None:
+        await store.import_messages([Message(i, 1, i, user_id, "ann", "x", 1, f"c{i}") for i in range(1, 2501)])
+
+    with_store(db, fill)
+    terminal = Tty()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert cli.main(["export", "-o", str(tmp_path / "out.jsonl")]) == 0
+    assert terminal.getvalue() == "\rexported 1,000 / 2,500 messages\rexported 2,000 / 2,500 messages\n"
+    assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 2500
