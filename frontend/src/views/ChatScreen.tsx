@@ -105,6 +105,11 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
                   <RoomIcon private={room.private} />
                 </span>
                 {room.name}
+                {room.archived && (
+                  <span class="tag" data-testid="room-archived">
+                    archived
+                  </span>
+                )}
               </h1>
               {room.topic && (
                 <p class="room-topic" data-testid="room-topic" title={room.topic}>
