@@ -367,8 +367,9 @@ def _app_env(config: ClusterConfig, port: int) -> dict[str, str]:
 
 # Settings a caller's environment must not leak into the processes unless given in app_env explicitly.
 _APP_SETTINGS = frozenset({
-    "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "HOST", "PORT", "TRUSTED_PROXIES", "FRONTEND_DIR", "COOKIE_SECURE",
-    "ALLOWED_ORIGINS", "HEARTBEAT_S", "PRESENCE_GRACE_MS", "TYPING_EXPIRY_MS", "IDLE_AFTER_MS", "DB_POOL_MAX",
+    "DATABASE_URL", "REDIS_URL", "REDIS_NAMESPACE", "SECRET_KEY", "HOST", "PORT", "TRUSTED_PROXIES", "FRONTEND_DIR",
+    "COOKIE_SECURE", "ALLOWED_ORIGINS", "HEARTBEAT_S", "PRESENCE_GRACE_MS", "TYPING_EXPIRY_MS", "IDLE_AFTER_MS",
+    "DB_POOL_MAX", "PROCESS_TTL_MS",
 })
 
 
@@ -413,13 +414,49 @@ def check_nginx_conf(binary: str, conf: Path, scratch: Path) -> None:
 
 
 @contextlib.contextmanager
+def running_nginx(
+    *, port: int, upstreams: Sequence[int], dist: Path, scratch: Path, tls: Tls | None = None,
+    http_port: int | None = None, ready_path: str = "/",
+) -> Iterator[Process]:
+    """nginx in the foreground (its master's pid is ours to stop) on the rendered nginx.conf; stopped after."""
+    binary = nginx_binary()
+    if binary is None:
+        raise ClusterError("nginx is not installed (Debian: apt-get install nginx)")
+    conf = scratch / "nginx.conf"
+    values = local_values(port=port, upstreams=upstreams, root=dist.resolve(), scratch=scratch, tls=tls,
+                          http_port=http_port)
+    conf.write_text(render_conf(NGINX_CONF.read_text(), values))
+    check_nginx_conf(binary, conf, scratch)
+    nginx = _spawn(
+        "nginx",
+        [binary, "-p", str(scratch), "-e", str(scratch / "error.log"), "-c", str(conf), "-g", "daemon off;"],
+        os.environ, scratch / "nginx.out", port,
+    )
+    try:
+        wait_healthy(nginx, f"{'https' if tls else 'http'}://{HOST}:{port}{ready_path}")
+        yield nginx
+    finally:
+        with _signals_held():
+            nginx.stop(signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """A second Ctrl-C must not cut a clean-up short and orphan children: hold the signals until it is done."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+@contextlib.contextmanager
 def running_cluster(config: ClusterConfig) -> Iterator[Cluster]:
     """Migrate, start the app processes, then nginx; yield; stop nginx first, then every app process.
 
     Every child is stopped in `finally`, whatever failed in between, by the pid this function started.
     """
-    binary = nginx_binary()
-    if binary is None:
+    if nginx_binary() is None:
         raise ClusterError("nginx is not installed (Debian: apt-get install nginx)")
     if not (config.dist / "index.html").is_file():
         raise ClusterError(f"{config.dist}/index.html is missing: build the web app (make frontend)")
@@ -434,31 +471,17 @@ def running_cluster(config: ClusterConfig) -> Iterator[Cluster]:
         for index, _port in enumerate(_app_ports(config)):
             start_app(cluster, index)
         cluster.tls = self_signed(scratch) if config.tls else None
-        values = local_values(
-            port=config.port, upstreams=[p.port for p in cluster.apps], root=config.dist.resolve(),
-            scratch=scratch, tls=cluster.tls, http_port=config.http_port,
-        )
-        cluster.conf_path.write_text(render_conf(NGINX_CONF.read_text(), values))
-        check_nginx_conf(binary, cluster.conf_path, scratch)
-        cluster.nginx = _spawn(
-            "nginx",
-            [binary, "-p", str(scratch), "-e", str(scratch / "error.log"), "-c", str(cluster.conf_path),
-             "-g", "daemon off;"],
-            os.environ, scratch / "nginx.out", config.port,
-        )
-        wait_healthy(cluster.nginx, f"{cluster.url}/api/health")
-        yield cluster
+        with running_nginx(
+            port=config.port, upstreams=[p.port for p in cluster.apps], dist=config.dist, scratch=scratch,
+            tls=cluster.tls, http_port=config.http_port, ready_path="/api/health",
+        ) as nginx:
+            cluster.nginx = nginx
+            yield cluster
     finally:
-        # A second Ctrl-C must not cut the clean-up short and orphan children: hold the signals until done.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        try:
-            # nginx first, so no new request reaches a process that is stopping.
-            if cluster.nginx is not None:
-                cluster.nginx.stop(signal.SIGTERM)
+        with _signals_held():
+            # nginx has stopped by now (first, so no new request reaches a process that is stopping).
             for app in cluster.apps:
                 app.stop(signal.SIGTERM)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         if own_scratch:
             shutil.rmtree(scratch, ignore_errors=True)
 
@@ -503,6 +526,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with running_cluster(config) as cluster:
             for index, app in enumerate(cluster.apps):
                 print(f"app {index}: pid {app.pid}, {cluster.app_url(index)}, log {app.log}")
+            assert cluster.nginx is not None
             print(f"nginx: pid {cluster.nginx.pid}, config {cluster.conf_path}, logs in {cluster.scratch}")
             print(f"\nParley cluster ready: {cluster.url}   (Ctrl-C stops everything)", flush=True)
             while True:
