@@ -131,3 +131,12 @@ async def test_bad_room_ids(chat: Chat) -> None:
         resp = await ana.post(path)
         assert resp.status == 404, path
         assert (await resp.json())["error"]["code"] == "room_not_found"
+
+
+async def test_a_new_user_is_announced_to_general(chat: Chat) -> None:
+    server = await chat.server()
+    ana = await chat.user(server, "ana")
+    ana_ws, _ = await connect(ana)
+    await chat.user(server, "newbie")
+    joined = await frame_of(ana_ws, "member.joined")
+    assert joined == {"type": "member.joined", "room_id": 1, "user": {"id": 2, "username": "newbie"}}

@@ -163,3 +163,10 @@ async def test_iter_messages_streams_in_batches(store: Store) -> None:
         await store.insert_message(1, author, f"b{i}", f"i{i}", NOW)
     bodies = [m.body async for m in store.iter_messages(None, batch=2)]
     assert bodies == [f"b{i}" for i in range(5)]
+
+
+async def test_general_gets_a_real_creation_time(store: Store) -> None:
+    """Migrations run as written: the SQLite one's strftime('%s') must not be taken for a placeholder."""
+    general = await store.room_by_name("general")
+    assert general is not None
+    assert general.created_at > NOW

@@ -20,7 +20,7 @@ from aiohttp_session import Session, get_session, new_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography import fernet
 
-from . import errors, keys
+from . import errors, keys, wire
 from .broker import Broker
 from .clock import Clock
 from .hub import CLOSE_SESSION_ENDED
@@ -116,6 +116,11 @@ class Auth:
             raise errors.ApiError(409, "username_taken", "That username is taken.") from None
         user = User(account.id, account.username, account.is_admin)
         await self._start_session(request, user)
+        general = await self._store.room_by_name("general")
+        if general is not None:
+            # New users join general: its members' lists grow live, as with any join.
+            frame = wire.encode({"type": "member.joined", "room_id": general.id, "user": wire.user(user)})
+            self._broker.to_room(general.id, frame, exclude_user=user.id)
         return user
 
     async def login(self, request: web.Request, username: str, password: str) -> User:

@@ -52,6 +52,10 @@ class Tx(abc.ABC):
         """Run a statement; return the number of rows it changed. Raises Conflict on a unique key."""
 
     @abc.abstractmethod
+    async def execute_script_statement(self, sql: str) -> None:
+        """Run one statement of a migration as written: no placeholders, so a literal % stays a %."""
+
+    @abc.abstractmethod
     async def insert(self, sql: str, args: Args = ()) -> int:
         """Run an INSERT; return the new row's id. Raises Conflict on a unique key."""
 

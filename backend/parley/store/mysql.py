@@ -51,6 +51,12 @@ class _MysqlTx(Tx):
         except pymysql.err.MySQLError as exc:
             raise _translate(exc) from exc
 
+    async def execute_script_statement(self, sql: str) -> None:
+        try:
+            await self._cursor.execute(sql, None)
+        except pymysql.err.MySQLError as exc:
+            raise _translate(exc) from exc
+
     async def insert(self, sql: str, args: Args = ()) -> int:
         await self.execute(sql, args)
         return int(self._cursor.lastrowid)
@@ -139,7 +145,7 @@ class MysqlStore(Store):
         # MySQL commits DDL implicitly: each statement stands alone, then the version is recorded.
         async with self.read() as tx:
             for statement in statements:
-                await tx.execute(statement)
+                await tx.execute_script_statement(statement)
             await tx.execute(
                 "INSERT INTO schema_version (version, name, applied_at) VALUES (%s, %s, %s)", (version, name, now_ms)
             )

@@ -45,6 +45,9 @@ class _SqliteTx(Tx):
                 raise Conflict(str(exc)) from exc
             raise
 
+    async def execute_script_statement(self, sql: str) -> None:
+        await self._conn.execute(sql)
+
     async def insert(self, sql: str, args: Args = ()) -> int:
         try:
             async with self._conn.execute(_sql(sql), tuple(args)) as cursor:
@@ -109,7 +112,7 @@ class SqliteStore(Store):
     async def apply_migration(self, version: int, name: str, statements: list[str], now_ms: int) -> None:
         async with self.transaction() as tx:
             for statement in statements:
-                await tx.execute(statement)
+                await tx.execute_script_statement(statement)
             await tx.execute(
                 "INSERT INTO schema_version (version, name, applied_at) VALUES (%s, %s, %s)", (version, name, now_ms)
             )
