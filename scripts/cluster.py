@@ -384,8 +384,8 @@ def migrate(config: ClusterConfig) -> str:
     return result.stdout.strip()
 
 
-def start_app(cluster: Cluster, index: int) -> Process:
-    """(Re)start app process `index` on its port; returns once /api/health answers."""
+def start_app(cluster: Cluster, index: int, *, wait: bool = True) -> Process:
+    """(Re)start app process `index` on its port; with `wait`, return once its /api/health answers."""
     port = cluster.apps[index].port if index < len(cluster.apps) else _app_ports(cluster.config)[index]
     process = _spawn(
         f"app {index} (port {port})", [cluster.config.python, "-m", "parley", "serve"],
@@ -395,7 +395,8 @@ def start_app(cluster: Cluster, index: int) -> Process:
         cluster.apps[index] = process
     else:
         cluster.apps.append(process)
-    wait_healthy(process, f"http://{HOST}:{port}/api/health")
+    if wait:
+        wait_healthy(process, f"http://{HOST}:{port}/api/health")
     return process
 
 
@@ -468,8 +469,11 @@ def running_cluster(config: ClusterConfig) -> Iterator[Cluster]:
     cluster = Cluster(config=config, scratch=scratch, conf_path=scratch / "nginx.conf", apps=[])
     try:
         migrate(config)
+        # Start them all, then wait for each: the start-up costs overlap.
         for index, _port in enumerate(_app_ports(config)):
-            start_app(cluster, index)
+            start_app(cluster, index, wait=False)
+        for app in cluster.apps:
+            wait_healthy(app, f"http://{HOST}:{app.port}/api/health")
         cluster.tls = self_signed(scratch) if config.tls else None
         with running_nginx(
             port=config.port, upstreams=[p.port for p in cluster.apps], dist=config.dist, scratch=scratch,

@@ -31,7 +31,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from conftest import PASSWORD, frame_of, make_settings, migrated, service_missing
+from conftest import PASSWORD, eventually, frame_of, make_settings, migrated, service_missing
 from nginx_fixtures import (
     DEAD_PROCESS_OFFLINE_S,
     Client,
@@ -291,9 +291,15 @@ async def test_forwarded_for_names_the_real_client(echo_app: tuple[TestServer, P
         direct = clients(f"http://127.0.0.1:{server.port}", local_addr=ATTACKER)
         assert await (await direct.get("/api/test-echo", headers=forged)).json() == {"remote": ATTACKER,
                                                                                       "scheme": "http"}
-        # nginx's own access log names the same client.
-        log = (scratch / "access.log").read_text()
-        assert [line.split()[0] for line in log.splitlines() if "/api/test-echo" in line] == [ATTACKER], log
+        # nginx's own access log names the same client (written just after the response: poll, bounded).
+        log = scratch / "access.log"
+
+        async def logged() -> bool:
+            return any("/api/test-echo" in line for line in log.read_text().splitlines())
+
+        await eventually(logged, timeout=3)
+        lines = [line for line in log.read_text().splitlines() if "/api/test-echo" in line]
+        assert [line.split()[0] for line in lines] == [ATTACKER], lines
 
 
 # --------------------------------------------------------------------------------------------------------
