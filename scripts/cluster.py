@@ -339,15 +339,6 @@ class Cluster:
     def app_url(self, index: int) -> str:
         return f"http://{HOST}:{self.apps[index].port}"
 
-    def app_env(self, port: int) -> dict[str, str]:
-        return _app_env(self.config, port)
-
-    def nginx_access_log(self) -> str:
-        try:
-            return (self.scratch / "access.log").read_text(errors="replace")
-        except OSError:
-            return ""
-
 
 def _app_env(config: ClusterConfig, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _APP_SETTINGS}
@@ -371,6 +362,8 @@ _APP_SETTINGS = frozenset({
     "COOKIE_SECURE", "ALLOWED_ORIGINS", "HEARTBEAT_S", "PRESENCE_GRACE_MS", "TYPING_EXPIRY_MS", "IDLE_AFTER_MS",
     "DB_POOL_MAX", "PROCESS_TTL_MS",
 })
+# Those this script decides itself for every process.
+_OWN_SETTINGS = frozenset({"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "HOST", "PORT", "TRUSTED_PROXIES", "FRONTEND_DIR"})
 
 
 def migrate(config: ClusterConfig) -> str:
@@ -520,9 +513,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Each process must decrypt every other's cookies: one key for all, from SECRET_KEY when set, so a restart
     # of the cluster keeps everyone logged in; otherwise a fresh one for this run.
     secret = os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48)
+    # Tuning the operator exported (HEARTBEAT_S, REDIS_NAMESPACE, ...) reaches every process; the rest is ours.
+    tuning = {k: v for k, v in os.environ.items() if k in _APP_SETTINGS - _OWN_SETTINGS}
     config = ClusterConfig(
         database_url=args.database_url, redis_url=args.redis_url, processes=args.processes, port=args.port,
-        secret_key=secret, dist=args.dist, tls=args.tls, scratch=args.keep,
+        secret_key=secret, dist=args.dist, tls=args.tls, scratch=args.keep, app_env=tuning,
     )
     # SIGTERM (kill, a process manager) takes the same path as Ctrl-C: out of the `with`, children stopped.
     signal.signal(signal.SIGTERM, _raise_interrupt)
