@@ -363,7 +363,9 @@ _APP_SETTINGS = frozenset({
     "DB_POOL_MAX", "PROCESS_TTL_MS",
 })
 # Those this script decides itself for every process.
-_OWN_SETTINGS = frozenset({"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "HOST", "PORT", "TRUSTED_PROXIES", "FRONTEND_DIR"})
+_OWN_SETTINGS = frozenset(
+    {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "HOST", "PORT", "TRUSTED_PROXIES", "FRONTEND_DIR"}
+)
 
 
 def migrate(config: ClusterConfig) -> str:
