@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""Take the README's screenshot: the chat view of a real server with a short conversation, the members panel
+with every presence state, and the typing indicator, in Chromium at 1280x800.
+
+    (cd frontend && npm ci && npm run build)     # the web app must be built
+    .venv/bin/python scripts/screenshot.py       # writes docs/screenshot.png
+
+It starts the app in this process on a free port with a throwaway SQLite database, drives two browser pages
+(ana, whose view is captured, and bob) plus two scripted users over the public REST and /ws protocol, and
+stops everything before it exits. Playwright drives Debian's /usr/bin/chromium (never `playwright install`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from parley import migrations
+from parley.app import create_app
+from parley.clock import SystemClock
+from parley.settings import DatabaseUrl, Settings
+from parley.store import open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "screenshot-password"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+TIMEOUT_MS = 15_000
+
+
+async def register_in_page(page: Any, url: str, username: str) -> None:
+    from playwright.async_api import expect
+
+    await page.goto(url)
+    await expect(page.get_by_test_id("auth-screen")).to_be_visible()
+    await page.get_by_test_id("auth-mode-toggle").click()
+    await page.get_by_label("Username").fill(username)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_test_id("auth-submit").click()
+    await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "open")
+
+
+async def send_in_page(page: Any, text: str) -> None:
+    from playwright.async_api import expect
+
+    box = page.get_by_test_id("composer-input")
+    await box.fill(text)
+    await box.press("Enter")
+    await expect(page.locator('[data-testid="message-item"][data-status="sent"]').last).to_contain_text(text)
+
+
+class Scripted:
+    """A user over the public protocol (no browser)."""
+
+    def __init__(self, url: str, username: str) -> None:
+        self.http = aiohttp.ClientSession(url, cookie_jar=aiohttp.CookieJar(unsafe=True))
+        self.username = username
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
+        self.reader: asyncio.Task[None] | None = None
+        self.acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    async def register(self) -> None:
+        resp = await self.http.post("/api/auth/register", json={"username": self.username, "password": PASSWORD})
+        resp.raise_for_status()
+
+    async def connect(self) -> None:
+        self.ws = await self.http.ws_connect("/ws")
+        self.reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.ws is not None
+        async for msg in self.ws:
+            if msg.type == aiohttp.WSMsgType.TEXT:
+                frame = msg.json()
+                if frame["type"] == "message.ack":
+                    self.acks.put_nowait(frame)
+
+    async def say(self, room_id: int, body: str) -> None:
+        assert self.ws is not None
+        await self.ws.send_json(
+            {"type": "message.send", "room_id": room_id, "body": body, "client_id": secrets.token_hex(8)}
+        )
+        await asyncio.wait_for(self.acks.get(), 5)
+
+    async def idle(self) -> None:
+        assert self.ws is not None
+        await self.ws.send_json({"type": "presence.set", "status": "idle"})
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        if self.reader is not None:
+            await self.reader
+        await self.http.close()
+
+
+async def take(out: Path, dist: Path) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    with tempfile.TemporaryDirectory(prefix="parley-screenshot-") as tmp:
+        url_db = DatabaseUrl(scheme="sqlite", path=str(Path(tmp) / "parley.db"))
+        store = await open_store(url_db)
+        try:
+            await migrations.migrate(store, SystemClock().now_ms())
+        finally:
+            await store.close()
+        settings = Settings(
+            database=url_db,
+            secret_key=secrets.token_bytes(32),
+            frontend_dir=dist,
+            argon2_time_cost=1,
+            argon2_memory_kib=1024,
+        )
+        runner = web.AppRunner(create_app(settings))
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        url = f"http://127.0.0.1:{port}/"
+        scripted: list[Scripted] = []
+        try:
+            async with async_playwright() as pw:
+                browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                try:
+                    contexts = [
+                        await browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="light")
+                        for _ in range(2)
+                    ]
+                    ana, bob = [await c.new_page() for c in contexts]
+                    await register_in_page(ana, url, "ana")
+                    await register_in_page(bob, url, "bob")
+
+                    # A room with a topic, made by ana in the UI; bob joins it from the directory.
+                    await ana.get_by_test_id("create-room-button").click()
+                    await ana.get_by_test_id("create-room-name").fill("launch")
+                    await ana.get_by_test_id("create-room-topic").fill("Shipping 1.0: checklist, blockers, cake")
+                    await ana.get_by_test_id("create-room-submit").click()
+                    await expect(ana.get_by_test_id("room-title")).to_contain_text("launch")
+                    await bob.get_by_test_id("browse-rooms-button").click()
+                    item = bob.locator('[data-testid="browse-room-item"][data-room-name="launch"]')
+                    await item.get_by_test_id("join-room-button").click()
+                    await expect(bob.get_by_test_id("room-title")).to_contain_text("launch")
+                    room_id = int(await ana.get_by_test_id("message-list").get_attribute("data-room-id") or 0)
+
+                    # chen is around but idle; dana is a member who is offline.
+                    chen, dana = Scripted(url, "chen"), Scripted(url, "dana")
+                    scripted += [chen, dana]
+                    for user in (chen, dana):
+                        await user.register()
+                        resp = await user.http.post(f"/api/rooms/{room_id}/join")
+                        resp.raise_for_status()
+                    await chen.connect()
+
+                    await send_in_page(ana, "Morning! Release candidate 3 is up on staging.")
+                    await send_in_page(ana, "Can someone run through the login and reconnect checks?")
+                    await send_in_page(bob, "On it. Login works, history paging feels smooth now.")
+                    await chen.say(room_id, "Restarted the server under load: every client caught up, no duplicates.")
+                    await send_in_page(bob, "Nice. The typing indicator and presence dots look right too.")
+                    await send_in_page(ana, "Then let's tag it this afternoon.")
+                    await chen.idle()
+
+                    await expect(ana.locator('[data-testid="member-item"][data-username="chen"]')).to_have_attribute(
+                        "data-status", "idle"
+                    )
+                    await expect(ana.locator('[data-testid="member-item"][data-username="bob"]')).to_have_attribute(
+                        "data-status", "online"
+                    )
+                    await expect(ana.locator('[data-testid="member-item"][data-username="dana"]')).to_have_attribute(
+                        "data-status", "offline"
+                    )
+                    await bob.get_by_test_id("composer-input").press_sequentially("Writing the release no")
+                    await expect(ana.get_by_test_id("typing-indicator")).to_have_text("bob is typing…")
+                    # No caret, focus ring or hover highlight in the picture (emoji fonts may be missing: none used).
+                    await ana.evaluate("document.activeElement && document.activeElement.blur()")
+                    await ana.mouse.move(1200, 700)
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    await ana.screenshot(path=str(out))
+                    for c in contexts:
+                        await c.close()
+                finally:
+                    await browser.close()
+        finally:
+            for user in scripted:
+                await user.close()
+            await runner.cleanup()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
+    parser.add_argument("--dist", type=Path, default=ROOT / "frontend" / "dist", help="the built web app")
+    args = parser.parse_args()
+    if not (args.dist / "index.html").is_file():
+        print(f"{args.dist}/index.html is missing: run `cd frontend && npm ci && npm run build`", file=sys.stderr)
+        return 1
+    if not Path("/usr/bin/chromium").exists():
+        print("/usr/bin/chromium is missing (apt-get install chromium)", file=sys.stderr)
+        return 1
+    asyncio.run(take(args.out, args.dist.resolve()))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
