@@ -49,7 +49,8 @@ check: $(VENV)/.installed frontend/node_modules/.package-lock.json
 	cd frontend && npm run lint
 
 bench: $(VENV)/.installed
-	$(PY) scripts/bench_fanout.py
+	$(PY) scripts/bench.py idle --connections 2000
+	$(PY) scripts/bench.py fanout --receivers 500 --senders 10 --rate 50 --seconds 10
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist

@@ -14,6 +14,7 @@ from aiohttp import web
 from . import migrations
 from .app import create_app
 from .clock import SystemClock
+from .http import access_logger_for
 from .settings import ConfigError, Settings
 from .store import DatabaseUnavailable, StoreError, open_store
 
@@ -41,7 +42,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
     print(f"Parley serving on http://{settings.host}:{settings.port}", flush=True)
-    web.run_app(app, host=settings.host, port=settings.port, print=None, shutdown_timeout=5)
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        shutdown_timeout=5,
+        access_log_class=access_logger_for(settings.trusted_proxies),
+    )
     return 0
 
 

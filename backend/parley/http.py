@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from marshmallow import Schema, ValidationError
 
 from . import errors, keys
@@ -70,36 +71,59 @@ async def check_origin(request: web.Request, handler: Handler) -> web.StreamResp
     return await handler(request)
 
 
-@web.middleware
-async def trusted_proxy(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Believe X-Forwarded-For/-Proto only when the peer is a configured proxy (never a client's say-so)."""
-    settings = request.app[keys.SETTINGS]
-    peer = request.transport.get_extra_info("peername") if request.transport else None
-    if not settings.trusted_proxies or not peer or not isinstance(peer, tuple):
-        return await handler(request)
+Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+
+
+def forwarded(peer: object, headers: Any, trusted: Networks) -> dict[str, str]:
+    """What a trusted proxy says about the client: {"remote": ip, "scheme": proto}, or {} from anyone else.
+
+    The right-most X-Forwarded-For address that is not itself a trusted proxy is the client: everything left of
+    it was written by the client and proves nothing.
+    """
+    if not trusted or not isinstance(peer, tuple) or not peer:
+        return {}
     try:
         address = ipaddress.ip_address(peer[0])
     except ValueError:
-        return await handler(request)
-    if not any(address in net for net in settings.trusted_proxies):
-        return await handler(request)
-    changes: dict[str, Any] = {}
-    forwarded_for = request.headers.get("X-Forwarded-For")
-    if forwarded_for:
-        # The right-most address not belonging to a trusted proxy is the client.
-        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
-        for hop in reversed(hops):
-            try:
-                hop_address = ipaddress.ip_address(hop)
-            except ValueError:
-                break
-            changes["remote"] = hop
-            if not any(hop_address in net for net in settings.trusted_proxies):
-                break
-    proto = request.headers.get("X-Forwarded-Proto", "").strip().lower()
+        return {}
+    if not any(address in net for net in trusted):
+        return {}
+    changes: dict[str, str] = {}
+    hops = [hop.strip() for hop in headers.get("X-Forwarded-For", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        try:
+            hop_address = ipaddress.ip_address(hop)
+        except ValueError:
+            break
+        changes["remote"] = hop
+        if not any(hop_address in net for net in trusted):
+            break
+    proto = headers.get("X-Forwarded-Proto", "").strip().lower()
     if proto in ("http", "https"):
         changes["scheme"] = proto
+    return changes
+
+
+@web.middleware
+async def trusted_proxy(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Believe X-Forwarded-For/-Proto only when the peer is a configured proxy (never a client's say-so)."""
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    changes: dict[str, Any] = forwarded(peer, request.headers, request.app[keys.SETTINGS].trusted_proxies)
     return await handler(request.clone(**changes) if changes else request)
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One line per request with the real client address (through a trusted proxy) and the duration."""
+
+    #: set per server by `access_logger_for`; aiohttp builds the logger itself from the class
+    trusted: Networks = ()
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        client = forwarded(peer, request.headers, self.trusted).get("remote", request.remote)
+        self.logger.info(
+            '%s "%s %s" %s %.1fms', client, request.method, request.path_qs, response.status, time * 1000
+        )
 
 
 async def load_body(request: web.Request, schema: Schema) -> dict[str, Any]:
@@ -128,3 +152,7 @@ def load(schema: Schema, data: Any) -> dict[str, Any]:
     except ValidationError as exc:
         raise errors.validation_failed(field_errors(exc)) from None
     return result
+
+
+def access_logger_for(trusted: Networks) -> type[AccessLogger]:
+    return type("ParleyAccessLogger", (AccessLogger,), {"trusted": trusted})

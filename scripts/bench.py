@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Benchmarks of a real `parley serve` process over real sockets on 127.0.0.1.
+
+    .venv/bin/python scripts/bench.py idle   --connections 1000
+    .venv/bin/python scripts/bench.py fanout --receivers 500 --senders 10 --rate 100 --seconds 10
+
+idle:   memory per idle WebSocket connection (server RSS after N connected and settled, minus before, over N).
+fanout: server CPU per delivered message (utime+stime of the server process over the run, divided by the
+        number of message.new frames the receivers got), deliveries per second, and send-to-receive latency
+        percentiles under that load (each body carries its send time; the receivers note their receive time).
+
+The server runs on a throwaway SQLite file (or --database-url) with a fresh SECRET_KEY; the bench clients
+run in this process, so on a 2-core machine they share the CPU with the server: figures are conservative.
+Every loop is bounded in count and time; only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+PARLEY = str(Path(sys.executable).with_name("parley"))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def rss_bytes(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+
+
+@contextlib.asynccontextmanager
+async def server(database_url: str | None) -> AsyncIterator[tuple[str, int]]:
+    with tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
+        port = _free_port()
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=database_url or f"sqlite:///{tmp}/bench.db",
+            SECRET_KEY=secrets.token_urlsafe(48),
+            PORT=str(port),
+            HOST="127.0.0.1",
+        )
+        # Blocking on purpose: nothing else runs yet in this harness.
+        subprocess.run([PARLEY, "migrate"], env=env, cwd=tmp, check=True, stdout=subprocess.DEVNULL)  # noqa: ASYNC221
+        proc = subprocess.Popen(  # noqa: ASYNC220
+            [PARLEY, "serve"], env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            async with aiohttp.ClientSession() as http:
+                for _ in range(100):
+                    with contextlib.suppress(aiohttp.ClientError):
+                        if (await http.get(f"{url}/api/health")).status == 200:
+                            break
+                    await asyncio.sleep(0.1)
+                else:
+                    raise RuntimeError("the server did not come up")
+            yield url, proc.pid
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+async def session(url: str, username: str) -> aiohttp.ClientSession:
+    # limit=0: every WebSocket holds its connection, and the default pool stops at 100.
+    jar = aiohttp.CookieJar(unsafe=True)
+    http = aiohttp.ClientSession(url, cookie_jar=jar, connector=aiohttp.TCPConnector(limit=0))
+    creds = {"username": username, "password": "benchmark-password"}
+    resp = await http.post("/api/auth/register", json=creds)
+    if resp.status == 409:
+        resp = await http.post("/api/auth/login", json=creds)
+    if resp.status not in (200, 201):
+        raise RuntimeError(await resp.text())
+    return http
+
+
+async def open_sockets(http: aiohttp.ClientSession, count: int) -> list[aiohttp.ClientWebSocketResponse]:
+    sockets = []
+    for start in range(0, count, 100):
+        batch = await asyncio.gather(*(http.ws_connect("/ws", autoping=True) for _ in range(min(100, count - start))))
+        for ws in batch:
+            hello = await ws.receive_json(timeout=10)
+            assert hello["type"] == "hello"
+        sockets.extend(batch)
+    return sockets
+
+
+async def bench_idle(args: argparse.Namespace) -> dict[str, Any]:
+    async with server(args.database_url) as (url, pid):
+        http = await session(url, "idle_user")
+        try:
+            await asyncio.sleep(1)
+            before = rss_bytes(pid)
+            sockets = await open_sockets(http, args.connections)
+            await asyncio.sleep(2)
+            after = rss_bytes(pid)
+            for ws in sockets:
+                await ws.close()
+        finally:
+            await http.close()
+    return {
+        "connections": args.connections,
+        "rss_before_mib": round(before / 2**20, 1),
+        "rss_after_mib": round(after / 2**20, 1),
+        "bytes_per_idle_connection": round((after - before) / args.connections),
+    }
+
+
+async def bench_fanout(args: argparse.Namespace) -> dict[str, Any]:
+    async with server(args.database_url) as (url, pid):
+        receiver_http = await session(url, "receiver")
+        sender_http = await session(url, "sender")
+        try:
+            receivers = await open_sockets(receiver_http, args.receivers)
+            senders = await open_sockets(sender_http, args.senders)
+            latencies: list[float] = []
+            delivered = 0
+            expected = args.rate * args.seconds
+            done = asyncio.Event()
+
+            async def receive(ws: aiohttp.ClientWebSocketResponse) -> None:
+                nonlocal delivered
+                async for msg in ws:
+                    frame = json.loads(msg.data)
+                    if frame["type"] == "message.new":
+                        latencies.append(time.perf_counter() - float(frame["message"]["body"]))
+                        delivered += 1
+                        if delivered >= expected * len(receivers):
+                            done.set()
+
+            async def drain(ws: aiohttp.ClientWebSocketResponse) -> None:
+                async for _ in ws:
+                    pass
+
+            tasks = [asyncio.create_task(receive(ws)) for ws in receivers]
+            tasks += [asyncio.create_task(drain(ws)) for ws in senders]
+            cpu_before, wall_before = cpu_seconds(pid), time.perf_counter()
+            interval = 1 / args.rate
+            for n in range(expected):
+                ws = senders[n % len(senders)]
+                body = repr(time.perf_counter())
+                frame = {"type": "message.send", "room_id": 1, "body": body, "client_id": f"b{n}"}
+                await ws.send_str(json.dumps(frame))
+                await asyncio.sleep(max(0.0, wall_before + (n + 1) * interval - time.perf_counter()))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(done.wait(), 30)
+            cpu_used, wall = cpu_seconds(pid) - cpu_before, time.perf_counter() - wall_before
+            for task in tasks:
+                task.cancel()
+            for ws in receivers + senders:
+                await ws.close()
+        finally:
+            await receiver_http.close()
+            await sender_http.close()
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 2) if latencies else -1.0
+
+    return {
+        "receivers": args.receivers,
+        "senders": args.senders,
+        "messages_sent": expected,
+        "deliveries": delivered,
+        "deliveries_expected": expected * args.receivers,
+        "deliveries_per_s": round(delivered / wall),
+        "server_cpu_s": round(cpu_used, 3),
+        "server_cpu_us_per_delivery": round(cpu_used / max(delivered, 1) * 1e6, 2),
+        "latency_ms_p50": pct(0.50),
+        "latency_ms_p95": pct(0.95),
+        "latency_ms_p99": pct(0.99),
+        "latency_ms_max": round(latencies[-1] * 1000, 2) if latencies else -1.0,
+        "median_ms": round(statistics.median(latencies) * 1000, 2) if latencies else -1.0,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="default: a throwaway SQLite file")
+    sub = parser.add_subparsers(dest="what", required=True)
+    idle = sub.add_parser("idle", help="memory per idle connection")
+    idle.add_argument("--connections", type=int, default=1000)
+    fan = sub.add_parser("fanout", help="CPU per delivered message and latency under load")
+    fan.add_argument("--receivers", type=int, default=500)
+    fan.add_argument("--senders", type=int, default=10, help="connections sending (each is rate-limited to 10/s)")
+    fan.add_argument("--rate", type=int, default=50, help="messages per second in total")
+    fan.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    if args.what == "fanout" and args.rate > 10 * args.senders:
+        parser.error("each sender connection may send 10 messages/s: raise --senders or lower --rate")
+    if args.what == "idle" and not 1 <= args.connections <= 20_000:
+        parser.error("--connections must be between 1 and 20000")
+    result = asyncio.run(bench_idle(args) if args.what == "idle" else bench_fanout(args))
+    print(json.dumps({"bench": args.what, **result}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
