@@ -12,6 +12,7 @@ import contextlib
 import shutil
 import socket
 import subprocess
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -51,7 +52,7 @@ class ThrowawayMariaDB:
                 return
             if self.proc.poll() is not None:
                 break
-            subprocess.run(["sleep", "0.05"], check=False)
+            time.sleep(0.05)
         raise RuntimeError(f"throwaway MariaDB did not start: {(self.datadir / 'error.log').read_text()[-2000:]}")
 
     def kill(self) -> None:
