@@ -25,6 +25,19 @@ async def _presence(ws: aiohttp.ClientWebSocketResponse, username: str, timeout:
             return frame
 
 
+async def _ana_typing_to_bob(chat: Chat) -> tuple[Any, Any]:
+    """Ana and Bob online in general; Ana has started typing and Bob has seen it. Returns (ana_ws, bo_ws)."""
+    server = await chat.server(**FAST)
+    ana = await chat.user(server, "ana")
+    bo = await chat.user(server, "bob")
+    bo_ws, _ = await connect(bo)
+    ana_ws, _ = await connect(ana)
+    await _presence(bo_ws, "ana")
+    await ana_ws.send_json({"type": "typing", "room_id": 1, "active": True})
+    assert (await frame_of(bo_ws, "typing"))["active"] is True
+    return ana_ws, bo_ws
+
+
 async def test_b_sees_a_online_idle_typing_and_offline(chat: Chat) -> None:
     server = await chat.server(**FAST)
     ana = await chat.user(server, "ana")
@@ -80,28 +93,14 @@ async def test_typing_never_echoes_to_own_tabs_and_ends_before_the_message(chat:
 
 
 async def test_typing_expires_without_refresh(chat: Chat) -> None:
-    server = await chat.server(**FAST)
-    ana = await chat.user(server, "ana")
-    bo = await chat.user(server, "bob")
-    bo_ws, _ = await connect(bo)
-    ana_ws, _ = await connect(ana)
-    await _presence(bo_ws, "ana")
-    await ana_ws.send_json({"type": "typing", "room_id": 1, "active": True})
-    assert (await frame_of(bo_ws, "typing"))["active"] is True
+    _, bo_ws = await _ana_typing_to_bob(chat)
     started = time.monotonic()
     assert (await frame_of(bo_ws, "typing", timeout=5))["active"] is False
     assert time.monotonic() - started >= 0.8
 
 
 async def test_typing_ends_when_the_last_connection_closes(chat: Chat) -> None:
-    server = await chat.server(**FAST)
-    ana = await chat.user(server, "ana")
-    bo = await chat.user(server, "bob")
-    bo_ws, _ = await connect(bo)
-    ana_ws, _ = await connect(ana)
-    await _presence(bo_ws, "ana")
-    await ana_ws.send_json({"type": "typing", "room_id": 1, "active": True})
-    assert (await frame_of(bo_ws, "typing"))["active"] is True
+    ana_ws, bo_ws = await _ana_typing_to_bob(chat)
     await ana_ws.close()
     assert (await frame_of(bo_ws, "typing", timeout=0.5))["active"] is False
 
