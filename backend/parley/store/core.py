@@ -1,0 +1,155 @@
+"""The store's foundations: errors, the connection interface (Tx), row mapping, and the plumbing every
+backend provides (connections, transactions, migrations). The queries live in admin.py and base.py.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from ..models import Account, Message, Room
+
+Row = tuple[Any, ...]
+Args = Sequence[Any]
+
+
+class StoreError(Exception):
+    pass
+
+
+class Conflict(StoreError):
+    """A unique key refused the write."""
+
+
+class NotFound(StoreError):
+    pass
+
+
+class RoomArchived(StoreError):
+    pass
+
+
+class DatabaseUnavailable(StoreError):
+    """The database cannot be reached (down, refused, timed out)."""
+
+
+class Tx(abc.ABC):
+    """One connection, inside or outside a transaction."""
+
+    @abc.abstractmethod
+    async def fetchone(self, sql: str, args: Args = ()) -> Row | None: ...
+
+    @abc.abstractmethod
+    async def fetchall(self, sql: str, args: Args = ()) -> list[Row]: ...
+
+    @abc.abstractmethod
+    async def execute(self, sql: str, args: Args = ()) -> int:
+        """Run a statement; return the number of rows it changed. Raises Conflict on a unique key."""
+
+    @abc.abstractmethod
+    async def execute_script_statement(self, sql: str) -> None:
+        """Run one statement of a migration as written: no placeholders, so a literal % stays a %."""
+
+    @abc.abstractmethod
+    async def insert(self, sql: str, args: Args = ()) -> int:
+        """Run an INSERT; return the new row's id. Raises Conflict on a unique key."""
+
+
+MESSAGE_COLUMNS = "m.id, m.room_id, m.seq, m.user_id, u.username, m.body, m.created_at, m.client_id"
+ROOM_COLUMNS = "r.id, r.name, r.topic, r.is_private, r.archived, r.last_seq, r.created_at"
+ACCOUNT_COLUMNS = "id, username, password_hash, is_admin, disabled, created_at, last_seen"
+
+
+def message_from_row(row: Row) -> Message:
+    return Message(
+        id=int(row[0]),
+        room_id=int(row[1]),
+        seq=int(row[2]),
+        user_id=int(row[3]),
+        username=row[4],
+        body=row[5],
+        created_at=int(row[6]),
+        client_id=row[7],
+    )
+
+
+def room_from_row(row: Row) -> Room:
+    return Room(
+        id=int(row[0]),
+        name=row[1],
+        topic=row[2],
+        private=bool(row[3]),
+        archived=bool(row[4]),
+        last_seq=int(row[5]),
+        created_at=int(row[6]),
+    )
+
+
+def account_from_row(row: Row) -> Account:
+    return Account(
+        id=int(row[0]),
+        username=row[1],
+        password_hash=row[2],
+        is_admin=bool(row[3]),
+        disabled=bool(row[4]),
+        created_at=int(row[5]),
+        last_seen=None if row[6] is None else int(row[6]),
+    )
+
+
+def username_key(username: str) -> str:
+    return username.lower()
+
+
+def room_name_key(name: str) -> str:
+    return name.casefold()
+
+
+class Database(abc.ABC):
+    """A connected database: backends (mysql.py, sqlite.py) implement the abstract plumbing."""
+    """Parley's persistence. Subclasses provide `read`, `transaction`, `close` and the dialect bits."""
+
+    #: appended to the SELECT that locks a room row before a message takes the next seq
+    for_update: str = ""
+    kind: str = ""
+
+    # -- plumbing -----------------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def read(self) -> AbstractAsyncContextManager[Tx]:
+        """A connection for reads (autocommit)."""
+
+    @abc.abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Tx]:
+        """A connection inside one transaction: committed on normal exit, rolled back on an exception."""
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    @abc.abstractmethod
+    async def apply_migration(self, version: int, name: str, statements: list[str], now_ms: int) -> None:
+        """Run one migration's statements and record its version."""
+
+    @abc.abstractmethod
+    async def ensure_version_table(self) -> None: ...
+
+    @abc.abstractmethod
+    async def database_size_bytes(self) -> int: ...
+
+    async def ping(self) -> None:
+        async with self.read() as tx:
+            await tx.fetchone("SELECT 1")
+
+    async def applied_versions(self) -> set[int]:
+        async with self.read() as tx:
+            rows = await tx.fetchall("SELECT version FROM schema_version")
+        return {int(r[0]) for r in rows}
+
+    # A lookup every query class needs.
+
+    async def room(self, room_id: int) -> Room | None:
+        async with self.read() as tx:
+            row = await tx.fetchone(f"SELECT {ROOM_COLUMNS} FROM rooms r WHERE r.id = %s", (room_id,))
+        return None if row is None else room_from_row(row)
