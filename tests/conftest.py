@@ -107,6 +107,8 @@ def make_settings(url: DatabaseUrl, **overrides: Any) -> Settings:
         argon2_time_cost=1,
         argon2_memory_kib=1024,
         sweep_interval_ms=50,
+        # Tests register many users from 127.0.0.1; test_auth checks the throttle with the real default.
+        auth_attempts_burst=10_000,
         revocation_poll_ms=100,
     )
     return replace(base, **overrides)

@@ -190,3 +190,20 @@ async def test_oversized_body_refused(chat: Chat) -> None:
     resp = await kai.post("/api/rooms", data=b"{" + b" " * 70_000 + b"}", headers={"Content-Type": "application/json"})
     assert resp.status == 413
     assert (await resp.json())["error"]["code"] == "payload_too_large"
+
+
+async def test_login_attempts_are_throttled_per_address(chat: Chat) -> None:
+    server = await chat.server(auth_attempts_burst=10)
+    await chat.user(server, "lou")  # one attempt used
+    guesser = await chat.client(server)
+    codes = []
+    for i in range(10):
+        resp = await guesser.post("/api/auth/login", json={"username": "lou", "password": f"guess-{i}"})
+        codes.append(resp.status)
+    assert codes == [401] * 9 + [429]
+    error = (await resp.json())["error"]
+    assert error["code"] == "rate_limited"
+    assert error["retry_after_ms"] > 0
+    # Even the right password waits now: the budget is per address, not per guess.
+    resp = await guesser.post("/api/auth/login", json={"username": "lou", "password": PASSWORD})
+    assert resp.status == 429

@@ -522,5 +522,6 @@ async def test_kill_9_of_a_process(clients: Callable[..., Client]) -> None:
         assert sorted(have) == list(range(1, 8))
         assert live["message"]["body"] == "live"
         await silence(back_ws, 0.3, ("message.new",))
-        for ws in (bob_ws, back_ws, dave_ws_a, dave_ws_b):
+        # ana_ws too: a socket whose server died stays open on the client side until closed.
+        for ws in (ana_ws, bob_ws, back_ws, dave_ws_a, dave_ws_b):
             await ws.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parley.ratelimit import TokenBucket, message_bucket, typing_bucket
+from parley.ratelimit import KeyedLimiter, TokenBucket, message_bucket, typing_bucket
 
 
 def test_burst_of_capacity_then_refused() -> None:
@@ -92,3 +92,21 @@ def test_typing_bucket_drops_a_flood_but_allows_normal_use() -> None:
 def test_bad_parameters_are_refused(capacity: float, refill_per_s: float, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         TokenBucket(capacity=capacity, refill_per_s=refill_per_s, now_ms=0)
+
+
+def test_keyed_limiter_limits_each_key_apart() -> None:
+    limiter = KeyedLimiter(capacity=2, refill_per_s=1, max_keys=100)
+    assert [limiter.take("a", 0) for _ in range(3)] == [True, True, False]
+    assert limiter.take("b", 0)
+    assert limiter.retry_after_ms("a", 0) == 1000
+    assert limiter.take("a", 1000)
+
+
+def test_keyed_limiter_forgets_the_least_recently_used_key() -> None:
+    limiter = KeyedLimiter(capacity=1, refill_per_s=0, max_keys=2)
+    assert limiter.take("a", 0)
+    assert limiter.take("b", 0)
+    assert not limiter.take("a", 0)  # "a" is now the most recently used
+    assert limiter.take("c", 0)  # evicts "b"
+    assert len(limiter) == 2
+    assert limiter.take("b", 0)  # forgotten, so full again

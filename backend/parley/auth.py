@@ -25,6 +25,7 @@ from .broker import Broker
 from .clock import Clock
 from .hub import CLOSE_SESSION_ENDED
 from .models import Account, User
+from .ratelimit import auth_limiter
 from .settings import Settings
 from .store import Conflict, Store
 
@@ -107,8 +108,21 @@ class Auth:
         self._broker = broker
         self._clock = clock
         self.passwords = Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
+        self._attempts = auth_limiter(settings.auth_attempts_burst)
+
+    def _throttle(self, request: web.Request) -> None:
+        """Password guessing and account spraying: a budget of attempts per client address (behind a trusted
+        proxy, the real client's, see http.trusted_proxy)."""
+        client = request.remote or "unknown"
+        now_ms = self._clock.monotonic_ms()
+        if not self._attempts.take(client, now_ms):
+            wait_ms = self._attempts.retry_after_ms(client, now_ms)
+            raise errors.ApiError(
+                429, "rate_limited", f"Too many attempts; try again in {wait_ms // 1000 + 1} s.", retry_after_ms=wait_ms
+            )
 
     async def register(self, request: web.Request, username: str, password: str) -> User:
+        self._throttle(request)
         password_hash = await self.passwords.hash(password)
         try:
             account = await self._store.create_user(username, password_hash, self._clock.now_ms())
@@ -124,6 +138,7 @@ class Auth:
         return user
 
     async def login(self, request: web.Request, username: str, password: str) -> User:
+        self._throttle(request)
         account = await self._store.account_by_name(username)
         ok = await self.passwords.verify(account.password_hash if account else None, password)
         if account is None or not ok or account.disabled:

@@ -81,3 +81,43 @@ def message_bucket(now_ms: int) -> TokenBucket:
 def typing_bucket(now_ms: int) -> TokenBucket:
     """The bucket for one connection's ``typing`` frames."""
     return TokenBucket(capacity=TYPING_CAPACITY, refill_per_s=TYPING_REFILL_PER_S, now_ms=now_ms)
+
+
+# Login and registration attempts per client address: 10 at once, then one every 6 s (10 a minute). Enough for
+# a typo-prone human and a shared office address, far too few to guess passwords.
+AUTH_CAPACITY = 10.0
+AUTH_REFILL_PER_S = 1 / 6
+# At most this many addresses are remembered; beyond it the longest-untouched are forgotten (a forgotten address
+# starts full again, which only ever errs on the side of letting someone in).
+AUTH_MAX_KEYS = 10_000
+
+
+class KeyedLimiter:
+    """One token bucket per key (a client address), with a bounded number of keys."""
+
+    def __init__(self, *, capacity: float, refill_per_s: float, max_keys: int) -> None:
+        self._capacity = capacity
+        self._refill_per_s = refill_per_s
+        self._max_keys = max_keys
+        # Insertion order is touch order: a key is moved to the end whenever it is used.
+        self._buckets: dict[str, TokenBucket] = {}
+
+    def take(self, key: str, now_ms: int) -> bool:
+        bucket = self._buckets.pop(key, None)
+        if bucket is None:
+            bucket = TokenBucket(capacity=self._capacity, refill_per_s=self._refill_per_s, now_ms=now_ms)
+            while len(self._buckets) >= self._max_keys:
+                del self._buckets[next(iter(self._buckets))]
+        self._buckets[key] = bucket
+        return bucket.take(now_ms)
+
+    def retry_after_ms(self, key: str, now_ms: int) -> int:
+        bucket = self._buckets.get(key)
+        return 0 if bucket is None else bucket.retry_after_ms(now_ms) or 0
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+
+def auth_limiter(capacity: float = AUTH_CAPACITY) -> KeyedLimiter:
+    return KeyedLimiter(capacity=capacity, refill_per_s=AUTH_REFILL_PER_S, max_keys=AUTH_MAX_KEYS)

@@ -171,6 +171,8 @@ class Settings:
     # argon2id cost; tests lower it so hashing many passwords stays quick.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65_536
+    # Login/register attempts per client address before throttling (then one per 6 s); tests raise it.
+    auth_attempts_burst: int = 10
     # Pool size per process; each message send holds one connection for one short transaction.
     db_pool_max: int = 10
 
@@ -203,4 +205,5 @@ class Settings:
             idle_after_ms=_int(env, "IDLE_AFTER_MS", 120_000, minimum=1_000, maximum=86_400_000),
             db_pool_max=_int(env, "DB_POOL_MAX", 10, minimum=1, maximum=1_000),
             process_ttl_ms=_int(env, "PROCESS_TTL_MS", 6_000, minimum=1_000, maximum=600_000),
+            auth_attempts_burst=_int(env, "AUTH_ATTEMPTS_BURST", 10, minimum=1, maximum=1_000_000),
         )
