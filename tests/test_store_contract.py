@@ -170,3 +170,12 @@ async def test_general_gets_a_real_creation_time(store: Store) -> None:
     general = await store.room_by_name("general")
     assert general is not None
     assert general.created_at > NOW
+
+
+async def test_expired_sessions_are_pruned(store: Store) -> None:
+    u = await store.create_user("pia", "h", NOW)
+    await store.create_session("old", u.id, NOW - 10)
+    await store.create_session("new", u.id, NOW)
+    assert await store.prune_sessions(NOW - 5) == 1
+    assert await store.session_user("new", 0) is not None
+    assert await store.session_user("old", 0) is None

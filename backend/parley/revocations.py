@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from .auth import SESSION_MAX_AGE_S
 from .clock import Clock
 from .hub import CLOSE_SESSION_ENDED, Hub
 from .store import Store, StoreError
@@ -44,7 +45,9 @@ class RevocationWatcher:
         now = self._clock.monotonic_ms()
         if now - self._last_prune_ms >= PRUNE_EVERY_MS:
             self._last_prune_ms = now
-            await self._store.prune_revocations(self._clock.now_ms() - KEEP_MS)
+            now_ms = self._clock.now_ms()
+            await self._store.prune_revocations(now_ms - KEEP_MS)
+            await self._store.prune_sessions(now_ms - SESSION_MAX_AGE_S * 1000)
         return len(rows)
 
     async def run(self) -> None:

@@ -158,6 +158,11 @@ class Store(AdminQueries):
         async with self.transaction() as tx:
             return await tx.execute("DELETE FROM revocations WHERE created_at < %s", (before_ms,))
 
+    async def prune_sessions(self, before_ms: int) -> int:
+        """Delete sessions created before the cut-off (already refused by `session_user`)."""
+        async with self.transaction() as tx:
+            return await tx.execute("DELETE FROM sessions WHERE created_at < %s", (before_ms,))
+
     # -- rooms --------------------------------------------------------------------------------------------
 
     async def create_room(self, name: str, topic: str, private: bool, creator_id: int | None, now_ms: int) -> Room:
