@@ -13,15 +13,18 @@ from parley.models import User
 class FakeSocket:
     """Stands in for aiohttp's WebSocketResponse: records frames; a stalled one never finishes a send."""
 
-    def __init__(self, *, stalled: bool = False) -> None:
+    def __init__(self, *, stalled: bool = False, gate: asyncio.Event | None = None) -> None:
         self.sent: list[bytes] = []
         self.stalled = stalled
+        self.gate = gate
         self.closed_with: int | None = None
         self.closed = False
 
     async def send_frame(self, message: bytes, opcode: WSMsgType, compress: int | None = None) -> None:
         if self.stalled:
             await asyncio.Event().wait()
+        if self.gate is not None:
+            await self.gate.wait()  # like aiohttp waiting for a paused transport to drain
         self.sent.append(message)
 
     async def close(self, *, code: int = 1000, message: bytes = b"", drain: bool = True) -> bool:
@@ -107,3 +110,23 @@ async def test_registry_is_empty_after_unregister() -> None:
     for conn in conns:
         hub.unregister(conn)
     assert hub.is_empty()
+
+
+async def test_a_send_that_waits_for_the_transport_keeps_order() -> None:
+    """The fast path writes at once; a send that has to wait hands over to a task, and frames queued behind it
+    follow in order once the transport drains."""
+    hub = Hub(fill_gap=_no_gap)
+    gate = asyncio.Event()
+    sock = FakeSocket(gate=gate)
+    conn = _conn(hub, 1, sock, [1], queue_max=8)
+    for seq in range(1, 4):
+        hub.message(1, seq, f"m{seq}".encode(), None, None)
+    await asyncio.sleep(0.01)
+    assert sock.sent == []
+    assert conn.queued() == 2
+    gate.set()
+    await asyncio.sleep(0.01)
+    assert sock.sent == [b"m1", b"m2", b"m3"]
+    assert conn.queued() == 0
+    hub.message(1, 4, b"m4", None, None)  # idle again: straight to the socket
+    assert sock.sent[-1] == b"m4"

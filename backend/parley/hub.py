@@ -13,11 +13,12 @@ Policy:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import os
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, Protocol
 
 from aiohttp import WSMsgType
@@ -67,8 +68,11 @@ class Connection:
         return self._closing
 
     def push(self, data: bytes) -> None:
-        """Queue a frame without waiting. A connection too far behind is closed instead (never a silent gap)."""
+        """Send or queue a frame without waiting. A connection too far behind is closed instead (never a gap)."""
         if self._closing:
+            return
+        if self._writer is None and not self._queue:
+            self._send_now(data)
             return
         if len(self._queue) >= self.queue_max:
             self.close(CLOSE_TOO_SLOW, "too slow: reconnect and catch up")
@@ -83,6 +87,48 @@ class Connection:
         self._queue.appendleft(data)
         if self._writer is None and not self._closing:
             self._writer = asyncio.get_running_loop().create_task(self._drain())
+
+    def _send_now(self, data: bytes) -> None:
+        """The fast path of a fan-out: nothing is queued, so write at once, without a task per frame.
+
+        Without compression, aiohttp's send_frame writes to the transport and only suspends when the transport
+        is paused (the peer is not reading). So its coroutine is stepped here by hand; in the rare case it does
+        suspend, a task finishes that send and then drains whatever queued up behind it.
+        """
+        send = self.socket.send_frame(data, WSMsgType.TEXT)
+        try:
+            waiting = send.send(None)
+        except StopIteration:
+            return
+        except (ConnectionError, RuntimeError):
+            return  # the peer went away; the reader loop sees the close and unregisters us
+        self._writer = asyncio.get_running_loop().create_task(self._finish(send, waiting))
+
+    async def _finish(self, send: Coroutine[Any, Any, None], waiting: Any) -> None:
+        try:
+            while True:
+                # Wait for what the send is waiting on (a future, or None for a bare yield), then resume it: it
+                # sees that future's outcome itself, as it would under a task.
+                if waiting is None:
+                    await asyncio.sleep(0)
+                else:
+                    # What a task does with a yielded future: clear its "blocking" mark, then wait on it.
+                    waiting._asyncio_future_blocking = False
+                    with contextlib.suppress(Exception):
+                        await waiting
+                try:
+                    waiting = send.send(None)
+                except StopIteration:
+                    break
+        except (ConnectionError, RuntimeError):
+            self._queue.clear()
+            self._writer = None
+            return
+        except BaseException:
+            send.close()
+            self._writer = None
+            raise
+        await self._drain()
 
     async def _drain(self) -> None:
         try:
