@@ -3,7 +3,7 @@
 Only administrators: anyone else gets 403 `forbidden` (the auth middleware has already refused the anonymous).
 Actions follow the chat layer's order: check, store, then announce. Disabling closes the user's sockets in this
 process at once; other processes close theirs from the revocations log. Archiving tells the room with a
-`room.updated` frame. `online` is this process's view: presence lives in memory, per process.
+`room.updated` frame. `online` lists everyone present on any process (the presence board), with this process's connection counts.
 """
 
 from __future__ import annotations
@@ -57,12 +57,14 @@ async def online(request: web.Request) -> web.Response:
     check_admin(request)
     hub, live = request.app[keys.HUB], request.app[keys.LIVE]
     entries: list[dict[str, Any]] = []
-    for user_id in hub.local_user_ids():
-        conns = hub.user_connections(user_id)
-        if not conns:
+    # Everyone present on any process (with Redis, the board holds every process's users); "connections" counts
+    # those on this process.
+    for user_id in live.board.present_user_ids():
+        user = live.board.user(user_id)
+        if user is None:
             continue
-        user = next(iter(conns)).user
-        entries.append({"user": wire.user(user), "status": live.status(user_id), "connections": len(conns)})
+        conns = len(hub.user_connections(user_id))
+        entries.append({"user": wire.user(user), "status": live.status(user_id), "connections": conns})
     entries.sort(key=lambda e: (e["user"]["username"].lower(), e["user"]["id"]))
     return web.json_response({"online": entries})
 

@@ -77,6 +77,9 @@ class PresenceBoard:
             found |= rooms
         return found
 
+    def user(self, user_id: int) -> User | None:
+        return self._users.get(user_id)
+
     def present_user_ids(self) -> list[int]:
         return [uid for uid, per in self._statuses.items() if per]
 
