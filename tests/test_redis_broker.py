@@ -107,3 +107,28 @@ async def test_a_stopped_instance_takes_its_users_offline(mysql_chat: Chat, redi
     await a.close()  # a clean stop says goodbye through Redis
     offline = await frame_of(bo_ws, "presence", skip=(), timeout=5)
     assert (offline["user"]["username"], offline["status"]) == ("ana", "offline")
+
+
+async def test_admin_online_sees_users_on_every_instance(mysql_chat: Chat, redis_namespace: str) -> None:
+    from parley.store import open_store
+
+    a, b = await _pair(mysql_chat, redis_namespace)
+    boss = await mysql_chat.user(a, "boss")
+    store = await open_store(mysql_chat.url)
+    try:
+        account = await store.account_by_name("boss")
+        assert account is not None
+        await store.set_admin(account.id, True)
+    finally:
+        await store.close()
+    await mysql_chat.user(a, "bob")
+    bo = await mysql_chat.client(b)
+    await bo.post("/api/auth/login", json={"username": "bob", "password": PASSWORD})
+    boss_ws, _ = await connect(boss)
+    await connect(bo)
+    assert (await frame_of(boss_ws, "presence", skip=()))["status"] == "online"
+    body = await (await boss.get("/api/admin/online")).json()
+    assert body == {"online": [
+        {"user": {"id": 2, "username": "bob"}, "status": "online", "connections": 0},
+        {"user": {"id": 1, "username": "boss"}, "status": "online", "connections": 1},
+    ]}
