@@ -130,3 +130,75 @@ async def test_database_outage_and_recovery(fault_chat: Chat, throwaway_mariadb:
     assert frame["message"]["seq"] == 1
     page = await (await ana.get("/api/rooms/1/messages")).json()
     assert [m["body"] for m in page["messages"]] == ["during the outage"]
+
+
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+class ThrowawayRedis:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                return
+            time.sleep(0.05)
+        raise RuntimeError("throwaway Redis did not start")
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+
+@pytest.fixture
+def throwaway_redis() -> Iterator[ThrowawayRedis]:
+    if not Path(REDIS_SERVER).exists():
+        service_missing("redis-server")
+    server = ThrowawayRedis(_free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+async def test_redis_outage_loses_no_message(mysql_chat: Chat, throwaway_redis: ThrowawayRedis) -> None:
+    """Two instances lose Redis while users on both keep talking; once it is back, the user on the other instance
+    has every message exactly once and in order (what Redis missed is read back from the database)."""
+    from conftest import PASSWORD
+
+    settings = {"redis_url": f"redis://127.0.0.1:{throwaway_redis.port}/0"}
+    a = await mysql_chat.server(**settings)
+    b = await mysql_chat.server(**settings)
+    ana = await mysql_chat.user(a, "ana")
+    await mysql_chat.user(a, "bob")
+    bo = await mysql_chat.client(b)
+    await bo.post("/api/auth/login", json={"username": "bob", "password": PASSWORD})
+    bo_ws, _ = await connect(bo)
+    ana_ws, _ = await connect(ana)
+
+    async def say(text: str) -> int:
+        await ana_ws.send_json({"type": "message.send", "room_id": 1, "body": text, "client_id": text})
+        ack = await frame_of(ana_ws, "message.ack", skip=("presence", "member.joined"))
+        return int(ack["message"]["seq"])
+
+    assert await say("before") == 1
+    assert (await frame_of(bo_ws, "message.new"))["message"]["seq"] == 1
+    await asyncio.to_thread(throwaway_redis.kill)
+    assert [await say("during-1"), await say("during-2")] == [2, 3]  # Ana's own instance carries on
+    await asyncio.to_thread(throwaway_redis.start)
+    await asyncio.sleep(2.5)  # the brokers reconnect (they retry every second)
+    assert await say("after") == 4
+    seqs = [(await frame_of(bo_ws, "message.new", timeout=10))["message"]["seq"] for _ in range(3)]
+    assert seqs == [2, 3, 4]
+    # Exactly once: nothing more arrives for Bob.
+    await bo_ws.send_json({"type": "message.send", "room_id": 1, "body": "bob", "client_id": "bob-1"})
+    assert (await frame_of(bo_ws, "message.ack"))["message"]["seq"] == 5

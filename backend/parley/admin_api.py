@@ -3,7 +3,8 @@
 Only administrators: anyone else gets 403 `forbidden` (the auth middleware has already refused the anonymous).
 Actions follow the chat layer's order: check, store, then announce. Disabling closes the user's sockets in this
 process at once; other processes close theirs from the revocations log. Archiving tells the room with a
-`room.updated` frame. `online` lists everyone present on any process (the presence board), with this process's connection counts.
+`room.updated` frame. `online` lists everyone present on any process (the presence board), with this
+process's connection counts.
 """
 
 from __future__ import annotations

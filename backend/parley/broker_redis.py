@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 PUBLISH_BATCH = 256
 # Seconds between reconnection attempts while Redis is unreachable.
 RETRY_S = 1.0
+# Envelopes kept while Redis is unreachable. Beyond it the oldest go: other processes read lost room messages
+# back from the database (a seq gap) and re-read presence when Redis returns, so memory stays bounded.
+OUTBOX_MAX = 10_000
 
 Header = dict[str, Any]
 
@@ -69,6 +72,7 @@ class RedisBroker:
         self._outbox: deque[bytes] = deque()
         self._wake = asyncio.Event()
         self._flushing = asyncio.Lock()
+        self._overflowed = False
         self._tasks: list[asyncio.Task[None]] = []
         self._known: set[str] = set()
 
@@ -95,7 +99,7 @@ class RedisBroker:
 
     async def stop(self) -> None:
         self._enqueue({"k": "bye"})
-        with contextlib.suppress(asyncio.TimeoutError):
+        with contextlib.suppress(asyncio.TimeoutError, RedisError, OSError):
             await asyncio.wait_for(self._flush_now(), 2)
         for task in self._tasks:
             task.cancel()
@@ -154,6 +158,11 @@ class RedisBroker:
 
     def _enqueue(self, header: Header, frame: bytes | None = None) -> None:
         header["p"] = self._me
+        if len(self._outbox) >= OUTBOX_MAX:
+            self._outbox.popleft()
+            if not self._overflowed:
+                self._overflowed = True
+                log.warning("Redis unreachable for long: dropping the oldest events for other processes")
         self._outbox.append(pack(header, frame))
         self._wake.set()
 
@@ -179,9 +188,12 @@ class RedisBroker:
                 for data in batch:
                     pipe.publish(self._channel, data)
                 await pipe.execute()
-            # Only what was really sent leaves the queue: a failed batch is retried whole, in order.
-            for _ in batch:
-                self._outbox.popleft()
+            # Only what was really sent leaves the queue: a failed batch is retried whole, in order. (By identity:
+            # an overflow may have dropped some of this batch from the front meanwhile.)
+            for data in batch:
+                if self._outbox and self._outbox[0] is data:
+                    self._outbox.popleft()
+            self._overflowed = False
 
     # -- receiving ----------------------------------------------------------------------------------------
 
