@@ -112,8 +112,15 @@ def _proxies(env: Mapping[str, str]) -> tuple[ipaddress.IPv4Network | ipaddress.
     return tuple(networks)
 
 
-def _secret_key(env: Mapping[str, str], dev_key_file: Path) -> bytes:
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _secret_key(env: Mapping[str, str], dev_key_file: Path, host: str) -> bytes:
     raw = env.get("SECRET_KEY", "")
+    if not raw and host not in _LOOPBACK:
+        # Serving beyond this machine is production: a key made up on the spot would differ between hosts and
+        # live in a file nobody backs up.
+        raise ConfigError(f"SECRET_KEY must be set when serving on {host} (only loopback may use the dev key)")
     if raw:
         if len(raw) < 32:
             raise ConfigError(
@@ -190,7 +197,7 @@ class Settings:
             raise ConfigError(f"REDIS_URL: expected redis://host:port/db, got {redis_url!r}")
         return cls(
             database=database,
-            secret_key=_secret_key(env, base / "var" / "secret_key"),
+            secret_key=_secret_key(env, base / "var" / "secret_key", host),
             host=host,
             port=port,
             allowed_origins=_origins(env),
