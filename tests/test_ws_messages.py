@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import pytest
 
@@ -170,3 +172,40 @@ async def test_no_compression_negotiated(chat: Chat) -> None:
     ws = await ana.ws_connect("/ws", compress=15)
     assert ws.compress == 0
     await ws.close()
+
+
+async def test_connections_per_account_are_capped(chat: Chat) -> None:
+    server = await chat.server(max_connections_per_user=3)
+    ana = await chat.user(server, "ana")
+    sockets = [(await connect(ana))[0] for _ in range(3)]
+    with pytest.raises(aiohttp.WSServerHandshakeError) as info:
+        await ana.ws_connect("/ws")
+    assert info.value.status == 429
+    await sockets[0].close()
+    for _ in range(50):  # the server unregisters the closed one as soon as it sees the close
+        try:
+            ws, _ = await connect(ana)
+            break
+        except aiohttp.WSServerHandshakeError:
+            await asyncio.sleep(0.02)
+    await ws.close()
+
+
+async def test_presence_flood_is_dropped_not_broadcast(chat: Chat) -> None:
+    server = await chat.server()
+    ana = await chat.user(server, "ana")
+    bo = await chat.user(server, "bob")
+    bo_ws, _ = await connect(bo)
+    ana_ws, _ = await connect(ana)
+    assert (await frame_of(bo_ws, "presence", skip=()))["status"] == "online"
+    for i in range(200):
+        await ana_ws.send_json({"type": "presence.set", "status": "idle" if i % 2 == 0 else "online"})
+    await ana_ws.send_json({"type": "message.send", "room_id": 1, "body": "end", "client_id": "end"})
+    changes = 0
+    while True:
+        frame = await next_frame(bo_ws)
+        if frame["type"] == "message.new":
+            break
+        assert frame["type"] == "presence"
+        changes += 1
+    assert changes <= 12, f"{changes} presence frames reached Bob from a flood of 200"

@@ -172,6 +172,8 @@ class Settings:
     max_body_chars: int = 4_000
     # Room for the longest valid frame (4,000 four-byte characters, JSON-escaped) with margin.
     max_frame_bytes: int = 65_536
+    # Tabs, devices and bots of one account on one process; more is a runaway client, refused at the handshake.
+    max_connections_per_user: int = 50
     # Frames, not bytes: a receiver this far behind is closed and catches up over REST.
     send_queue_max: int = 1_024
     history_page_max: int = 100

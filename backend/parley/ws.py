@@ -39,6 +39,9 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     if found is None:
         return error_response(401, "not_authenticated", "Log in first.")
     user, session_id = found
+    hub = app[keys.HUB]
+    if len(hub.user_connections(user.id)) >= settings.max_connections_per_user:
+        return error_response(429, "too_many_connections", "Too many open connections for this account.")
 
     # compress=False: permessage-deflate would compress every frame again for every recipient.
     ws = web.WebSocketResponse(
@@ -46,7 +49,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     )
     await ws.prepare(request)
 
-    hub, live, clock = app[keys.HUB], app[keys.LIVE], app[keys.CLOCK]
+    live, clock = app[keys.LIVE], app[keys.CLOCK]
     conn = Connection(hub.next_connection_id(), user, session_id, ws, queue_max=settings.send_queue_max)
     conn.extra["send_bucket"] = message_bucket(clock.monotonic_ms())
     conn.extra["typing_bucket"] = typing_bucket(clock.monotonic_ms())
@@ -126,8 +129,15 @@ async def _dispatch(conn: Connection, text: str, request: web.Request) -> None:
             chat.check_typing(conn, data["room_id"])
             app[keys.LIVE].typing_frame(conn.user, data["room_id"], data["active"])
         elif kind == "presence.set":
+            # Shares the typing budget: every change is broadcast to all co-members, so it must not be spammable.
+            if not conn.extra["typing_bucket"].take(clock.monotonic_ms()):
+                return
             app[keys.LIVE].report(conn, data["status"])
     except errors.ApiError as exc:
         conn.push(_error(exc.code, exc.message, **exc.extra))
     except DatabaseUnavailable:
         conn.push(_error("database_unavailable", "The database is unavailable; try again shortly.", **echo))
+    except Exception:
+        # A bug of ours, not the client's: logged with its traceback, and the connection carries on.
+        log.exception("handling a %s frame failed", kind)
+        conn.push(_error("internal_error", "Something went wrong on the server.", **echo))
