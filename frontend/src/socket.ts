@@ -140,6 +140,27 @@ export class ChatSocket {
     }
   }
 
+  /**
+   * Drops the current connection without reporting its close and connects afresh (the session cookie was
+   * replaced: the old connection's coming 4401 belongs to the old session). Works from "ended" too.
+   */
+  restart(): void {
+    if (this.info.state === "stopped") return;
+    this.clearRetry();
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) {
+      detach(ws);
+      try {
+        ws.close(1000, "new session");
+      } catch {
+        // already closed
+      }
+    }
+    this.info.attempt = 0;
+    this.connect();
+  }
+
   /** Skips the remaining wait (browser came back online, user clicked "retry now"). */
   reconnectNow(): void {
     if (this.info.state !== "reconnecting") return;

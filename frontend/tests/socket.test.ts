@@ -191,6 +191,41 @@ describe("ChatSocket", () => {
     expect(s.state).toBe("stopped");
   });
 
+  it("restart replaces an open connection and ignores the old one's 4401", () => {
+    const { s, sockets, timers, last } = setup();
+    s.start();
+    last().open();
+    last().receive(hello);
+    const old = last();
+    s.restart();
+    expect(old.closedWith).toBe(1000);
+    expect(sockets).toHaveLength(2);
+    expect(s.state).toBe("connecting");
+    old.drop(4401); // the server's close for the old session arrives late: not ours any more
+    expect(s.state).toBe("connecting");
+    last().open();
+    last().receive(hello);
+    expect(s.state).toBe("open");
+    timers.advance(60_000);
+    expect(sockets).toHaveLength(2);
+  });
+
+  it("restart connects again after a 4401 ended it, without backoff; not after stop", () => {
+    const { s, sockets, last } = setup();
+    s.start();
+    last().open();
+    last().receive(hello);
+    last().drop(4401);
+    expect(s.state).toBe("ended");
+    s.restart();
+    expect(sockets).toHaveLength(2);
+    expect(s.state).toBe("connecting");
+    s.stop();
+    s.restart();
+    expect(sockets).toHaveLength(2);
+    expect(s.state).toBe("stopped");
+  });
+
   it("reconnectNow skips the wait", () => {
     const { s, sockets, last } = setup();
     s.start();
