@@ -6,6 +6,9 @@
  *  - NetworkError: no answer at all (server down, connection refused, offline).
  */
 import type {
+  AdminUser,
+  AdminUserResponse,
+  AdminUsersResponse,
   Me,
   Member,
   MemberResponse,
@@ -119,6 +122,15 @@ export class Api {
   async logout(): Promise<void> {
     await this.request<void>("POST", "/auth/logout");
   }
+  /** Ends every session of the user (this one too) and answers with a fresh session cookie. */
+  async changePassword(currentPassword: string, newPassword: string): Promise<Me> {
+    return (
+      await this.request<UserResponse>("POST", "/auth/password", {
+        current_password: currentPassword,
+        new_password: newPassword,
+      })
+    ).user;
+  }
 
   // ---- rooms ----
   async rooms(): Promise<Room[]> {
@@ -156,6 +168,19 @@ export class Api {
   async presence(): Promise<PresenceEntry[]> {
     return (await this.request<PresenceResponse>("GET", "/presence")).presence;
   }
+
+  // ---- admin (403 forbidden for everyone but administrators) ----
+  async adminUsers(): Promise<AdminUser[]> {
+    return (await this.request<AdminUsersResponse>("GET", "/admin/users")).users;
+  }
+  async adminSetDisabled(userId: number, disabled: boolean): Promise<AdminUser> {
+    const action = disabled ? "disable" : "enable";
+    return (await this.request<AdminUserResponse>("POST", `/admin/users/${userId}/${action}`)).user;
+  }
+  async adminSetArchived(roomId: number, archived: boolean): Promise<Room> {
+    const action = archived ? "archive" : "unarchive";
+    return (await this.request<RoomResponse>("POST", `/admin/rooms/${roomId}/${action}`)).room;
+  }
 }
 
 /** Human text for an error, for inline display. */
@@ -179,6 +204,10 @@ export function describeError(err: unknown): string {
         return "You are not a member of that room.";
       case "not_authenticated":
         return "Your session has ended. Please log in again.";
+      case "forbidden":
+        return "Only administrators can do that.";
+      case "cannot_disable_self":
+        return "You cannot disable your own account.";
       case "forbidden_origin":
         return "This page's origin is not allowed by the server.";
       case "internal_error":

@@ -10,6 +10,12 @@
  *     is lost; seq-keyed storage means nothing shows twice.
  *
  * Timers: one 1-second sweep (ack deadlines, typing expiry, idle detection) instead of a timer per thing.
+ *
+ * Password change ("session rotation"): the server ends every session of the user, this one included, so our
+ * own socket is closed with 4401 — possibly before the HTTP answer arrives — and the answer carries a fresh
+ * cookie. While the request is pending, a lost session (4401, or a 401 from /api/me) is held instead of
+ * logging out; on success the socket reconnects with the new cookie; on failure a held loss is checked
+ * with /api/me (a 403 means the password did not change, so a 4401 then was a real end).
  */
 import { Api, ApiError, NetworkError, describeError } from "./api";
 import { MessageStore } from "./messages_data";
@@ -17,6 +23,7 @@ import { ActivityTracker, PresenceStore } from "./presence_data";
 import {
   DEFAULT_CONFIG,
   HISTORY_PAGE,
+  type AdminUser,
   type Config,
   type Me,
   type Message,
@@ -77,6 +84,8 @@ export class ChatClient {
   historyError: string | null = null;
   /** a short-lived message for the user (an error frame without client_id, a failed action) */
   notice: string | null = null;
+  /** "info" for a confirmation (password changed), "error" for everything else */
+  noticeKind: "error" | "info" = "error";
   /** the message view shows the bottom of the current room */
   private atBottom = true;
   /** our status as the server knows it for this connection */
@@ -91,6 +100,12 @@ export class ChatClient {
   private readonly listeners = new Set<() => void>();
   private stopped = false;
   onSessionEnded: ((reason: SessionEndReason) => void) | null = null;
+  /** a password change in flight: a session loss seen meanwhile is held here (see module comment) */
+  private rotation: { lost: boolean } | null = null;
+  /** bumped when the session cookie is replaced: answers to requests made with the old one are stale */
+  private sessionEpoch = 0;
+  /** admins only: every account by id (GET /api/admin/users), for the disabled flags */
+  private adminAccounts: Map<number, AdminUser> | null = null;
   /** called when a room the user asked to open should get focus (after create/join) */
   private pendingSelect: number | null = null;
 
@@ -180,8 +195,9 @@ export class ChatClient {
     if (dirty) this.changed();
   }
 
-  setNotice(text: string | null): void {
+  setNotice(text: string | null, kind: "error" | "info" = "error"): void {
     this.notice = text;
+    this.noticeKind = kind;
     this.changed();
   }
 
@@ -190,7 +206,7 @@ export class ChatClient {
   private onConnState(info: ConnInfo): void {
     const wasOpen = this.conn.state === "open";
     this.conn = info;
-    if (info.state === "ended") {
+    if (info.state === "ended" && !this.rotation) {
       this.endSession("ended");
       return;
     }
@@ -200,17 +216,64 @@ export class ChatClient {
       this.typing.clear();
       this.typingOut.reset();
     }
+    if (info.state === "ended") this.sessionLost();
     if (info.state === "reconnecting" && info.failedBeforeHello) void this.checkSession();
     this.changed();
   }
 
   /** A handshake that fails may be a 401 before the upgrade: ask /api/me whether we are still logged in. */
   private async checkSession(): Promise<void> {
+    const epoch = this.sessionEpoch;
     try {
       await this.api.me();
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) this.endSession("ended");
+      // A 401 to a request sent with a cookie since replaced says nothing about the current one.
+      if (err instanceof ApiError && err.status === 401 && epoch === this.sessionEpoch) this.sessionLost();
     }
+  }
+
+  /** The server says our session is over: log out, unless a password change is rotating it right now. */
+  private sessionLost(): void {
+    if (this.rotation) this.rotation.lost = true;
+    else this.endSession("ended");
+  }
+
+  /**
+   * POST /api/auth/password. Every session of the user ends (other tabs and devices go to the login screen);
+   * this page keeps going on the fresh cookie the answer sets. Throws the ApiError for the dialog to show.
+   */
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    if (this.rotation) throw new Error("A password change is already in progress.");
+    const rotation = { lost: false };
+    this.rotation = rotation;
+    let me: Me;
+    try {
+      me = await this.api.changePassword(currentPassword, newPassword);
+    } catch (err) {
+      this.rotation = null;
+      if (rotation.lost) void this.recheckAfterFailedRotation();
+      throw err;
+    }
+    this.rotation = null;
+    this.sessionEpoch++;
+    this.me = { ...this.me, ...me };
+    // The old socket belongs to the ended session (closed with 4401 now or soon): replace it, ignoring its close.
+    if (!this.stopped) this.socket.restart();
+    this.changed();
+  }
+
+  /** The password change failed but a session loss was held meanwhile: is the old session still alive? */
+  private async recheckAfterFailedRotation(): Promise<void> {
+    try {
+      await this.api.me();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) {
+        this.endSession("ended");
+        return;
+      }
+      // No answer: let the socket's own retries (and their session checks) decide.
+    }
+    if (!this.stopped) this.socket.restart();
   }
 
   private onFrame(f: ServerFrame): void {
@@ -257,6 +320,7 @@ export class ChatClient {
       case "error":
         if (f.client_id && this.messages.markFailed(f.client_id, socketErrorText(f.code, f.message))) break;
         this.notice = socketErrorText(f.code, f.message);
+        this.noticeKind = "error";
         break;
     }
     this.changed();
@@ -281,6 +345,8 @@ export class ChatClient {
 
     this.reportedStatus = "online";
     this.reportStatus();
+    if (me.is_admin) void this.loadAdminAccounts();
+    else this.adminAccounts = null;
 
     this.flushQueue();
 
@@ -512,6 +578,46 @@ export class ChatClient {
     }
     m.set(member.id, { id: member.id, username: member.username });
     this.changed();
+  }
+
+  // ---- admin ----------------------------------------------------------------------------------
+
+  get isAdmin(): boolean {
+    return this.me.is_admin;
+  }
+
+  /** GET /api/admin/users, quietly: without it the member list only lacks the "disabled" marks. */
+  async loadAdminAccounts(): Promise<void> {
+    try {
+      const list = await this.api.adminUsers();
+      this.adminAccounts = new Map(list.map((u) => [u.id, u]));
+      this.changed();
+    } catch {
+      // Not an admin any more, or the server is away: the next hello tries again.
+    }
+  }
+
+  /** Known to be disabled (admins only; false when unknown). */
+  isDisabled(userId: number): boolean {
+    return this.adminAccounts?.get(userId)?.disabled ?? false;
+  }
+
+  /** Archive or unarchive a room (admins). Members, this page included, also get `room.updated`. */
+  async setRoomArchived(roomId: number, archived: boolean): Promise<Room> {
+    const room = await this.api.adminSetArchived(roomId, archived);
+    // `joined` in the answer is the caller's membership; upsert never un-joins, so a joined room stays joined.
+    this.rooms.upsert(room);
+    this.changed();
+    return room;
+  }
+
+  /** Disable (every session ends at once) or enable an account (admins). */
+  async setUserDisabled(userId: number, disabled: boolean): Promise<AdminUser> {
+    const user = await this.api.adminSetDisabled(userId, disabled);
+    if (!this.adminAccounts) this.adminAccounts = new Map();
+    this.adminAccounts.set(user.id, user);
+    this.changed();
+    return user;
   }
 
   // ---- reading --------------------------------------------------------------------------------

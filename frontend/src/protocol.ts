@@ -97,6 +97,22 @@ export interface PresenceResponse {
   presence: PresenceEntry[];
 }
 
+/** Admin API (docs/protocol.md "Admin API"): an account as administrators see it. */
+export interface AdminUser extends User {
+  is_admin: boolean;
+  disabled: boolean;
+  created_at: number;
+  last_seen: number | null;
+  /** as the answering server process sees it */
+  status: Status;
+}
+export interface AdminUserResponse {
+  user: AdminUser;
+}
+export interface AdminUsersResponse {
+  users: AdminUser[];
+}
+
 // ---- WebSocket: client → server ------------------------------------------------------------
 
 export interface MessageSendFrame {

@@ -1,11 +1,11 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
-import type { Api } from "../api";
+import { describeError, type Api } from "../api";
 import { ChatClient, type SessionEndReason } from "../client";
 import type { Me } from "../protocol";
 import { Composer } from "./Composer";
 import { RoomIcon } from "./icons";
 import { ConnectionBanner } from "./ConnectionBanner";
-import { BrowseRoomsDialog, CreateRoomDialog } from "./Dialogs";
+import { BrowseRoomsDialog, ChangePasswordDialog, CreateRoomDialog } from "./Dialogs";
 import { MembersPanel } from "./MembersPanel";
 import { MessageList } from "./MessageList";
 import { Sidebar } from "./Sidebar";
@@ -27,7 +27,10 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
   useClient(client);
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [membersOpen, setMembersOpen] = useState(() => window.matchMedia?.(WIDE_QUERY).matches ?? true);
-  const [dialog, setDialog] = useState<"create" | "browse" | null>(null);
+  const [dialog, setDialog] = useState<"create" | "browse" | "password" | null>(null);
+  /** an admin action on the current room that failed, shown under the header */
+  const [adminError, setAdminError] = useState<string | null>(null);
+  const [adminBusy, setAdminBusy] = useState(false);
 
   useEffect(() => {
     client.onSessionEnded = props.onSessionEnded;
@@ -61,6 +64,20 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
 
   // Opening a room (from the list, a dialog or after leaving one) closes the off-canvas sidebar.
   useEffect(() => setSidebarOpen(false), [roomId]);
+  useEffect(() => setAdminError(null), [roomId]);
+
+  const setArchived = async (id: number, archived: boolean) => {
+    if (adminBusy) return;
+    setAdminBusy(true);
+    setAdminError(null);
+    try {
+      await client.setRoomArchived(id, archived);
+    } catch (err) {
+      setAdminError(`Could not ${archived ? "archive" : "unarchive"} the room: ${describeError(err)}`);
+    } finally {
+      setAdminBusy(false);
+    }
+  };
 
   // Escape closes whichever overlay is open (dialogs handle their own Escape).
   useEffect(() => {
@@ -82,6 +99,7 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
         onClose={() => setSidebarOpen(false)}
         onCreate={() => setDialog("create")}
         onBrowse={() => setDialog("browse")}
+        onChangePassword={() => setDialog("password")}
       />
       {sidebarOpen && <div class="scrim" onClick={() => setSidebarOpen(false)} aria-hidden="true" />}
       <main class="room" aria-label={room ? `Room ${room.name}` : "No room"}>
@@ -134,6 +152,32 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
               >
                 Members
               </button>
+              {client.isAdmin &&
+                (room.archived ? (
+                  <button
+                    type="button"
+                    class="btn ghost"
+                    data-testid="admin-unarchive-room"
+                    aria-label={`Unarchive room ${room.name} (admin)`}
+                    title="Admin: make the room writable again"
+                    disabled={adminBusy}
+                    onClick={() => void setArchived(room.id, false)}
+                  >
+                    Unarchive
+                  </button>
+                ) : (
+                  <button
+                    type="button"
+                    class="btn ghost"
+                    data-testid="admin-archive-room"
+                    aria-label={`Archive room ${room.name} (admin)`}
+                    title="Admin: make the room read-only for everyone"
+                    disabled={adminBusy}
+                    onClick={() => void setArchived(room.id, true)}
+                  >
+                    Archive room
+                  </button>
+                ))}
               <button
                 type="button"
                 class="btn ghost"
@@ -148,8 +192,21 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
             </div>
           )}
         </header>
+        {adminError && (
+          <div class="notice" role="alert" data-testid="admin-error">
+            <span>{adminError}</span>
+            <button type="button" class="icon-btn" aria-label="Dismiss" onClick={() => setAdminError(null)}>
+              ×
+            </button>
+          </div>
+        )}
         {client.notice && (
-          <div class="notice" role="alert" data-testid="notice">
+          <div
+            class={`notice ${client.noticeKind}`}
+            role={client.noticeKind === "info" ? "status" : "alert"}
+            data-testid="notice"
+            data-kind={client.noticeKind}
+          >
             <span>{client.notice}</span>
             <button type="button" class="icon-btn" aria-label="Dismiss" onClick={() => client.setNotice(null)}>
               ×
@@ -184,6 +241,7 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
       )}
       {dialog === "create" && <CreateRoomDialog client={client} onClose={() => setDialog(null)} />}
       {dialog === "browse" && <BrowseRoomsDialog client={client} onClose={() => setDialog(null)} />}
+      {dialog === "password" && <ChangePasswordDialog client={client} onClose={() => setDialog(null)} />}
     </div>
   );
 }

@@ -56,7 +56,9 @@ export function Composer(props: { client: ChatClient; room: Room }) {
   };
 
   const archived = room.archived;
-  const describedBy = [error ? "composer-error" : "", "composer-hint"].filter(Boolean).join(" ");
+  const describedBy = [error ? "composer-error" : "", archived ? "composer-archived" : "composer-hint"]
+    .filter(Boolean)
+    .join(" ");
   return (
     <form class="composer" data-testid="composer" onSubmit={submit} aria-label="Send a message">
       <div class={`composer-box ${tooLong ? "over" : ""}`}>
@@ -87,9 +89,15 @@ export function Composer(props: { client: ChatClient; room: Room }) {
         </button>
       </div>
       <div class="composer-meta">
-        <span id="composer-hint" class="muted">
-          Enter to send · Shift+Enter for a new line
-        </span>
+        {archived ? (
+          <span id="composer-archived" class="archived-note" role="status" data-testid="composer-archived-note">
+            This room is archived: it is read-only. You can read its history but not post.
+          </span>
+        ) : (
+          <span id="composer-hint" class="muted">
+            Enter to send · Shift+Enter for a new line
+          </span>
+        )}
         {length > max * 0.9 && (
           <span class={`counter ${tooLong ? "over" : ""}`} data-testid="composer-counter" aria-live="polite">
             {length} / {max}

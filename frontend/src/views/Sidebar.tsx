@@ -7,6 +7,7 @@ export function Sidebar(props: {
   onClose: () => void;
   onCreate: () => void;
   onBrowse: () => void;
+  onChangePassword: () => void;
 }) {
   const { client } = props;
   const rooms = client.rooms.joinedRooms();
@@ -91,16 +92,26 @@ export function Sidebar(props: {
         <span class="sr-only" data-testid="own-status">
           {status}
         </span>
-        <button
-          type="button"
-          class="btn ghost small"
-          data-testid="logout-button"
-          onClick={() => {
-            client.logout().catch(() => undefined);
-          }}
-        >
-          Log out
-        </button>
+        <div class="foot-actions">
+          <button
+            type="button"
+            class="btn ghost small"
+            data-testid="change-password-button"
+            onClick={props.onChangePassword}
+          >
+            Change password
+          </button>
+          <button
+            type="button"
+            class="btn ghost small"
+            data-testid="logout-button"
+            onClick={() => {
+              client.logout().catch(() => undefined);
+            }}
+          >
+            Log out
+          </button>
+        </div>
       </div>
     </nav>
   );
