@@ -1,0 +1,180 @@
+"""Admin actions and password change in the web app against the real server (issue #5): an admin archives a room
+and another user's composer turns read-only live; an admin disables a user and that user's page returns to the
+login screen; a password change keeps the changing tab logged in while the user's other sessions end.
+
+Every wait is bounded (Playwright's expect with the context's timeout)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import IN_CI, PASSWORD, Chat
+from parley.store import open_store
+
+from .conftest import Browsing, base_url, register, send, start_server
+
+try:
+    from playwright.async_api import expect
+except ImportError:
+    if IN_CI:
+        raise
+    pytest.skip("playwright is not installed (pip install -e '.[test]')", allow_module_level=True)
+
+pytestmark = pytest.mark.e2e
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def member(page: Any, username: str) -> Any:
+    return page.locator(f'[data-testid="member-item"][data-username="{username}"]')
+
+
+async def make_admin(chat: Chat, username: str) -> None:
+    """Grant administrator rights in the database (what `parley set-admin` does)."""
+    store = await open_store(chat.url)
+    try:
+        account = await store.account_by_name(username)
+        assert account is not None
+        await store.set_admin(account.id, True)
+    finally:
+        await store.close()
+
+
+async def admin_and_user(chat: Chat, browsing: Browsing, url: str) -> tuple[Any, Any]:
+    """`boss` (an admin, page reloaded so the app knows) and `bob`, both in general with each other listed."""
+    boss = await browsing.page("boss")
+    bob = await browsing.page("bob")
+    await register(boss, url, "boss")
+    await register(bob, url, "bob")
+    await make_admin(chat, "boss")
+    await boss.reload()
+    await expect(boss.get_by_test_id("connection-status")).to_have_attribute("data-state", "open")
+    for page in (boss, bob):
+        await expect(page.get_by_test_id("room-title")).to_contain_text("general")
+    await expect(member(boss, "bob")).to_have_attribute("data-status", "online")
+    await expect(member(bob, "boss")).to_have_attribute("data-status", "online")
+    return boss, bob
+
+
+async def login(page: Any, url: str, username: str, password: str) -> None:
+    """Submit the login form (the page may already show it)."""
+    auth = page.get_by_test_id("auth-screen")
+    if not await auth.is_visible():
+        await page.goto(url)
+    await expect(auth).to_be_visible()
+    if await auth.get_attribute("data-mode") != "login":
+        await page.get_by_test_id("auth-mode-toggle").click()
+    await page.get_by_label("Username").fill(username)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_test_id("auth-submit").click()
+
+
+async def test_admin_archives_a_room_and_a_members_composer_turns_read_only_live(
+    e2e_chat: Chat, browsing: Browsing
+) -> None:
+    server = await start_server(e2e_chat)
+    url = base_url(server)
+    boss, bob = await admin_and_user(e2e_chat, browsing, url)
+
+    # Only the admin sees admin controls.
+    await expect(bob.get_by_test_id("admin-archive-room")).to_have_count(0)
+    await expect(bob.get_by_test_id("member-disable")).to_have_count(0)
+    await expect(boss.get_by_test_id("admin-archive-room")).to_be_visible()
+
+    await boss.get_by_test_id("admin-archive-room").click()
+    composer = bob.get_by_test_id("composer-input")
+    await expect(composer).to_be_disabled()
+    await expect(bob.get_by_test_id("composer-archived-note")).to_contain_text("read-only")
+    await expect(bob.get_by_test_id("room-archived")).to_be_visible()
+    await expect(boss.get_by_test_id("composer-input")).to_be_disabled()
+    await expect(boss.get_by_test_id("admin-unarchive-room")).to_be_visible()
+    await expect(boss.get_by_test_id("admin-archive-room")).to_have_count(0)
+
+    # Unarchiving, by keyboard: writable again for everyone, live.
+    await boss.get_by_test_id("admin-unarchive-room").focus()
+    await boss.keyboard.press("Enter")
+    await expect(composer).to_be_enabled()
+    await expect(bob.get_by_test_id("room-archived")).to_have_count(0)
+    await send(bob, "back in business")
+    assert browsing.page_errors == []
+
+
+async def test_admin_disables_a_user_whose_page_returns_to_the_login_screen(e2e_chat: Chat, browsing: Browsing) -> None:
+    server = await start_server(e2e_chat)
+    url = base_url(server)
+    boss, bob = await admin_and_user(e2e_chat, browsing, url)
+
+    # No action on the admin's own row; on bob's, a confirmation step inside the app that can be cancelled.
+    await expect(member(boss, "boss").get_by_test_id("member-disable")).to_have_count(0)
+    row = member(boss, "bob")
+    await row.get_by_test_id("member-disable").click()
+    await expect(row.get_by_test_id("member-disable-confirm")).to_be_visible()
+    await row.get_by_test_id("member-disable-cancel").click()
+    await expect(row.get_by_test_id("member-disable-confirm")).to_have_count(0)
+    await expect(bob.get_by_test_id("chat-screen")).to_be_visible()
+
+    await row.get_by_test_id("member-disable").click()
+    await row.get_by_test_id("member-disable-confirm").click()
+    await expect(bob.get_by_test_id("auth-screen")).to_be_visible()
+    await expect(bob.get_by_test_id("auth-error")).to_contain_text("session has ended")
+    await expect(row.get_by_test_id("member-disabled")).to_be_visible()
+    await expect(row.get_by_test_id("member-enable")).to_be_visible()
+
+    # A disabled account cannot log in; once enabled again it can.
+    await login(bob, url, "bob", PASSWORD)
+    await expect(bob.get_by_test_id("auth-error")).to_contain_text("Wrong username or password")
+    await row.get_by_test_id("member-enable").click()
+    await expect(row.get_by_test_id("member-disable")).to_be_visible()
+    await login(bob, url, "bob", PASSWORD)
+    await expect(bob.get_by_test_id("chat-screen")).to_be_visible()
+    assert browsing.page_errors == []
+
+
+async def test_password_change_keeps_this_tab_logged_in_and_ends_the_other_sessions(
+    e2e_chat: Chat, browsing: Browsing
+) -> None:
+    server = await start_server(e2e_chat)
+    url = base_url(server)
+    ana = await browsing.page("ana")
+    await register(ana, url, "ana")
+    # A second tab in the same browser, and another device (its own cookies).
+    tab2 = await browsing.page("ana-tab2", context=ana.context)
+    await tab2.goto(url)
+    await expect(tab2.get_by_test_id("connection-status")).to_have_attribute("data-state", "open")
+    device = await browsing.page("ana-device")
+    await login(device, url, "ana", PASSWORD)
+    await expect(device.get_by_test_id("connection-status")).to_have_attribute("data-state", "open")
+
+    await ana.get_by_test_id("change-password-button").click()
+    dialog = ana.get_by_test_id("change-password-dialog")
+    await expect(dialog).to_be_visible()
+    # A wrong current password is refused inline and ends nothing.
+    await dialog.get_by_test_id("change-password-current").fill("not my password")
+    await dialog.get_by_test_id("change-password-new").fill(NEW_PASSWORD)
+    await dialog.get_by_test_id("change-password-submit").click()
+    await expect(dialog.get_by_test_id("change-password-error")).to_contain_text("current password is wrong")
+    await expect(device.get_by_test_id("chat-screen")).to_be_visible()
+
+    await dialog.get_by_test_id("change-password-current").fill(PASSWORD)
+    await dialog.get_by_test_id("change-password-new").fill(NEW_PASSWORD)
+    await dialog.get_by_test_id("change-password-submit").click()
+    await expect(dialog).to_have_count(0)
+
+    # The other sessions end; this tab reconnects on its fresh cookie and keeps working.
+    for other in (tab2, device):
+        await expect(other.get_by_test_id("auth-screen")).to_be_visible()
+    await expect(ana.get_by_test_id("chat-screen")).to_be_visible()
+    await expect(ana.get_by_test_id("connection-status")).to_have_attribute("data-state", "open")
+    await send(ana, "still here after the change")
+    await ana.reload()
+    await expect(ana.get_by_test_id("connection-status")).to_have_attribute("data-state", "open")
+
+    # The old password no longer works; the new one does.
+    await login(device, url, "ana", PASSWORD)
+    await expect(device.get_by_test_id("auth-error")).to_contain_text("Wrong username or password")
+    await login(device, url, "ana", NEW_PASSWORD)
+    await expect(device.get_by_test_id("chat-screen")).to_be_visible()
+    await expect(ana.get_by_test_id("chat-screen")).to_be_visible()
+    assert browsing.page_errors == []
