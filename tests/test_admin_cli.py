@@ -21,7 +21,7 @@ from typing import TypeVar
 import argon2
 import pytest
 
-from conftest import Chat, close_code, connect, eventually, migrated
+from conftest import Chat, close_code, connect, eventually, frame_of, migrated
 from parley import admin_cli, cli, keys
 from parley.clock import FakeClock
 from parley.models import Message, User
@@ -112,9 +112,9 @@ def add_user(url: DatabaseUrl, name: str, *, admin: bool = False) -> int:
 
 def test_migrate_then_check(env: DatabaseUrl, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["migrate", "--check"]) == 1
-    assert capsys.readouterr().out == "2 migration(s) pending\n"
+    assert capsys.readouterr().out == "3 migration(s) pending\n"
     assert cli.main(["migrate"]) == 0
-    assert capsys.readouterr().out == "applied 0001_initial\napplied 0002_revocations\n"
+    assert capsys.readouterr().out == "applied 0001_initial\napplied 0002_revocations\napplied 0003_room_events\n"
     assert cli.main(["migrate", "--check"]) == 0
     assert capsys.readouterr().out == "schema up to date\n"
     assert cli.main(["migrate"]) == 0
@@ -122,7 +122,7 @@ def test_migrate_then_check(env: DatabaseUrl, capsys: pytest.CaptureFixture[str]
 
 
 def test_admin_commands_refuse_an_unmigrated_database(env: DatabaseUrl, capsys: pytest.CaptureFixture[str]) -> None:
-    fails(capsys, cli.main(["list-users"]), "2 migration(s) behind: run `parley migrate`")
+    fails(capsys, cli.main(["list-users"]), "3 migration(s) behind: run `parley migrate`")
 
 
 # -- users ----------------------------------------------------------------------------------------------------
@@ -674,6 +674,33 @@ async def test_disable_closes_open_websockets_within_a_second(
     assert (await wes.get("/api/me")).status == 401
     login = await wes.post("/api/auth/login", json={"username": "wes", "password": "correct horse battery"})
     assert login.status == 401
+
+
+async def test_room_changes_from_the_cli_reach_open_sockets(
+    server_env: Chat, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI writes the database only; the servers' room-change poll tells the people connected."""
+    chat = server_env
+    server = await chat.server()
+    ana = await chat.user(server, "ana")
+    bo = await chat.user(server, "bob")
+    room = (await (await ana.post("/api/rooms", json={"name": "ops", "private": True})).json())["room"]
+    ana_ws, _ = await connect(ana)
+    bo_ws, _ = await connect(bo)
+    assert await in_thread(monkeypatch, "add-member", "ops", "bob") == 0
+    joined = await frame_of(bo_ws, "room.joined", timeout=2, skip=("presence", "member.joined"))
+    assert joined["room"]["id"] == room["id"]
+    added = await frame_of(ana_ws, "member.joined", timeout=2)
+    assert added["user"]["username"] == "bob"
+    # Bob's open socket now hears the room live.
+    await ana_ws.send_json({"type": "message.send", "room_id": room["id"], "body": "welcome", "client_id": "w"})
+    assert (await frame_of(bo_ws, "message.new", timeout=2))["message"]["body"] == "welcome"
+    assert await in_thread(monkeypatch, "archive-room", "ops") == 0
+    updated = await frame_of(bo_ws, "room.updated", timeout=2)
+    assert updated["room"]["archived"] is True
+    assert await in_thread(monkeypatch, "remove-member", "ops", "bob") == 0
+    assert await frame_of(bo_ws, "room.left", timeout=2, skip=("presence", "room.updated")) == {
+        "type": "room.left", "room_id": room["id"]}
 
 
 async def test_reset_password_closes_open_websockets(

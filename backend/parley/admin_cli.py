@@ -28,6 +28,7 @@ from .admin_tools import AdminCommand, Context, account, checked_room_name, room
 from .auth import COOKIE_NAME, Passwords, SessionCookies
 from .cli import CliError
 from .clock import Clock, SystemClock
+from .room_changes import MEMBER_ADDED, MEMBER_REMOVED, ROOM_UPDATED
 from .settings import Settings
 from .store import Conflict
 
@@ -224,6 +225,7 @@ async def rename_room(args: argparse.Namespace, ctx: Context) -> int:
         raise CliError(f"a room named {args.new!r} exists") from None
     if renamed is None:
         raise CliError(f"no room named {args.old!r}")
+    await ctx.store.log_room_event(room.id, None, ROOM_UPDATED, ctx.clock.now_ms())
     print(f"renamed room {room.name} to {renamed.name} (id {room.id})")
     return 0
 
@@ -231,6 +233,7 @@ async def rename_room(args: argparse.Namespace, ctx: Context) -> int:
 async def _archive(args: argparse.Namespace, ctx: Context, archived: bool) -> int:
     room = await room_named(ctx.store, args.name)
     await ctx.store.set_archived(room.id, archived)
+    await ctx.store.log_room_event(room.id, None, ROOM_UPDATED, ctx.clock.now_ms())
     print(f"room {room.name} is {'archived (read-only)' if archived else 'writable again'}")
     return 0
 
@@ -281,6 +284,8 @@ async def add_member(args: argparse.Namespace, ctx: Context) -> int:
     room = await room_named(ctx.store, args.room)
     user = await account(ctx.store, args.user)
     added = await ctx.store.add_member(room.id, user.id, ctx.clock.now_ms())
+    if added:
+        await ctx.store.log_room_event(room.id, user.id, MEMBER_ADDED, ctx.clock.now_ms())
     print(f"{user.username} {'added to' if added else 'was already a member of'} {room.name}")
     return 0
 
@@ -289,6 +294,8 @@ async def remove_member(args: argparse.Namespace, ctx: Context) -> int:
     room = await room_named(ctx.store, args.room)
     user = await account(ctx.store, args.user)
     removed = await ctx.store.remove_member(room.id, user.id)
+    if removed:
+        await ctx.store.log_room_event(room.id, user.id, MEMBER_REMOVED, ctx.clock.now_ms())
     print(f"{user.username} {'removed from' if removed else 'was not a member of'} {room.name}")
     return 0
 

@@ -20,6 +20,7 @@ from .http import MAX_BODY_BYTES, check_origin, json_errors, trusted_proxy
 from .hub import CLOSE_GOING_AWAY, Hub
 from .live import Live
 from .revocations import RevocationWatcher
+from .room_changes import RoomChangeWatcher
 from .settings import Settings
 from .store import Store, open_store
 from .ws import websocket
@@ -56,13 +57,16 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
     app[keys.LIVE] = live
     app[keys.AUTH] = Auth(store=store, broker=broker, clock=clock, settings=settings)
     app[keys.CHAT] = Chat(store=store, broker=broker, live=live, clock=clock, settings=settings)
-    watcher = RevocationWatcher(store=store, hub=hub, clock=clock, poll_s=settings.revocation_poll_ms / 1000)
+    poll_s = settings.revocation_poll_ms / 1000
+    watcher = RevocationWatcher(store=store, hub=hub, clock=clock, poll_s=poll_s)
+    room_changes = RoomChangeWatcher(store=store, hub=hub, clock=clock, poll_s=poll_s)
     try:
         await broker.start(live)
         hub.seed(await store.room_seqs())
         await watcher.start()
+        await room_changes.start()
         loop = asyncio.get_running_loop()
-        tasks = [loop.create_task(live.run_sweeper()), loop.create_task(watcher.run())]
+        tasks = [loop.create_task(job) for job in (live.run_sweeper(), watcher.run(), room_changes.run())]
         try:
             yield
         finally:

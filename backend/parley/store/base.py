@@ -158,6 +158,32 @@ class Store(AdminQueries):
         async with self.transaction() as tx:
             return await tx.execute("DELETE FROM revocations WHERE created_at < %s", (before_ms,))
 
+    async def log_room_event(self, room_id: int, user_id: int | None, kind: str, now_ms: int) -> None:
+        """Record a room change made outside the servers (kind: updated, member_added, member_removed)."""
+        async with self.transaction() as tx:
+            await tx.insert(
+                "INSERT INTO room_events (room_id, user_id, kind, created_at) VALUES (%s, %s, %s, %s)",
+                (room_id, user_id, kind, now_ms),
+            )
+
+    async def room_events_after(self, after_id: int, limit: int = 1000) -> list[tuple[int, int, int | None, str]]:
+        """Room changes since `after_id`, oldest first: (id, room_id, user_id, kind)."""
+        async with self.read() as tx:
+            rows = await tx.fetchall(
+                "SELECT id, room_id, user_id, kind FROM room_events WHERE id > %s ORDER BY id LIMIT %s",
+                (after_id, limit),
+            )
+        return [(int(r[0]), int(r[1]), None if r[2] is None else int(r[2]), r[3]) for r in rows]
+
+    async def last_room_event_id(self) -> int:
+        async with self.read() as tx:
+            row = await tx.fetchone("SELECT COALESCE(MAX(id), 0) FROM room_events")
+        return int(row[0]) if row else 0
+
+    async def prune_room_events(self, before_ms: int) -> int:
+        async with self.transaction() as tx:
+            return await tx.execute("DELETE FROM room_events WHERE created_at < %s", (before_ms,))
+
     async def prune_sessions(self, before_ms: int) -> int:
         """Delete sessions created before the cut-off (already refused by `session_user`)."""
         async with self.transaction() as tx:
