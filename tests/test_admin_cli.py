@@ -690,6 +690,9 @@ async def test_room_changes_from_the_cli_reach_open_sockets(
     assert await in_thread(monkeypatch, "add-member", "ops", "bob") == 0
     joined = await frame_of(bo_ws, "room.joined", timeout=2, skip=("presence", "member.joined"))
     assert joined["room"]["id"] == room["id"]
+    # ... followed by the present members' presence, as after a join through the API.
+    ana_here = await frame_of(bo_ws, "presence", timeout=2, skip=())
+    assert (ana_here["user"]["username"], ana_here["status"]) == ("ana", "online")
     added = await frame_of(ana_ws, "member.joined", timeout=2)
     assert added["user"]["username"] == "bob"
     # Bob's open socket now hears the room live.

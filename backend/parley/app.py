@@ -59,7 +59,7 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
     app[keys.CHAT] = Chat(store=store, broker=broker, live=live, clock=clock, settings=settings)
     poll_s = settings.revocation_poll_ms / 1000
     watcher = RevocationWatcher(store=store, hub=hub, clock=clock, poll_s=poll_s)
-    room_changes = RoomChangeWatcher(store=store, hub=hub, clock=clock, poll_s=poll_s)
+    room_changes = RoomChangeWatcher(store=store, hub=hub, live=live, clock=clock, poll_s=poll_s)
     try:
         await broker.start(live)
         hub.seed(await store.room_seqs())

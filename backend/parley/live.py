@@ -76,16 +76,22 @@ class Live:
         """Typing ends with the message; announced before the message goes out, so nobody sees both."""
         self._announce_typing(self.typing.message_sent(room_id, user_id))
 
-    def joined(self, user: User, room_id: int, members: list[Member]) -> None:
-        """A user joined: the room hears their presence, and they get the present members'."""
+    def joined(self, user: User, room_id: int, members: list[Member], *, here_only: bool = False) -> None:
+        """A user joined: the room hears their presence, and they get the present members'.
+
+        `here_only` tells this process's connections only: for a change every process applies by itself (a
+        room change logged by the admin CLI), where going through the broker would tell everyone once per process.
+        """
         now_ms = self._clock.now_ms()
+        to_room = self._hub.to_room if here_only else self._broker.to_room
+        to_user = self._hub.to_user if here_only else self._broker.to_user
         status = self.board.status(user.id)
         if status != "offline":
-            self._broker.to_room(room_id, _presence_frame(user, status, None, now_ms), exclude_user=user.id)
+            to_room(room_id, presence_frame(user, status, None, now_ms), exclude_user=user.id)
         for member in members:
             member_status = self.board.status(member.id)
             if member.id != user.id and member_status != "offline":
-                self._broker.to_user(user.id, _presence_frame(member, member_status, None, now_ms))
+                to_user(user.id, presence_frame(member, member_status, None, now_ms))
 
     def left(self, user_id: int, room_id: int) -> None:
         self._announce_typing(self.typing.left_room(room_id, user_id))
@@ -183,7 +189,7 @@ class Live:
                     self._spawn(self._store.set_last_seen(change.user_id, change.last_seen_ms))
 
     def _tell_local(self, change: BoardChange, at_ms: int, last_seen: int | None) -> None:
-        frame = _presence_frame(change.user, change.status, last_seen if change.status == "offline" else None, at_ms)
+        frame = presence_frame(change.user, change.status, last_seen if change.status == "offline" else None, at_ms)
         self._hub.to_rooms(change.rooms, frame, exclude_user=change.user.id)
 
     def _announce_typing(self, changes: list[TypingChange]) -> None:
@@ -208,6 +214,6 @@ class Live:
         task.add_done_callback(self._pending.discard)
 
 
-def _presence_frame(user: User | Member, status: str, last_seen: int | None, at_ms: int) -> bytes:
+def presence_frame(user: User | Member, status: str, last_seen: int | None, at_ms: int) -> bytes:
     frame = {"type": "presence", "user": wire.user(user), "status": status, "last_seen": last_seen, "at": at_ms}
     return wire.encode(frame)

@@ -14,6 +14,7 @@ import logging
 from . import wire
 from .clock import Clock
 from .hub import Hub
+from .live import Live
 from .models import User
 from .store import Store, StoreError
 
@@ -27,9 +28,10 @@ KEEP_MS = 24 * 3600 * 1000
 
 
 class RoomChangeWatcher:
-    def __init__(self, *, store: Store, hub: Hub, clock: Clock, poll_s: float) -> None:
+    def __init__(self, *, store: Store, hub: Hub, live: Live, clock: Clock, poll_s: float) -> None:
         self._store = store
         self._hub = hub
+        self._live = live
         self._clock = clock
         self._poll_s = poll_s
         self._last_id = 0
@@ -61,6 +63,7 @@ class RoomChangeWatcher:
             hub.joined(user.id, room_id, wire.encode({"type": "room.joined", "room": wire.room(room, joined=True)}))
             frame = {"type": "member.joined", "room_id": room_id, "user": wire.user(user)}
             hub.to_room(room_id, wire.encode(frame), exclude_user=user.id)
+            self._live.joined(user, room_id, await self._store.members(room_id), here_only=True)
         elif kind == MEMBER_REMOVED:
             hub.left(user.id, room_id, wire.encode({"type": "room.left", "room_id": room_id}))
             hub.to_room(room_id, wire.encode({"type": "member.left", "room_id": room_id, "user": wire.user(user)}))
