@@ -179,3 +179,16 @@ async def test_expired_sessions_are_pruned(store: Store) -> None:
     assert await store.prune_sessions(NOW - 5) == 1
     assert await store.session_user("new", 0) is not None
     assert await store.session_user("old", 0) is None
+
+
+async def test_a_resend_after_archiving_returns_the_original(store: Store) -> None:
+    u = await store.create_user("quin", "h", NOW)
+    author = User(u.id, u.username)
+    room = await store.create_room("soon-old", "", False, u.id, NOW)
+    first, _ = await store.insert_message(room.id, author, "before", "keep", NOW)
+    async with store.transaction() as tx:
+        await tx.execute("UPDATE rooms SET archived = 1 WHERE id = %s", (room.id,))
+    again, created = await store.insert_message(room.id, author, "before", "keep", NOW + 1)
+    assert (again, created) == (first, False)
+    with pytest.raises(RoomArchived):
+        await store.insert_message(room.id, author, "new", "fresh", NOW + 2)

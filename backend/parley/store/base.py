@@ -330,8 +330,9 @@ class Store(AdminQueries):
                     " VALUES (%s, %s, %s, %s, %s, %s)",
                     (room_id, seq, user_id, body, client_id, now_ms),
                 )
-        except Conflict:
-            # The same client_id committed concurrently (a resend racing the original): that one wins.
+        except (Conflict, RoomArchived):
+            # Conflict: the same client_id committed concurrently (a resend racing the original); that one wins.
+            # RoomArchived: a resend of a message stored before the room was archived still gets its original.
             earlier = await self.message_by_client_id(user_id, client_id)
             if earlier is None:
                 raise
