@@ -7,45 +7,9 @@ import { Api, ApiError, describeError } from "../src/api";
 import { passwordChangeErrors, validatePasswordChange } from "../src/account_data";
 import { ChatClient } from "../src/client";
 import type { Me } from "../src/protocol";
-import type { WebSocketLike } from "../src/socket";
-import { ana, bo, room } from "./fixtures";
+import { FakeWs, ana, bo, config, room } from "./fixtures";
 
-const config = {
-  heartbeat_s: 10,
-  presence_grace_ms: 5000,
-  typing_refresh_ms: 3000,
-  typing_expiry_ms: 6000,
-  idle_after_ms: 120_000,
-  max_body_chars: 4000,
-};
 
-class FakeWs implements WebSocketLike {
-  readyState = 0;
-  onopen: ((ev: Event) => void) | null = null;
-  onmessage: ((ev: MessageEvent) => void) | null = null;
-  onclose: ((ev: CloseEvent) => void) | null = null;
-  onerror: ((ev: Event) => void) | null = null;
-  sent: Record<string, unknown>[] = [];
-  closedWith: number | null = null;
-  send(data: string): void {
-    this.sent.push(JSON.parse(data) as Record<string, unknown>);
-  }
-  close(code?: number): void {
-    this.readyState = 3;
-    this.closedWith = code ?? 1000;
-  }
-  receive(frame: object): void {
-    this.readyState = 1;
-    this.onmessage?.({ data: JSON.stringify(frame) } as MessageEvent);
-  }
-  drop(code: number): void {
-    this.readyState = 3;
-    this.onclose?.({ code } as CloseEvent);
-  }
-  sentOf(type: string) {
-    return this.sent.filter((f) => f.type === type);
-  }
-}
 
 type Handler = (method: string, body: unknown) => Response | Promise<Response>;
 

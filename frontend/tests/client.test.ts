@@ -6,44 +6,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Api } from "../src/api";
 import { ChatClient, ACK_TIMEOUT_MS } from "../src/client";
 import type { Message } from "../src/protocol";
-import type { WebSocketLike } from "../src/socket";
-import { ana, bo, msg, msgs, room } from "./fixtures";
+import { FakeWs, ana, bo, config, msg, msgs, room } from "./fixtures";
 
 const me = { ...ana, is_admin: false };
-const config = {
-  heartbeat_s: 10,
-  presence_grace_ms: 5000,
-  typing_refresh_ms: 3000,
-  typing_expiry_ms: 6000,
-  idle_after_ms: 120_000,
-  max_body_chars: 4000,
-};
 
-class FakeWs implements WebSocketLike {
-  readyState = 0;
-  onopen: ((ev: Event) => void) | null = null;
-  onmessage: ((ev: MessageEvent) => void) | null = null;
-  onclose: ((ev: CloseEvent) => void) | null = null;
-  onerror: ((ev: Event) => void) | null = null;
-  sent: Record<string, unknown>[] = [];
-  send(data: string): void {
-    this.sent.push(JSON.parse(data) as Record<string, unknown>);
-  }
-  close(): void {
-    this.readyState = 3;
-  }
-  receive(frame: object): void {
-    this.readyState = 1;
-    this.onmessage?.({ data: JSON.stringify(frame) } as MessageEvent);
-  }
-  drop(code: number): void {
-    this.readyState = 3;
-    this.onclose?.({ code } as CloseEvent);
-  }
-  sentOf(type: string) {
-    return this.sent.filter((f) => f.type === type);
-  }
-}
 
 /** Room 1 holds `history` messages; GET /messages answers like the server (before/after/limit). */
 function fakeServer(history: Message[]) {
