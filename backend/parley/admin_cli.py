@@ -24,7 +24,7 @@ import aiohttp
 from marshmallow import ValidationError
 
 from . import admin_history, schemas
-from .admin_tools import AdminCommand, Context, account, checked_room_name, room_named, runner, table, when
+from .admin_tools import AdminCommand, Context, account, checked_room_name, listing, room_named, runner, table, when
 from .auth import COOKIE_NAME, Passwords, SessionCookies
 from .cli import CliError
 from .clock import Clock, SystemClock
@@ -176,30 +176,24 @@ async def enable(args: argparse.Namespace, ctx: Context) -> int:
 
 async def list_users(args: argparse.Namespace, ctx: Context) -> int:
     accounts = sorted(await ctx.store.list_accounts(), key=lambda a: a.id)
-    if args.json:
-        for a in accounts:
-            record = {
-                "id": a.id,
-                "username": a.username,
-                "is_admin": a.is_admin,
-                "disabled": a.disabled,
-                "created_at": a.created_at,
-                "last_seen": a.last_seen,
-            }
-            print(json.dumps(record, ensure_ascii=False))
-        return 0
-    rows = [
-        (
-            a.id,
-            a.username,
-            "yes" if a.is_admin else "",
-            "yes" if a.disabled else "",
-            when(a.created_at),
-            when(a.last_seen),
-        )
+    records = [
+        {
+            "id": a.id,
+            "username": a.username,
+            "is_admin": a.is_admin,
+            "disabled": a.disabled,
+            "created_at": a.created_at,
+            "last_seen": a.last_seen,
+        }
         for a in accounts
     ]
-    table(("id", "username", "admin", "disabled", "created (UTC)", "last seen (UTC)"), rows)
+    listing(
+        records,
+        args.json,
+        ("id", "username", "admin", "disabled", "created (UTC)", "last seen (UTC)"),
+        lambda r: (r["id"], r["username"], _yes(r["is_admin"]), _yes(r["disabled"]), when(r["created_at"]),
+                   when(r["last_seen"])),
+    )
     return 0
 
 
@@ -249,34 +243,26 @@ async def unarchive_room(args: argparse.Namespace, ctx: Context) -> int:
 async def list_rooms(args: argparse.Namespace, ctx: Context) -> int:
     rooms = sorted(await ctx.store.all_rooms(), key=lambda r: r.id)
     members = await ctx.store.room_member_counts()
-    if args.json:
-        for r in rooms:
-            record = {
-                "id": r.id,
-                "name": r.name,
-                "topic": r.topic,
-                "private": r.private,
-                "archived": r.archived,
-                "members": members.get(r.id, 0),
-                "last_seq": r.last_seq,
-                "created_at": r.created_at,
-            }
-            print(json.dumps(record, ensure_ascii=False))
-        return 0
-    rows = [
-        (
-            r.id,
-            r.name,
-            _yes(r.private),
-            _yes(r.archived),
-            members.get(r.id, 0),
-            r.last_seq,
-            when(r.created_at),
-            r.topic,
-        )
+    records = [
+        {
+            "id": r.id,
+            "name": r.name,
+            "topic": r.topic,
+            "private": r.private,
+            "archived": r.archived,
+            "members": members.get(r.id, 0),
+            "last_seq": r.last_seq,
+            "created_at": r.created_at,
+        }
         for r in rooms
     ]
-    table(("id", "name", "private", "archived", "members", "last seq", "created (UTC)", "topic"), rows)
+    listing(
+        records,
+        args.json,
+        ("id", "name", "private", "archived", "members", "last seq", "created (UTC)", "topic"),
+        lambda r: (r["id"], r["name"], _yes(r["private"]), _yes(r["archived"]), r["members"], r["last_seq"],
+                   when(r["created_at"]), r["topic"]),
+    )
     return 0
 
 

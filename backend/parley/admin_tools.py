@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pymysql
 from marshmallow import ValidationError
@@ -82,6 +84,20 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     for row in cells:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def listing(
+    records: Sequence[dict[str, Any]],
+    as_json: bool,
+    headers: Sequence[str],
+    row: Callable[[dict[str, Any]], Sequence[object]],
+) -> None:
+    """A list command's output: one JSON object per line with --json, else a table of `row(record)`."""
+    if as_json:
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False))
+        return
+    table(headers, [row(record) for record in records])
 
 
 def checked_room_name(name: str, topic: str = "") -> None:
