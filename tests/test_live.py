@@ -25,14 +25,20 @@ async def _presence(ws: aiohttp.ClientWebSocketResponse, username: str, timeout:
             return frame
 
 
-async def _ana_typing_to_bob(chat: Chat) -> tuple[Any, Any]:
-    """Ana and Bob online in general; Ana has started typing and Bob has seen it. Returns (ana_ws, bo_ws)."""
+async def _ana_online_for_bob(chat: Chat) -> tuple[Any, Any]:
+    """Bob connected, then Ana; Bob has seen Ana come online. Returns (ana_ws, bo_ws)."""
     server = await chat.server(**FAST)
     ana = await chat.user(server, "ana")
     bo = await chat.user(server, "bob")
     bo_ws, _ = await connect(bo)
     ana_ws, _ = await connect(ana)
     await _presence(bo_ws, "ana")
+    return ana_ws, bo_ws
+
+
+async def _ana_typing_to_bob(chat: Chat) -> tuple[Any, Any]:
+    """Ana and Bob online in general; Ana has started typing and Bob has seen it. Returns (ana_ws, bo_ws)."""
+    ana_ws, bo_ws = await _ana_online_for_bob(chat)
     await ana_ws.send_json({"type": "typing", "room_id": 1, "active": True})
     assert (await frame_of(bo_ws, "typing"))["active"] is True
     return ana_ws, bo_ws
@@ -121,12 +127,7 @@ async def test_reload_inside_the_grace_does_not_flap(chat: Chat) -> None:
 
 
 async def test_aborted_client_goes_offline_after_the_grace(chat: Chat) -> None:
-    server = await chat.server(**FAST)
-    ana = await chat.user(server, "ana")
-    bo = await chat.user(server, "bob")
-    bo_ws, _ = await connect(bo)
-    ana_ws, _ = await connect(ana)
-    await _presence(bo_ws, "ana")
+    ana_ws, bo_ws = await _ana_online_for_bob(chat)
     transport = ana_ws._response.connection.transport  # type: ignore[union-attr]
     assert transport is not None
     dropped = time.monotonic()
