@@ -147,23 +147,23 @@ class Chat:
         for server in self.servers:
             await server.close()
 
+    async def __aenter__(self) -> Chat:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
 
 @pytest.fixture
 async def chat(database_url: DatabaseUrl) -> AsyncIterator[Chat]:
-    c = Chat(database_url)
-    try:
+    async with Chat(database_url) as c:
         yield c
-    finally:
-        await c.close()
 
 
 @pytest.fixture
 async def mysql_chat(mysql_url: DatabaseUrl) -> AsyncIterator[Chat]:
-    c = Chat(mysql_url)
-    try:
+    async with Chat(mysql_url) as c:
         yield c
-    finally:
-        await c.close()
 
 
 async def next_frame(ws: aiohttp.ClientWebSocketResponse, timeout: float = 5.0) -> dict[str, Any]:

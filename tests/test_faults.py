@@ -87,11 +87,8 @@ def throwaway_mariadb(tmp_path: Path) -> Iterator[ThrowawayMariaDB]:
 @pytest.fixture
 async def fault_chat(throwaway_mariadb: ThrowawayMariaDB) -> AsyncIterator[Chat]:
     url = DatabaseUrl(scheme="mysql", host="127.0.0.1", port=throwaway_mariadb.port, user="root", name="parley")
-    chat = Chat(url)
-    try:
+    async with Chat(url) as chat:
         yield chat
-    finally:
-        await chat.close()
 
 
 async def test_database_outage_and_recovery(fault_chat: Chat, throwaway_mariadb: ThrowawayMariaDB) -> None:

@@ -33,6 +33,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from conftest import PASSWORD, eventually, frame_of, make_settings, migrated, service_missing
+from e2e.conftest import CHROMIUM_ARGS
 from nginx_fixtures import (
     DEAD_PROCESS_OFFLINE_S,
     Client,
@@ -337,9 +338,7 @@ async def test_web_app_runs_under_the_csp_in_chromium(tls_cluster: Any, chromium
         service_missing("playwright")
     name = _name("csp")
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(chromium), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
+        browser = await pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
             context = await browser.new_context(ignore_https_errors=True)
             page = await context.new_page()

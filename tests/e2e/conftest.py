@@ -64,11 +64,8 @@ def frontend_dist() -> Path:
 @pytest.fixture
 async def e2e_chat(sqlite_url: DatabaseUrl, frontend_dist: Path) -> AsyncIterator[Chat]:
     """Servers and clients on a fresh SQLite database (one backend is enough in a browser test)."""
-    c = Chat(sqlite_url)
-    try:
+    async with Chat(sqlite_url) as c:
         yield c
-    finally:
-        await c.close()
 
 
 async def start_server(chat: Chat, **overrides: Any) -> TestServer:
