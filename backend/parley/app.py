@@ -102,7 +102,7 @@ async def _close_sockets(app: web.Application) -> None:
     if hub is None:
         return
     hub.close_all(CLOSE_GOING_AWAY, "server shutting down")
-    tasks = [c.extra["close_task"] for c in hub.connections.values() if "close_task" in c.extra]
+    tasks = [c.close_task for c in hub.connections.values() if c.close_task is not None]
     if tasks:
         await asyncio.wait(tasks, timeout=2)
 

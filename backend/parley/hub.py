@@ -49,7 +49,9 @@ class Socket(Protocol):
 class Connection:
     """One WebSocket: who it is, which rooms it hears, and its bounded outgoing queue."""
 
-    __slots__ = ("_closing", "_queue", "_writer", "extra", "id", "queue_max", "rooms", "session_id", "socket", "user")
+    __slots__ = (
+        "_closing", "_queue", "_writer", "close_task", "id", "queue_max", "rooms", "session_id", "socket", "user",
+    )
 
     def __init__(self, conn_id: str, user: User, session_id: str, socket: Socket, *, queue_max: int) -> None:
         self.id = conn_id
@@ -58,7 +60,7 @@ class Connection:
         self.socket = socket
         self.queue_max = queue_max
         self.rooms: set[int] = set()
-        self.extra: dict[str, Any] = {}
+        self.close_task: asyncio.Task[bool] | None = None
         self._queue: deque[bytes] = deque()
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
@@ -148,7 +150,7 @@ class Connection:
         self._queue.clear()
         if self._writer is not None:
             self._writer.cancel()
-        self.extra["close_task"] = asyncio.get_running_loop().create_task(
+        self.close_task = asyncio.get_running_loop().create_task(
             self.socket.close(code=code, message=reason.encode())
         )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -16,11 +17,20 @@ from marshmallow import ValidationError
 from . import errors, keys, wire
 from .http import error_response, field_errors, origin_allowed
 from .hub import Connection
-from .ratelimit import message_bucket, typing_bucket
+from .ratelimit import TokenBucket, message_bucket, typing_bucket
 from .schemas import CLIENT_FRAMES
 from .store import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Budgets:
+    """One connection's rate limits: message sends, and the chatter (typing and presence.set) that every
+    co-member hears and so must not be spammable."""
+
+    send: TokenBucket
+    chatter: TokenBucket
 
 
 def _error(code: str, message: str, **extra: Any) -> bytes:
@@ -51,8 +61,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
 
     live, clock = app[keys.LIVE], app[keys.CLOCK]
     conn = Connection(hub.next_connection_id(), user, session_id, ws, queue_max=settings.send_queue_max)
-    conn.extra["send_bucket"] = message_bucket(clock.monotonic_ms())
-    conn.extra["typing_bucket"] = typing_bucket(clock.monotonic_ms())
+    budgets = _Budgets(send=message_bucket(clock.monotonic_ms()), chatter=typing_bucket(clock.monotonic_ms()))
     registered = False
     try:
         # Register before reading the rooms' last_seq: anything committed after that read arrives live, anything
@@ -79,7 +88,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         conn.push_first(wire.encode(hello))
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
-                await _dispatch(conn, msg.data, request)
+                await _dispatch(conn, budgets, msg.data, request)
             elif msg.type == WSMsgType.BINARY:
                 conn.push(_error("binary_unsupported", "Send JSON in text frames."))
             elif msg.type == WSMsgType.ERROR:
@@ -93,7 +102,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     return ws
 
 
-async def _dispatch(conn: Connection, text: str, request: web.Request) -> None:
+async def _dispatch(conn: Connection, budgets: _Budgets, text: str, request: web.Request) -> None:
     app = request.app
     try:
         frame = json.loads(text)
@@ -119,18 +128,17 @@ async def _dispatch(conn: Connection, text: str, request: web.Request) -> None:
     chat = app[keys.CHAT]
     try:
         if kind == "message.send":
-            if not conn.extra["send_bucket"].take(clock.monotonic_ms()):
+            if not budgets.send.take(clock.monotonic_ms()):
                 raise errors.ApiError(429, "rate_limited", "Slow down: too many messages.", **echo)
             room_id, body, client_id_ok = chat.check_send(conn, data)
             await chat.send(conn, room_id, body, client_id_ok)
         elif kind == "typing":
-            if not conn.extra["typing_bucket"].take(clock.monotonic_ms()):
+            if not budgets.chatter.take(clock.monotonic_ms()):
                 return
             chat.check_typing(conn, data["room_id"])
             app[keys.LIVE].typing_frame(conn.user, data["room_id"], data["active"])
         elif kind == "presence.set":
-            # Shares the typing budget: every change is broadcast to all co-members, so it must not be spammable.
-            if not conn.extra["typing_bucket"].take(clock.monotonic_ms()):
+            if not budgets.chatter.take(clock.monotonic_ms()):
                 return
             app[keys.LIVE].report(conn, data["status"])
     except errors.ApiError as exc:
