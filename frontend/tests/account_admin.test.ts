@@ -3,11 +3,10 @@
  * WebSockets: docs/protocol.md `POST /api/auth/password`, "Admin API", `room.updated`, close code 4401.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Api, ApiError, describeError } from "../src/api";
+import { ApiError, describeError } from "../src/api";
 import { passwordChangeErrors, validatePasswordChange } from "../src/account_data";
-import { ChatClient } from "../src/client";
 import type { Me } from "../src/protocol";
-import { FakeWs, ana, bo, config, room } from "./fixtures";
+import { ana, bo, config, fakeClient, room, settle } from "./fixtures";
 
 
 
@@ -42,30 +41,13 @@ function setup(me: Me, routes: Record<string, Handler> = {}) {
     }
     return apiError(404, "not_found");
   };
-  const sockets: FakeWs[] = [];
-  let n = 0;
-  const client = new ChatClient(me, {
-    api: new Api(fetchFn),
-    uuid: () => `uuid-${++n}`,
-    wsUrl: () => "ws://test/ws",
-    isHidden: () => false,
-    createSocket: () => {
-      const ws = new FakeWs();
-      sockets.push(ws);
-      return ws;
-    },
-  });
+  const { client, sockets, last } = fakeClient(me, fetchFn);
   const ended = vi.fn();
   client.onSessionEnded = ended;
-  const last = () => sockets[sockets.length - 1];
   const hello = (rooms = [room(1, "general")]) => last().receive({ type: "hello", user: me, rooms, presence: [], config });
   return { client, requests, sockets, last, hello, ended };
 }
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-  await vi.advanceTimersByTimeAsync(0);
-}
 
 const user: Me = { ...ana, is_admin: false };
 const admin: Me = { ...ana, is_admin: true };

@@ -3,10 +3,9 @@
  * drives by hand. Scenarios follow docs/protocol.md: hello → catch-up, ack/dedupe, failures, resend.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Api } from "../src/api";
-import { ChatClient, ACK_TIMEOUT_MS } from "../src/client";
+import { ACK_TIMEOUT_MS } from "../src/client";
 import type { Message } from "../src/protocol";
-import { FakeWs, ana, bo, config, msg, msgs, room } from "./fixtures";
+import { ana, bo, config, fakeClient, msg, msgs, room, settle } from "./fixtures";
 
 const me = { ...ana, is_admin: false };
 
@@ -42,30 +41,12 @@ function fakeServer(history: Message[]) {
 
 function setup(history: Message[]) {
   const server = fakeServer(history);
-  const sockets: FakeWs[] = [];
-  let n = 0;
-  const client = new ChatClient(me, {
-    api: new Api(server.fetchFn),
-    uuid: () => `uuid-${++n}`,
-    wsUrl: () => "ws://test/ws",
-    isHidden: () => false,
-    createSocket: () => {
-      const ws = new FakeWs();
-      sockets.push(ws);
-      return ws;
-    },
-  });
-  const last = () => sockets[sockets.length - 1];
+  const { client, sockets, last } = fakeClient(me, server.fetchFn);
   const hello = (lastSeq: number) =>
     last().receive({ type: "hello", user: me, rooms: [room(1, "general", lastSeq)], presence: [], config });
   return { client, server, sockets, last, hello };
 }
 
-/** Let pending promise chains (fake fetches) run. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-  await vi.advanceTimersByTimeAsync(0);
-}
 
 beforeEach(() => {
   vi.useFakeTimers();

@@ -1,4 +1,7 @@
-import type { Config, Message, Room, User } from "../src/protocol";
+import { vi } from "vitest";
+import { Api } from "../src/api";
+import { ChatClient } from "../src/client";
+import type { Config, Me, Message, Room, User } from "../src/protocol";
 import type { WebSocketLike } from "../src/socket";
 
 export const ana: User = { id: 1, username: "ana" };
@@ -56,4 +59,29 @@ export class FakeWs implements WebSocketLike {
   sentOf(type: string) {
     return this.sent.filter((f) => f.type === type);
   }
+}
+
+/** A controller on a scripted fetch whose sockets are FakeWs the test drives; `last()` is the newest socket. */
+export function fakeClient(me: Me, fetchFn: (url: string, init?: RequestInit) => Promise<Response>) {
+  const sockets: FakeWs[] = [];
+  let n = 0;
+  const client = new ChatClient(me, {
+    api: new Api(fetchFn),
+    uuid: () => `uuid-${++n}`,
+    wsUrl: () => "ws://test/ws",
+    isHidden: () => false,
+    createSocket: () => {
+      const ws = new FakeWs();
+      sockets.push(ws);
+      return ws;
+    },
+  });
+  const last = () => sockets[sockets.length - 1];
+  return { client, sockets, last };
+}
+
+/** Let pending promise chains (fake fetches) run. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  await vi.advanceTimersByTimeAsync(0);
 }
