@@ -9,8 +9,9 @@ fanout: server CPU per delivered message (utime+stime of the server process over
         number of message.new frames the receivers got), deliveries per second, and send-to-receive latency
         percentiles under that load (each body carries its send time; the receivers note their receive time).
 
-The server runs on a throwaway SQLite file (or --database-url) with a fresh SECRET_KEY; the bench clients
-run in this process, so on a 2-core machine they share the CPU with the server: figures are conservative.
+The server runs on a throwaway SQLite file (or --database-url) with a fresh SECRET_KEY. On a machine with two or
+more cores the server is pinned to core 0 and the bench clients (this process) to core 1, so the load generator
+never takes the server's CPU (--no-pin to turn that off).
 Every loop is bounded in count and time; only 127.0.0.1 is contacted.
 """
 
@@ -39,6 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PARLEY = str(Path(sys.executable).with_name("parley"))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
+# (server core, client core), set by main() when the machine has two cores to give.
+PIN: tuple[int, int] | None = None
 
 
 def _free_port() -> int:
@@ -73,6 +76,8 @@ async def server(database_url: str | None) -> AsyncIterator[tuple[str, int]]:
             [PARLEY, "serve"], env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         url = f"http://127.0.0.1:{port}"
+        if PIN is not None:
+            os.sched_setaffinity(proc.pid, {PIN[0]})
         try:
             async with aiohttp.ClientSession() as http:
                 for _ in range(100):
@@ -216,13 +221,19 @@ def main() -> int:
     fan.add_argument("--senders", type=int, default=10, help="connections sending (each is rate-limited to 10/s)")
     fan.add_argument("--rate", type=int, default=50, help="messages per second in total")
     fan.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--no-pin", action="store_true", help="do not pin the server and the clients to cores")
     args = parser.parse_args()
+    global PIN
+    cores = sorted(os.sched_getaffinity(0))
+    if not args.no_pin and len(cores) >= 2:
+        PIN = (cores[0], cores[1])
+        os.sched_setaffinity(0, {PIN[1]})
     if args.what == "fanout" and args.rate > 10 * args.senders:
         parser.error("each sender connection may send 10 messages/s: raise --senders or lower --rate")
     if args.what == "idle" and not 1 <= args.connections <= 20_000:
         parser.error("--connections must be between 1 and 20000")
     result = asyncio.run(bench_idle(args) if args.what == "idle" else bench_fanout(args))
-    print(json.dumps({"bench": args.what, **result}, indent=2))
+    print(json.dumps({"bench": args.what, "pinned": PIN is not None, **result}, indent=2))
     return 0
 
 

@@ -20,11 +20,10 @@ import pymysql
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from parley import migrations
 from parley.app import create_app
 from parley.clock import Clock, SystemClock
 from parley.settings import DatabaseUrl, Settings
-from parley.store import Store, open_store
+from parley.store import Store, migrations, open_store
 
 MYSQL_SOCKET = os.environ.get("PARLEY_TEST_MYSQL_SOCKET", "/run/mysqld/mysqld.sock")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

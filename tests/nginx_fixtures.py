@@ -35,7 +35,7 @@ FAST_APP_ENV = {
     "PRESENCE_GRACE_MS": "1000",
     "PROCESS_TTL_MS": "2000",
 }
-# broker_redis.py: a dead process's users go offline within process_ttl_ms + process_ttl_ms / 3.
+# live/redis_broker.py: a dead process's users go offline within process_ttl_ms + process_ttl_ms / 3.
 DEAD_PROCESS_OFFLINE_S = 2.0 * 4 / 3
 
 

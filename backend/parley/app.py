@@ -6,24 +6,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from aiohttp import web
 from aiohttp_session import setup as setup_session
 
-from . import admin_api, api, keys, wire
-from .auth import Auth, SessionCookies, require_user
-from .broker import Broker, LocalBroker
-from .chat import Chat
-from .clock import Clock, SystemClock
-from .http import MAX_BODY_BYTES, check_origin, json_errors, trusted_proxy
-from .hub import CLOSE_GOING_AWAY, Hub
-from .live import Live
-from .revocations import RevocationWatcher
-from .room_changes import RoomChangeWatcher
-from .settings import Settings
-from .store import Store, open_store
-from .ws import websocket
+from parley import keys
+from parley.actions.accounts import Accounts
+from parley.actions.chatter import Chatter
+from parley.actions.messages import Messages
+from parley.actions.rooms import Rooms
+from parley.clock import Clock, SystemClock
+from parley.live import wire
+from parley.live.broker import Broker, LocalBroker
+from parley.live.hub import CLOSE_GOING_AWAY, Hub
+from parley.live.revocations import RevocationWatcher
+from parley.live.room_changes import RoomChangeWatcher
+from parley.live.state import Live
+from parley.settings import Settings
+from parley.store import Store, open_store
+from parley.web import admin_rest, rest
+from parley.web.http import MAX_BODY_BYTES, check_origin, json_errors, trusted_proxy
+from parley.web.sessions import SessionCookies, require_user
+from parley.web.static import add_frontend
+from parley.web.ws import websocket
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
@@ -38,10 +43,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.middlewares.append(require_user)
     app.cleanup_ctx.append(_parts)
     app.on_shutdown.append(_close_sockets)
-    app.router.add_routes(api.routes)
-    app.router.add_routes(admin_api.routes)
+    app.router.add_routes(rest.routes)
+    app.router.add_routes(admin_rest.routes)
     app.router.add_get("/ws", websocket)
-    _add_frontend(app, settings.frontend_dir)
+    add_frontend(app, settings.frontend_dir)
     return app
 
 
@@ -55,8 +60,11 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
     app[keys.HUB] = hub
     app[keys.BROKER] = broker
     app[keys.LIVE] = live
-    app[keys.AUTH] = Auth(store=store, broker=broker, clock=clock, settings=settings)
-    app[keys.CHAT] = Chat(store=store, broker=broker, live=live, clock=clock, settings=settings)
+    app[keys.ACCOUNTS] = Accounts(store=store, broker=broker, clock=clock, settings=settings)
+    rooms = Rooms(store=store, broker=broker, live=live, clock=clock)
+    app[keys.ROOMS] = rooms
+    app[keys.MESSAGES] = Messages(store=store, broker=broker, live=live, rooms=rooms, clock=clock, settings=settings)
+    app[keys.CHATTER] = Chatter(live=live)
     poll_s = settings.revocation_poll_ms / 1000
     watcher = RevocationWatcher(store=store, hub=hub, clock=clock, poll_s=poll_s)
     room_changes = RoomChangeWatcher(store=store, hub=hub, live=live, clock=clock, poll_s=poll_s)
@@ -84,7 +92,7 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
 
 def make_broker(settings: Settings, hub: Hub) -> Broker:
     if settings.redis_url:
-        from .broker_redis import RedisBroker
+        from parley.live.redis_broker import RedisBroker
 
         return RedisBroker(
             hub, settings.redis_url, namespace=settings.redis_namespace, process_ttl_ms=settings.process_ttl_ms
@@ -105,34 +113,3 @@ async def _close_sockets(app: web.Application) -> None:
     tasks = [c.close_task for c in hub.connections.values() if c.close_task is not None]
     if tasks:
         await asyncio.wait(tasks, timeout=2)
-
-
-def _add_frontend(app: web.Application, root: Path | None) -> None:
-    """Serve the built SPA: files as they are, any other path gets index.html (client-side routes)."""
-    if root is None:
-        return
-    base = root.resolve()
-
-    async def spa(request: web.Request) -> web.StreamResponse:
-        tail = request.match_info.get("tail", "")
-        if tail.startswith("api/"):
-            raise web.HTTPNotFound()
-        if tail:
-            candidate = (base / tail).resolve()
-            if candidate.is_relative_to(base) and candidate.is_file():
-                response = web.FileResponse(candidate)
-                if tail.startswith("assets/"):
-                    # Vite puts a content hash in every asset name: safe to cache for a year.
-                    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-                return response
-        index = base / "index.html"
-        if not index.is_file():
-            return web.Response(
-                status=503,
-                text="The web app is not built. Run `make run` (or `cd frontend && npm ci && npm run build`).\n",
-            )
-        response = web.FileResponse(index)
-        response.headers["Cache-Control"] = "no-cache"
-        return response
-
-    app.router.add_get("/{tail:.*}", spa)

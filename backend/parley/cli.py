@@ -11,17 +11,13 @@ from collections.abc import Callable, Sequence
 
 from aiohttp import web
 
-from . import migrations
-from .app import create_app
-from .clock import SystemClock
-from .http import access_logger_for
-from .settings import ConfigError, Settings
-from .store import DatabaseUnavailable, StoreError, open_store
-
-
-class CliError(Exception):
-    """A mistake the operator can fix: printed as one line on stderr, exit status 1."""
-
+from parley.admin import commands as admin_commands
+from parley.app import create_app
+from parley.clock import SystemClock
+from parley.errors import CliError
+from parley.settings import ConfigError, Settings
+from parley.store import DatabaseUnavailable, StoreError, migrations, open_store
+from parley.web.http import access_logger_for
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -91,9 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="apply pending database migrations")
     migrate.add_argument("--check", action="store_true", help="apply nothing; exit 1 if migrations are pending")
     migrate.set_defaults(func=_migrate)
-    from . import admin_cli  # here, not at the top: the admin modules import CliError from this one
-
-    admin_cli.add_commands(sub)
+    admin_commands.add_commands(sub)
     return parser
 
 

@@ -1,4 +1,5 @@
-"""Refusals with a stable code: raised by the rules layer, rendered by REST as JSON and by /ws as an error frame."""
+"""Refusals with a stable code: raised by the rules layer, rendered by REST as JSON and by /ws as an error frame;
+and the operator's mistakes, which the CLI prints as one line."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.extra = extra
+
+
+class CliError(Exception):
+    """A mistake the operator can fix: printed as one line on stderr, exit status 1."""
 
 
 def not_authenticated() -> ApiError:
@@ -28,6 +33,10 @@ def not_a_member() -> ApiError:
 
 def room_archived() -> ApiError:
     return ApiError(403, "room_archived", "This room is archived and read-only.")
+
+
+def user_not_found() -> ApiError:
+    return ApiError(404, "user_not_found", "No such user.")
 
 
 def validation_failed(fields: dict[str, Any]) -> ApiError:

@@ -1,4 +1,4 @@
-"""Every typed key for state kept on the application or a request, in one place."""
+"""Every typed key for state kept on the application or a request, in one place (read by web/ and app.py)."""
 
 from __future__ import annotations
 
@@ -7,24 +7,28 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from .auth import Auth
-    from .broker import Broker
-    from .chat import Chat
-    from .clock import Clock
-    from .hub import Hub
-    from .live import Live
-    from .models import User
-    from .settings import Settings
-    from .store import Store
+    from parley.actions.accounts import Accounts
+    from parley.actions.chatter import Chatter
+    from parley.actions.messages import Messages
+    from parley.actions.rooms import Rooms
+    from parley.clock import Clock
+    from parley.live.broker import Broker
+    from parley.live.hub import Hub
+    from parley.live.state import Live
+    from parley.models import User
+    from parley.settings import Settings
+    from parley.store import Store
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 STORE: web.AppKey[Store] = web.AppKey("store")
 HUB: web.AppKey[Hub] = web.AppKey("hub")
 BROKER: web.AppKey[Broker] = web.AppKey("broker")
-AUTH: web.AppKey[Auth] = web.AppKey("auth")
-CHAT: web.AppKey[Chat] = web.AppKey("chat")
 LIVE: web.AppKey[Live] = web.AppKey("live")
+ACCOUNTS: web.AppKey[Accounts] = web.AppKey("accounts")
+ROOMS: web.AppKey[Rooms] = web.AppKey("rooms")
+MESSAGES: web.AppKey[Messages] = web.AppKey("messages")
+CHATTER: web.AppKey[Chatter] = web.AppKey("chatter")
 
 # The authenticated user and session id of a request, set by the auth middleware.
 USER: web.RequestKey[User] = web.RequestKey("user")

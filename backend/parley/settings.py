@@ -112,6 +112,9 @@ def _proxies(env: Mapping[str, str]) -> tuple[ipaddress.IPv4Network | ipaddress.
     return tuple(networks)
 
 
+# A login lasts 30 days; after that the user signs in again.
+SESSION_MAX_AGE_S = 30 * 24 * 3600
+
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 

@@ -129,7 +129,6 @@ class AdminQueries(Database):
         return outcomes
 
 
-
 ImportOutcome = Literal["added", "present", "conflict"]
 
 
@@ -142,4 +141,3 @@ def _message_filter(room_id: int | None, before_ms: int | None) -> tuple[str, tu
         clauses.append("created_at < %s")
         args.append(before_ms)
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(args)
-

@@ -208,9 +208,7 @@ class Store(AdminQueries):
 
     async def room_by_name(self, name: str) -> Room | None:
         async with self.read() as tx:
-            row = await tx.fetchone(
-                f"SELECT {ROOM_COLUMNS} FROM rooms r WHERE r.name_key = %s", (room_name_key(name),)
-            )
+            row = await tx.fetchone(f"SELECT {ROOM_COLUMNS} FROM rooms r WHERE r.name_key = %s", (room_name_key(name),))
         return None if row is None else room_from_row(row)
 
     async def visible_rooms(self, user_id: int) -> list[tuple[Room, bool]]:

@@ -109,6 +109,7 @@ def room_name_key(name: str) -> str:
 
 class Database(abc.ABC):
     """A connected database: backends (mysql.py, sqlite.py) implement the abstract plumbing."""
+
     """Parley's persistence. Subclasses provide `read`, `transaction`, `close` and the dialect bits."""
 
     #: appended to the SELECT that locks a room row before a message takes the next seq

@@ -1,0 +1,107 @@
+"""The rules of rooms: who sees which room, creating, joining, leaving, members, archiving.
+
+A private room is invisible to non-members: the same `room_not_found` as for an id never used. Every change is
+stored first and announced after (through the broker, so every process's connections hear it).
+"""
+
+from __future__ import annotations
+
+from parley import errors
+from parley.clock import Clock
+from parley.live import wire
+from parley.live.broker import Broker
+from parley.live.state import Live
+from parley.models import Member, Room, User
+from parley.store import Conflict, Store
+
+
+class Rooms:
+    def __init__(self, *, store: Store, broker: Broker, live: Live, clock: Clock) -> None:
+        self._store = store
+        self._broker = broker
+        self._live = live
+        self._clock = clock
+
+    async def visible_room(self, user: User, room_id: int) -> tuple[Room, bool]:
+        """The room and whether the user is a member; a private room is invisible to non-members."""
+        room = await self._store.room(room_id)
+        if room is None:
+            raise errors.room_not_found()
+        member = await self._store.is_member(room_id, user.id)
+        if room.private and not member:
+            raise errors.room_not_found()
+        return room, member
+
+    async def list_rooms(self, user: User) -> list[tuple[Room, bool]]:
+        return await self._store.visible_rooms(user.id)
+
+    async def create_room(self, user: User, name: str, topic: str, private: bool) -> Room:
+        try:
+            room = await self._store.create_room(name, topic, private, user.id, self._clock.now_ms())
+        except Conflict:
+            raise errors.ApiError(409, "room_name_taken", "A room with that name exists.") from None
+        self._broker.joined(user.id, room.id, room_joined_frame(room))
+        return room
+
+    async def join(self, user: User, room_id: int) -> Room:
+        room, member = await self.visible_room(user, room_id)
+        if member:
+            return room
+        if room.archived:
+            raise errors.room_archived()
+        await self._add(user, room)
+        return room
+
+    async def add_member(self, actor: User, room_id: int, username: str) -> Member:
+        room, member = await self.visible_room(actor, room_id)
+        if not member and not actor.is_admin:
+            raise errors.not_a_member()
+        if room.archived:
+            raise errors.room_archived()
+        account = await self._store.account_by_name(username)
+        if account is None or account.disabled:
+            raise errors.user_not_found()
+        target = User(account.id, account.username, account.is_admin)
+        if not await self._store.is_member(room.id, target.id):
+            await self._add(target, room)
+        return Member(target.id, target.username, account.last_seen)
+
+    async def _add(self, user: User, room: Room) -> None:
+        if not await self._store.add_member(room.id, user.id, self._clock.now_ms()):
+            return
+        fresh = await self._store.room(room.id) or room
+        self._broker.joined(user.id, room.id, room_joined_frame(fresh))
+        self._broker.to_room(
+            room.id,
+            wire.encode({"type": "member.joined", "room_id": room.id, "user": wire.user(user)}),
+            exclude_user=user.id,
+        )
+        self._live.joined(user, room.id, await self._store.members(room.id))
+
+    async def leave(self, user: User, room_id: int) -> None:
+        await self.visible_room(user, room_id)
+        await self.remove_member(user, room_id)
+
+    async def remove_member(self, user: User, room_id: int) -> None:
+        if not await self._store.remove_member(room_id, user.id):
+            return
+        self._live.left(user.id, room_id)
+        self._broker.left(user.id, room_id, wire.encode({"type": "room.left", "room_id": room_id}))
+        self._broker.to_room(room_id, wire.encode({"type": "member.left", "room_id": room_id, "user": wire.user(user)}))
+
+    async def members(self, user: User, room_id: int) -> list[tuple[Member, str]]:
+        room, _ = await self.visible_room(user, room_id)
+        return [(m, self._live.status(m.id)) for m in await self._store.members(room.id)]
+
+    async def set_archived(self, actor: User, room_id: int, archived: bool) -> tuple[Room, bool]:
+        """An admin makes a room read-only or writable again; its members are told. Returns (room, actor joined)."""
+        room = await self._store.set_archived(room_id, archived)
+        if room is None:
+            raise errors.room_not_found()
+        # Its members' connections are the ones subscribed to it, so for them the room is joined.
+        self._broker.to_room(room.id, wire.encode({"type": "room.updated", "room": wire.room(room, joined=True)}))
+        return room, await self._store.is_member(room.id, actor.id)
+
+
+def room_joined_frame(room: Room) -> bytes:
+    return wire.encode({"type": "room.joined", "room": wire.room(room, joined=True)})

@@ -1,0 +1,1 @@
+"""The operator's `parley` subcommands: users, rooms, history."""

@@ -1,0 +1,345 @@
+"""`parley export | import | purge`: message history out to JSON Lines, back in, and old history deleted.
+
+Policy:
+- export streams (store.iter_messages) one JSON object per line, so memory stays flat at any size; to a file it
+  writes FILE.part and renames it at the end, so a file named FILE is always a complete export.
+- import is idempotent: ids, seqs, authors, bodies, times and client ids are kept, and a message already stored
+  is skipped. Rooms are matched by name and created (private, no members) when missing, since an export does
+  not say who may read them. Authors are matched by username; unknown ones stop the import before anything is
+  written, unless --create-users makes them as disabled accounts. The file is read twice (check, then load),
+  so a bad line 900,000 is found before line 1 is stored.
+- purge deletes in short batches so a running server keeps serving, and asks before deleting.
+- A progress counter goes to stderr only when stderr is a terminal; pipes and logs get none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from parley.actions import names
+from parley.admin.tools import Context, Register, checked_room_name, room_named, when
+from parley.errors import CliError
+from parley.models import Message
+from parley.store import Store
+from parley.store.base import room_name_key, username_key
+
+# Messages per import transaction: large enough to amortize the commit, small enough to keep row locks short.
+IMPORT_BATCH = 500
+# Progress redraws every this many messages: often enough to see it move, rarely enough to cost nothing.
+PROGRESS_EVERY = 1000
+_DURATION = re.compile(r"^(\d{1,9})([dhm])$")
+_UNIT_MS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000}
+_ID = validate.Range(min=1, max=2**63 - 1)
+# Exported authors without a usable password: an admin runs reset-password and enable to bring one to life.
+PLACEHOLDER_HASH = "!imported"
+
+
+def add_commands(command: Register) -> None:
+    p = command("export", export, "write message history as JSON Lines (one message per line)")
+    p.add_argument("--room", metavar="NAME", help="only this room (default: every room)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
+    p = command("import", import_, "load a JSON Lines export; importing the same file again adds nothing")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--create-users", action="store_true", help="create missing authors as disabled accounts")
+    p.add_argument("--public", action="store_true", help="create missing rooms public (default: private)")
+    p = command("purge", purge, "delete messages older than a given age, in batches")
+    p.add_argument("--older-than", required=True, metavar="AGE", help="like 90d, 12h or 30m")
+    p.add_argument("--room", metavar="NAME", help="only this room (default: every room)")
+    p.add_argument("--dry-run", action="store_true", help="print how many messages would go; delete nothing")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--batch", type=int, default=1000, metavar="N", help="messages per transaction (default 1000)")
+
+
+class Progress:
+    """A counter redrawn on stderr when stderr is a terminal; silent when piped or redirected."""
+
+    def __init__(self, verb: str, total: int | None) -> None:
+        self.enabled = sys.stderr.isatty()
+        self._verb = verb
+        self._total = total
+        self._shown = 0
+
+    def update(self, done: int) -> None:
+        if self.enabled and done - self._shown >= PROGRESS_EVERY:
+            self._shown = done
+            of = f" / {self._total:,}" if self._total is not None else ""
+            sys.stderr.write(f"\r{self._verb} {done:,}{of} messages")
+            sys.stderr.flush()
+
+    def finish(self) -> None:
+        if self.enabled and self._shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+# -- export ---------------------------------------------------------------------------------------------------
+
+
+def record(m: Message, room_name: str) -> dict[str, Any]:
+    """One line of an export."""
+    return {
+        "id": m.id,
+        "room": {"id": m.room_id, "name": room_name},
+        "seq": m.seq,
+        "user": {"id": m.user_id, "username": m.username},
+        "body": m.body,
+        "created_at": m.created_at,
+        "client_id": m.client_id,
+    }
+
+
+async def export(args: argparse.Namespace, ctx: Context) -> int:
+    room_id = (await room_named(ctx.store, args.room)).id if args.room else None
+    names = {r.id: r.name for r in await ctx.store.all_rooms()}
+    progress = Progress("exported", await ctx.store.count_messages(room_id) if sys.stderr.isatty() else None)
+    target = Path(args.output) if args.output else None
+    part = target.with_name(target.name + ".part") if target else None
+    try:
+        out: TextIO = part.open("w", encoding="utf-8", newline="\n") if part else sys.stdout
+    except OSError as exc:
+        raise CliError(f"cannot write {part}: {exc.strerror}") from None
+    count = 0
+    try:
+        async for m in ctx.store.iter_messages(room_id):
+            if m.room_id not in names:  # created while the export ran
+                room = await ctx.store.room(m.room_id)
+                names[m.room_id] = room.name if room else ""
+            out.write(json.dumps(record(m, names[m.room_id]), ensure_ascii=False, separators=(",", ":")) + "\n")
+            count += 1
+            progress.update(count)
+        out.flush()
+    except BrokenPipeError:
+        # `parley export | head`: stop quietly, and keep Python from complaining about stdout at exit.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise CliError("the output was closed before the export finished") from None
+    except BaseException:
+        if part:
+            out.close()
+            part.unlink(missing_ok=True)
+        raise
+    finally:
+        progress.finish()
+    if target and part:
+        out.close()
+        os.replace(part, target)
+        print(f"exported {count} message(s) to {target}")
+    return 0
+
+
+# -- import ---------------------------------------------------------------------------------------------------
+
+
+class _RoomRef(Schema):
+    id = fields.Integer(required=True, strict=True, validate=_ID)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class _UserRef(Schema):
+    id = fields.Integer(required=True, strict=True, validate=_ID)
+    username = fields.String(required=True, validate=validate.Regexp(names.USERNAME))
+
+
+class ExportedMessage(Schema):
+    """One line of an export, as `record` writes it."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.Integer(required=True, strict=True, validate=_ID)
+    room = fields.Nested(_RoomRef, required=True, unknown=EXCLUDE)
+    seq = fields.Integer(required=True, strict=True, validate=_ID)
+    user = fields.Nested(_UserRef, required=True, unknown=EXCLUDE)
+    body = fields.String(required=True, validate=validate.Length(min=1))
+    created_at = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=2**63 - 1))
+    client_id = fields.String(required=True, validate=validate.Regexp(names.CLIENT_ID))
+
+
+def read_export(path: Path, max_body_chars: int) -> Iterator[dict[str, Any]]:
+    """The file's messages, checked line by line; CliError names the first bad line."""
+    schema = ExportedMessage()
+    lineno = 0
+    try:
+        with path.open(encoding="utf-8") as lines:
+            for lineno, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    data: dict[str, Any] = schema.load(json.loads(line))
+                except ValidationError as exc:
+                    detail = _first_problem(exc.messages)
+                    raise CliError(f"{path}:{lineno}: not a Parley export line ({detail})") from None
+                except ValueError:
+                    raise CliError(f"{path}:{lineno}: not a Parley export line (not JSON)") from None
+                if len(data["body"]) > max_body_chars:
+                    raise CliError(f"{path}:{lineno}: the body is over {max_body_chars} characters")
+                yield data
+    except UnicodeDecodeError:
+        raise CliError(f"{path}:{lineno + 1}: not UTF-8 text") from None
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _first_problem(messages: Any, where: str = "") -> str:
+    if isinstance(messages, dict):
+        key, value = next(iter(messages.items()))
+        return _first_problem(value, f"{where}.{key}" if where else str(key))
+    if isinstance(messages, list) and messages:
+        return _first_problem(messages[0], where)
+    return f"{where}: {messages}" if where else str(messages)
+
+
+@dataclass
+class _Tally:
+    added: int = 0
+    present: int = 0
+    conflict: int = 0
+    rooms: dict[str, int] = field(default_factory=dict)  # name key -> local room id
+    users: dict[str, int] = field(default_factory=dict)  # username key -> local user id
+
+
+async def import_(args: argparse.Namespace, ctx: Context) -> int:
+    path = Path(args.file)
+    limit = ctx.settings.max_body_chars
+    room_names: dict[str, str] = {}
+    usernames: dict[str, str] = {}
+    total = 0
+    for data in read_export(path, limit):
+        room_names.setdefault(room_name_key(data["room"]["name"]), data["room"]["name"])
+        usernames.setdefault(username_key(data["user"]["username"]), data["user"]["username"])
+        total += 1
+    tally = _Tally()
+    await _resolve_users(ctx, usernames, tally, create=args.create_users)
+    await _resolve_rooms(ctx, room_names, tally, public=args.public)
+
+    progress = Progress("imported", total)
+    batch: list[Message] = []
+    try:
+        for data in read_export(path, limit):
+            batch.append(_message(data, tally))
+            if len(batch) >= IMPORT_BATCH:
+                await _load(ctx.store, batch, tally)
+                batch = []
+                progress.update(tally.added + tally.present + tally.conflict)
+        if batch:
+            await _load(ctx.store, batch, tally)
+    finally:
+        progress.finish()
+    print(
+        f"imported {path}: {total} message(s); {tally.added} added, {tally.present} already present,"
+        f" {tally.conflict} conflicting"
+    )
+    if tally.conflict:
+        raise CliError(
+            f"{tally.conflict} message(s) were skipped: their id, room seq or client id belongs to a different"
+            " message already stored here"
+        )
+    return 0
+
+
+async def _resolve_users(ctx: Context, usernames: dict[str, str], tally: _Tally, *, create: bool) -> None:
+    missing = []
+    for key, name in sorted(usernames.items()):
+        found = await ctx.store.account_by_name(name)
+        if found is not None:
+            tally.users[key] = found.id
+        else:
+            missing.append(name)
+    if missing and not create:
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        raise CliError(
+            f"{len(missing)} author(s) do not exist here: {shown}"
+            " (create them, or pass --create-users to add them as disabled accounts); nothing was imported"
+        )
+    for name in missing:
+        created = await ctx.store.create_user(name, PLACEHOLDER_HASH, ctx.clock.now_ms())
+        await ctx.store.set_disabled(created.id, True, ctx.clock.now_ms())
+        tally.users[username_key(name)] = created.id
+        print(f"created disabled user {name} (id {created.id}): `parley reset-password` and `parley enable` it")
+
+
+async def _resolve_rooms(ctx: Context, room_names: dict[str, str], tally: _Tally, *, public: bool) -> None:
+    for key, name in sorted(room_names.items()):
+        found = await ctx.store.room_by_name(name)
+        if found is None:
+            checked_room_name(name)
+            found = await ctx.store.create_room(name, "", not public, None, ctx.clock.now_ms())
+            kind = "public" if public else "private"
+            print(f"created {kind} room {name} (id {found.id})" + ("" if public else ": add members with add-member"))
+        tally.rooms[key] = found.id
+
+
+def _message(data: dict[str, Any], tally: _Tally) -> Message:
+    return Message(
+        id=data["id"],
+        room_id=tally.rooms[room_name_key(data["room"]["name"])],
+        seq=data["seq"],
+        user_id=tally.users[username_key(data["user"]["username"])],
+        username=data["user"]["username"],
+        body=data["body"],
+        created_at=data["created_at"],
+        client_id=data["client_id"],
+    )
+
+
+async def _load(store: Store, batch: list[Message], tally: _Tally) -> None:
+    for outcome in await store.import_messages(batch):
+        setattr(tally, outcome, getattr(tally, outcome) + 1)
+
+
+# -- purge ----------------------------------------------------------------------------------------------------
+
+
+def duration_ms(text: str) -> int:
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise CliError(f"bad duration {text!r}: use a whole number and d, h or m, like 90d, 12h or 30m")
+    value = int(match.group(1)) * _UNIT_MS[match.group(2)]
+    if value <= 0:
+        raise CliError(f"bad duration {text!r}: it must be more than zero")
+    return value
+
+
+async def purge(args: argparse.Namespace, ctx: Context) -> int:
+    age_ms = duration_ms(args.older_than)
+    if not 1 <= args.batch <= 100_000:
+        raise CliError(f"bad --batch {args.batch}: between 1 and 100000")
+    room_id = (await room_named(ctx.store, args.room)).id if args.room else None
+    cutoff_ms = ctx.clock.now_ms() - age_ms
+    where = f" in {args.room}" if args.room else ""
+    count = await ctx.store.count_messages(room_id, before_ms=cutoff_ms)
+    if args.dry_run:
+        print(f"{count} message(s){where} older than {args.older_than} (before {when(cutoff_ms)} UTC) would be deleted")
+        return 0
+    if count == 0:
+        print(f"no message{where} is older than {args.older_than}; nothing to delete")
+        return 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CliError("refusing to delete without --yes: stdin is not a terminal to confirm on")
+        sys.stderr.write(f"Delete {count} message(s){where} created before {when(cutoff_ms)} UTC? [y/N] ")
+        sys.stderr.flush()
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+            raise CliError("not confirmed; nothing deleted")
+    progress = Progress("deleted", count)
+    deleted = batches = 0
+    try:
+        async for n in ctx.store.purge_before(cutoff_ms, room_id=room_id, batch=args.batch):
+            deleted += n
+            batches += 1
+            progress.update(deleted)
+    finally:
+        progress.finish()
+    print(f"deleted {deleted} message(s){where} in {batches} batch(es)")
+    return 0

@@ -1,0 +1,357 @@
+"""The hub: this process's live connections, by user, by session and by room, and fan-out to them.
+
+Policy:
+- A broadcast is bytes encoded once by the caller; the hub appends the same object to each recipient's queue
+  and never awaits a peer. Each connection drains its own queue (see Connection), so a stalled receiver
+  delays nobody else; one that falls `queue_max` frames behind is closed with 4408 and catches up over REST.
+- Room messages go out in seq order. Commits happen in seq order, but publishes can arrive out of order
+  (two coroutines racing after their commits, or two processes through Redis). A message that arrives ahead of
+  a missing seq waits in a small per-room buffer; if the gap is not filled within `gap_wait_s`, the missing
+  messages are read back from the store, so a slow or lost publish never becomes a lost message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import os
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from typing import Any, Protocol
+
+from aiohttp import WSMsgType
+
+from parley.models import User
+
+log = logging.getLogger(__name__)
+
+CLOSE_SESSION_ENDED = 4401
+CLOSE_TOO_SLOW = 4408
+CLOSE_GOING_AWAY = 1001
+
+# (room_id, after_seq, upto_seq) -> [(seq, message.new bytes)] read back from the store
+GapFiller = Callable[[int, int, int], Awaitable[list[tuple[int, bytes]]]]
+
+
+class Socket(Protocol):
+    """The part of aiohttp's WebSocketResponse a connection uses."""
+
+    async def send_frame(self, message: bytes, opcode: WSMsgType, compress: int | None = None) -> None: ...
+
+    async def close(self, *, code: int = ..., message: bytes = ..., drain: bool = ...) -> bool: ...
+
+    @property
+    def closed(self) -> bool: ...
+
+
+class Connection:
+    """One WebSocket: who it is, which rooms it hears, and its bounded outgoing queue."""
+
+    __slots__ = (
+        "_closing",
+        "_queue",
+        "_writer",
+        "close_task",
+        "id",
+        "queue_max",
+        "rooms",
+        "session_id",
+        "socket",
+        "user",
+    )
+
+    def __init__(self, conn_id: str, user: User, session_id: str, socket: Socket, *, queue_max: int) -> None:
+        self.id = conn_id
+        self.user = user
+        self.session_id = session_id
+        self.socket = socket
+        self.queue_max = queue_max
+        self.rooms: set[int] = set()
+        self.close_task: asyncio.Task[bool] | None = None
+        self._queue: deque[bytes] = deque()
+        self._writer: asyncio.Task[None] | None = None
+        self._closing = False
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
+    def push(self, data: bytes) -> None:
+        """Send or queue a frame without waiting. A connection too far behind is closed instead (never a gap)."""
+        if self._closing:
+            return
+        if self._writer is None and not self._queue:
+            self._send_now(data)
+            return
+        if len(self._queue) >= self.queue_max:
+            self.close(CLOSE_TOO_SLOW, "too slow: reconnect and catch up")
+            return
+        self._queue.append(data)
+        if self._writer is None:
+            # A writer exists only while there is something to write: idle connections hold no task.
+            self._writer = asyncio.get_running_loop().create_task(self._drain())
+
+    def push_first(self, data: bytes) -> None:
+        """Put a frame before everything queued so far (the hello, which must be the first frame)."""
+        self._queue.appendleft(data)
+        if self._writer is None and not self._closing:
+            self._writer = asyncio.get_running_loop().create_task(self._drain())
+
+    def _send_now(self, data: bytes) -> None:
+        """The fast path of a fan-out: nothing is queued, so write at once, without a task per frame.
+
+        Without compression, aiohttp's send_frame writes to the transport and only suspends when the transport
+        is paused (the peer is not reading). So its coroutine is stepped here by hand; in the rare case it does
+        suspend, a task finishes that send and then drains whatever queued up behind it.
+        """
+        send = self.socket.send_frame(data, WSMsgType.TEXT)
+        try:
+            waiting = send.send(None)
+        except StopIteration:
+            return
+        except (ConnectionError, RuntimeError):
+            return  # the peer went away; the reader loop sees the close and unregisters us
+        self._writer = asyncio.get_running_loop().create_task(self._finish(send, waiting))
+
+    async def _finish(self, send: Coroutine[Any, Any, None], waiting: Any) -> None:
+        try:
+            while True:
+                # Wait for what the send is waiting on (a future, or None for a bare yield), then resume it: it
+                # sees that future's outcome itself, as it would under a task.
+                if waiting is None:
+                    await asyncio.sleep(0)
+                else:
+                    # What a task does with a yielded future: clear its "blocking" mark, then wait on it.
+                    waiting._asyncio_future_blocking = False
+                    with contextlib.suppress(Exception):
+                        await waiting
+                try:
+                    waiting = send.send(None)
+                except StopIteration:
+                    break
+        except (ConnectionError, RuntimeError):
+            self._queue.clear()
+            self._writer = None
+            return
+        except BaseException:
+            send.close()
+            self._writer = None
+            raise
+        await self._drain()
+
+    async def _drain(self) -> None:
+        try:
+            while self._queue and not self._closing:
+                await self.socket.send_frame(self._queue.popleft(), WSMsgType.TEXT)
+        except (ConnectionError, RuntimeError):
+            # The peer went away mid-write; the reader loop sees the close and unregisters us.
+            self._queue.clear()
+        finally:
+            self._writer = None
+
+    def close(self, code: int, reason: str) -> None:
+        """Close from outside the reader loop: drop what is queued and send the close frame."""
+        if self._closing:
+            return
+        self._closing = True
+        self._queue.clear()
+        if self._writer is not None:
+            self._writer.cancel()
+        self.close_task = asyncio.get_running_loop().create_task(self.socket.close(code=code, message=reason.encode()))
+
+    def queued(self) -> int:
+        return len(self._queue)
+
+
+class _RoomStream:
+    """Per-room delivery order: the last seq handed out here, and messages waiting for a gap to fill."""
+
+    __slots__ = ("gap_task", "last_seq", "waiting")
+
+    def __init__(self, last_seq: int) -> None:
+        self.last_seq = last_seq
+        self.waiting: dict[int, tuple[bytes, bytes | None, str | None]] = {}
+        self.gap_task: asyncio.Task[None] | None = None
+
+
+class Hub:
+    def __init__(self, *, fill_gap: GapFiller, gap_wait_s: float = 0.25) -> None:
+        self._fill_gap = fill_gap
+        self._gap_wait_s = gap_wait_s
+        self.connections: dict[str, Connection] = {}
+        self._by_user: dict[int, set[Connection]] = {}
+        self._by_session: dict[str, set[Connection]] = {}
+        self._by_room: dict[int, set[Connection]] = {}
+        self._streams: dict[int, _RoomStream] = {}
+        self._ids = itertools.count(1)
+        # Connection ids are unique across processes too, so a Redis-borne ack finds its one sending connection.
+        self.process_id = f"{os.getpid()}.{os.urandom(3).hex()}"
+
+    def next_connection_id(self) -> str:
+        return f"{self.process_id}.{next(self._ids)}"
+
+    # -- registry -----------------------------------------------------------------------------------------
+
+    def seed(self, room_seqs: dict[int, int]) -> None:
+        """Start each room's stream at the seq already committed before this process served anyone."""
+        for room_id, seq in room_seqs.items():
+            stream = self._streams.get(room_id)
+            if stream is None:
+                self._streams[room_id] = _RoomStream(seq)
+            elif seq > stream.last_seq and not stream.waiting:
+                stream.last_seq = seq
+
+    def register(self, conn: Connection, room_ids: Iterable[int]) -> None:
+        self.connections[conn.id] = conn
+        self._by_user.setdefault(conn.user.id, set()).add(conn)
+        self._by_session.setdefault(conn.session_id, set()).add(conn)
+        for room_id in room_ids:
+            self._subscribe(conn, room_id)
+
+    def unregister(self, conn: Connection) -> None:
+        if self.connections.pop(conn.id, None) is None:
+            return
+        _discard(self._by_user, conn.user.id, conn)
+        _discard(self._by_session, conn.session_id, conn)
+        for room_id in conn.rooms:
+            _discard(self._by_room, room_id, conn)
+
+    def _subscribe(self, conn: Connection, room_id: int) -> None:
+        conn.rooms.add(room_id)
+        self._by_room.setdefault(room_id, set()).add(conn)
+
+    def user_connections(self, user_id: int) -> set[Connection]:
+        return self._by_user.get(user_id, set())
+
+    def room_connections(self, room_id: int) -> set[Connection]:
+        return self._by_room.get(room_id, set())
+
+    def local_user_ids(self) -> list[int]:
+        return list(self._by_user)
+
+    def is_empty(self) -> bool:
+        return not (self.connections or self._by_user or self._by_session or self._by_room)
+
+    # -- membership ---------------------------------------------------------------------------------------
+
+    def joined(self, user_id: int, room_id: int, frame: bytes | None) -> None:
+        """A user joined a room: all their connections hear it from now on (and are told, if `frame`)."""
+        for conn in self._by_user.get(user_id, ()):
+            self._subscribe(conn, room_id)
+            if frame is not None:
+                conn.push(frame)
+
+    def left(self, user_id: int, room_id: int, frame: bytes | None) -> None:
+        for conn in self._by_user.get(user_id, ()):
+            conn.rooms.discard(room_id)
+            _discard(self._by_room, room_id, conn)
+            if frame is not None:
+                conn.push(frame)
+
+    # -- fan-out ------------------------------------------------------------------------------------------
+
+    def to_user(self, user_id: int, frame: bytes) -> None:
+        for conn in self._by_user.get(user_id, ()):
+            conn.push(frame)
+
+    def to_room(self, room_id: int, frame: bytes, *, exclude_user: int | None = None) -> None:
+        for conn in self._by_room.get(room_id, ()):
+            if conn.user.id != exclude_user:
+                conn.push(frame)
+
+    def to_rooms(self, room_ids: Iterable[int], frame: bytes, *, exclude_user: int | None = None) -> None:
+        """Once per connection, however many of the rooms it is in."""
+        targets: set[Connection] = set()
+        for room_id in room_ids:
+            targets.update(self._by_room.get(room_id, ()))
+        for conn in targets:
+            if conn.user.id != exclude_user:
+                conn.push(frame)
+
+    def close_sessions(self, session_ids: Iterable[str], code: int, reason: str) -> None:
+        for session_id in session_ids:
+            for conn in list(self._by_session.get(session_id, ())):
+                conn.close(code, reason)
+
+    def close_user(self, user_id: int, code: int, reason: str) -> None:
+        for conn in list(self._by_user.get(user_id, ())):
+            conn.close(code, reason)
+
+    def close_all(self, code: int, reason: str) -> None:
+        for conn in list(self.connections.values()):
+            conn.close(code, reason)
+
+    # -- ordered room messages ----------------------------------------------------------------------------
+
+    def message(self, room_id: int, seq: int, new: bytes, ack: bytes | None, origin: str | None) -> None:
+        """Deliver a stored message in seq order: `ack` to the sending connection, `new` to everyone else."""
+        stream = self._streams.get(room_id)
+        if stream is None:
+            # A room created after start-up: its first message is seq 1.
+            stream = self._streams[room_id] = _RoomStream(0)
+        if seq <= stream.last_seq or seq in stream.waiting:
+            return
+        if seq != stream.last_seq + 1:
+            stream.waiting[seq] = (new, ack, origin)
+            if stream.gap_task is None:
+                stream.gap_task = asyncio.get_running_loop().create_task(self._close_gap(room_id, stream))
+            return
+        self._emit(room_id, new, ack, origin)
+        stream.last_seq = seq
+        self._release(room_id, stream)
+
+    def _emit(self, room_id: int, new: bytes, ack: bytes | None, origin: str | None) -> None:
+        for conn in self._by_room.get(room_id, ()):
+            conn.push(ack if ack is not None and conn.id == origin else new)
+
+    def _release(self, room_id: int, stream: _RoomStream) -> None:
+        while stream.waiting:
+            entry = stream.waiting.pop(stream.last_seq + 1, None)
+            if entry is None:
+                break
+            self._emit(room_id, *entry)
+            stream.last_seq += 1
+        if not stream.waiting and stream.gap_task is not None and stream.gap_task is not asyncio.current_task():
+            stream.gap_task.cancel()
+            stream.gap_task = None
+
+    async def _close_gap(self, room_id: int, stream: _RoomStream) -> None:
+        try:
+            await asyncio.sleep(self._gap_wait_s)
+            while stream.waiting:
+                upto = min(stream.waiting) - 1
+                if upto > stream.last_seq:
+                    for seq, frame in await self._fill_gap(room_id, stream.last_seq, upto):
+                        if seq == stream.last_seq + 1:
+                            self._emit(room_id, frame, None, None)
+                            stream.last_seq = seq
+                    if stream.last_seq < upto:
+                        # The store does not have them (purged): skip rather than stall the room forever.
+                        log.warning("room %s: seq %s..%s missing from the store", room_id, stream.last_seq + 1, upto)
+                        stream.last_seq = upto
+                self._release(room_id, stream)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("room %s: filling a delivery gap failed; retrying", room_id)
+            stream.gap_task = None
+            if stream.waiting:
+                stream.gap_task = asyncio.get_running_loop().create_task(self._close_gap(room_id, stream))
+            return
+        stream.gap_task = None
+
+    async def stop(self) -> None:
+        tasks = [s.gap_task for s in self._streams.values() if s.gap_task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _discard(index: dict[Any, set[Connection]], key: Any, conn: Connection) -> None:
+    members = index.get(key)
+    if members is not None:
+        members.discard(conn)
+        if not members:
+            del index[key]

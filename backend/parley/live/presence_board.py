@@ -1,0 +1,95 @@
+"""The presence board: every process's view of each user, merged into the one status clients see.
+
+Policy: each app process owns the presence of its own connections (its PresenceTracker decides, grace
+included) and reports that per-process status here, its own and, through the broker, the others'. A user is
+``online`` if any process says online, ``idle`` if every process that has them says idle, ``offline`` when no
+process has them. A process that dies is dropped whole, which may take its users offline. With one process
+the board holds just that process and passes its statuses through unchanged.
+
+Pure state: no I/O, no clock; the caller announces the changes it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from parley.live.presence import Status
+from parley.models import User
+
+
+@dataclass(frozen=True, slots=True)
+class BoardChange:
+    user: User
+    status: Status
+    # The rooms the user was last known to be in: who should hear about it.
+    rooms: frozenset[int]
+
+
+def _merge(statuses: dict[str, Status]) -> Status:
+    if not statuses:
+        return "offline"
+    if any(s == "online" for s in statuses.values()):
+        return "online"
+    return "idle"
+
+
+class PresenceBoard:
+    def __init__(self) -> None:
+        self._statuses: dict[int, dict[str, Status]] = {}
+        self._users: dict[int, User] = {}
+        self._rooms: dict[int, dict[str, frozenset[int]]] = {}
+
+    def update(self, process: str, user: User, rooms: frozenset[int], status: Status) -> BoardChange | None:
+        """One process's status for a user; returns the merged change, if the merged status changed."""
+        before = self.status(user.id)
+        rooms_before = self.rooms(user.id)
+        per_process = self._statuses.setdefault(user.id, {})
+        if status == "offline":
+            per_process.pop(process, None)
+            self._rooms.get(user.id, {}).pop(process, None)
+        else:
+            per_process[process] = status
+            self._rooms.setdefault(user.id, {})[process] = rooms
+            self._users[user.id] = user
+        after = self.status(user.id)
+        if after == "offline":
+            self._forget(user.id)
+        if after == before:
+            return None
+        return BoardChange(user, after, rooms_before | rooms if after == "offline" else self.rooms(user.id))
+
+    def drop_process(self, process: str) -> list[BoardChange]:
+        """A process is gone: its users are as if every one of its connections closed."""
+        changes = []
+        for user_id in [uid for uid, per in self._statuses.items() if process in per]:
+            user = self._users[user_id]
+            change = self.update(process, user, frozenset(), "offline")
+            if change is not None:
+                changes.append(change)
+        return changes
+
+    def status(self, user_id: int) -> Status:
+        return _merge(self._statuses.get(user_id, {}))
+
+    def rooms(self, user_id: int) -> frozenset[int]:
+        found: frozenset[int] = frozenset()
+        for rooms in self._rooms.get(user_id, {}).values():
+            found |= rooms
+        return found
+
+    def user(self, user_id: int) -> User | None:
+        return self._users.get(user_id)
+
+    def present_user_ids(self) -> list[int]:
+        return [uid for uid, per in self._statuses.items() if per]
+
+    def processes(self) -> set[str]:
+        return {proc for per in self._statuses.values() for proc in per}
+
+    def is_empty(self) -> bool:
+        return not self._statuses and not self._users and not self._rooms
+
+    def _forget(self, user_id: int) -> None:
+        self._statuses.pop(user_id, None)
+        self._users.pop(user_id, None)
+        self._rooms.pop(user_id, None)

@@ -1,0 +1,312 @@
+"""Several app processes as one server: events travel between them over Redis pub/sub.
+
+Policy:
+- Every event is delivered to this process's hub at once and published for the others; a process ignores
+  its own publications coming back. A frame is encoded once by the process that made it: the envelope is a
+  small JSON header, a newline, then the frame's bytes, passed on untouched.
+- One publisher task sends envelopes in the order they were made (pipelined in batches), so typing-stopped
+  still precedes the message it belongs to on every process. Room messages are put in seq order by each
+  hub, which also reads a gap back from the database if a publish is lost (Redis down for a moment).
+- Presence: each process keeps its own users' statuses in a Redis hash and announces changes; a process's
+  liveness is a key with a TTL (`process_ttl_ms`) refreshed three times per TTL. When a process's key is
+  gone, the others drop it from their boards, so its users go offline everywhere within
+  process_ttl_ms + one check interval (process_ttl_ms / 3) of its death. A process that stops cleanly says
+  goodbye and is dropped at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import deque
+from collections.abc import Iterable
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from parley.live.broker import PresenceListener
+from parley.live.hub import Hub
+from parley.live.presence import Status
+from parley.models import User
+from parley.store import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+# Envelopes per pipeline round trip: large enough to amortize, small enough to keep latency flat.
+PUBLISH_BATCH = 256
+# Seconds between reconnection attempts while Redis is unreachable.
+RETRY_S = 1.0
+# Envelopes kept while Redis is unreachable. Beyond it the oldest go: other processes read lost room messages
+# back from the database (a seq gap) and re-read presence when Redis returns, so memory stays bounded.
+OUTBOX_MAX = 10_000
+
+Header = dict[str, Any]
+
+
+def pack(header: Header, frame: bytes | None = None) -> bytes:
+    return json.dumps(header, separators=(",", ":")).encode() + b"\n" + (frame or b"")
+
+
+def unpack(data: bytes) -> tuple[Header, bytes]:
+    head, _, frame = data.partition(b"\n")
+    header: Header = json.loads(head)
+    return header, frame
+
+
+class RedisBroker:
+    def __init__(self, hub: Hub, url: str, *, namespace: str = "parley", process_ttl_ms: int = 6_000) -> None:
+        # Pub/sub channels ignore Redis database numbers: the namespace keeps installations apart.
+        self._channel = f"{namespace}:events"
+        self._process_key = f"{namespace}:process:{{}}"
+        self._presence_key = f"{namespace}:presence:{{}}"
+        self._hub = hub
+        self._url = url
+        self._me = hub.process_id
+        self._ttl_ms = process_ttl_ms
+        # Creating the client does no I/O: connections open on first use, in start().
+        self._redis = aioredis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+        self._listener: PresenceListener | None = None
+        self._outbox: deque[bytes] = deque()
+        self._wake = asyncio.Event()
+        self._flushing = asyncio.Lock()
+        self._overflowed = False
+        self._tasks: list[asyncio.Task[None]] = []
+        self._known: set[str] = set()
+
+    # -- lifecycle ----------------------------------------------------------------------------------------
+
+    async def start(self, listener: PresenceListener) -> None:
+        self._listener = listener
+        try:
+            await self._redis.ping()
+        except (RedisError, OSError) as exc:
+            await self._redis.aclose()
+            raise DatabaseUnavailable(f"cannot reach Redis at {self._url}: {exc}") from None
+        await self._heartbeat()
+        # Subscribe before reading the others' presence, so no change falls between the two.
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        await pubsub.subscribe(self._channel)
+        await self._load_others()
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._subscribe_loop(pubsub)),
+            loop.create_task(self._publish_loop()),
+            loop.create_task(self._liveness_loop()),
+        ]
+
+    async def stop(self) -> None:
+        self._enqueue({"k": "bye"})
+        with contextlib.suppress(asyncio.TimeoutError, RedisError, OSError):
+            await asyncio.wait_for(self._flush_now(), 2)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        with contextlib.suppress(RedisError, OSError):
+            await self._redis.delete(self._process_key.format(self._me), self._presence_key.format(self._me))
+        await self._redis.aclose()
+
+    # -- the Broker interface: here at once, and to everyone else -----------------------------------------
+
+    def message(self, room_id: int, seq: int, new: bytes, ack: bytes | None, origin: str | None) -> None:
+        self._hub.message(room_id, seq, new, ack, origin)
+        self._enqueue({"k": "msg", "r": room_id, "s": seq}, new)
+
+    def to_room(self, room_id: int, frame: bytes, *, exclude_user: int | None = None) -> None:
+        self._hub.to_room(room_id, frame, exclude_user=exclude_user)
+        self._enqueue({"k": "room", "r": room_id, "x": exclude_user}, frame)
+
+    def to_rooms(self, room_ids: Iterable[int], frame: bytes, *, exclude_user: int | None = None) -> None:
+        rooms = list(room_ids)
+        self._hub.to_rooms(rooms, frame, exclude_user=exclude_user)
+        self._enqueue({"k": "rooms", "r": rooms, "x": exclude_user}, frame)
+
+    def to_user(self, user_id: int, frame: bytes) -> None:
+        self._hub.to_user(user_id, frame)
+        self._enqueue({"k": "user", "u": user_id}, frame)
+
+    def joined(self, user_id: int, room_id: int, frame: bytes | None) -> None:
+        self._hub.joined(user_id, room_id, frame)
+        self._enqueue({"k": "join", "u": user_id, "r": room_id}, frame)
+
+    def left(self, user_id: int, room_id: int, frame: bytes | None) -> None:
+        self._hub.left(user_id, room_id, frame)
+        self._enqueue({"k": "leave", "u": user_id, "r": room_id}, frame)
+
+    def close_sessions(self, session_ids: Iterable[str], code: int, reason: str) -> None:
+        ids = list(session_ids)
+        self._hub.close_sessions(ids, code, reason)
+        self._enqueue({"k": "close", "ids": ids, "c": code, "why": reason})
+
+    def close_user(self, user_id: int, code: int, reason: str) -> None:
+        self._hub.close_user(user_id, code, reason)
+        self._enqueue({"k": "close_user", "u": user_id, "c": code, "why": reason})
+
+    def presence(
+        self, process: str, user: User, rooms: frozenset[int], status: Status, at_ms: int, last_seen: int | None
+    ) -> None:
+        self._enqueue(
+            {
+                "k": "presence",
+                "u": user.id,
+                "n": user.username,
+                "r": sorted(rooms),
+                "st": status,
+                "at": at_ms,
+                "ls": last_seen,
+            }
+        )
+
+    # -- sending ------------------------------------------------------------------------------------------
+
+    def _enqueue(self, header: Header, frame: bytes | None = None) -> None:
+        header["p"] = self._me
+        if len(self._outbox) >= OUTBOX_MAX:
+            self._outbox.popleft()
+            if not self._overflowed:
+                self._overflowed = True
+                log.warning("Redis unreachable for long: dropping the oldest events for other processes")
+        self._outbox.append(pack(header, frame))
+        self._wake.set()
+
+    async def _publish_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self._flush_now()
+            except (RedisError, OSError) as exc:
+                log.warning("publishing to Redis failed (%s); retrying", exc)
+                await asyncio.sleep(RETRY_S)
+                self._wake.set()
+
+    async def _flush_now(self) -> None:
+        async with self._flushing:
+            await self._flush_locked()
+
+    async def _flush_locked(self) -> None:
+        while self._outbox:
+            batch = [self._outbox[i] for i in range(min(PUBLISH_BATCH, len(self._outbox)))]
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for data in batch:
+                    pipe.publish(self._channel, data)
+                await pipe.execute()
+            # Only what was really sent leaves the queue: a failed batch is retried whole, in order. (By identity:
+            # an overflow may have dropped some of this batch from the front meanwhile.)
+            for data in batch:
+                if self._outbox and self._outbox[0] is data:
+                    self._outbox.popleft()
+            self._overflowed = False
+
+    # -- receiving ----------------------------------------------------------------------------------------
+
+    async def _subscribe_loop(self, pubsub: Any) -> None:
+        while True:
+            try:
+                if pubsub is None:
+                    pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                    await pubsub.subscribe(self._channel)
+                    # Whatever was said meanwhile is lost: re-read everyone's presence; seq gaps fill from the DB.
+                    await self._load_others()
+                while True:
+                    message = await pubsub.get_message(timeout=1.0)
+                    if message is not None and message["type"] == "message":
+                        self._receive(message["data"])
+            except (RedisError, OSError) as exc:
+                log.warning("Redis subscription lost (%s); reconnecting", exc)
+                if pubsub is not None:
+                    with contextlib.suppress(RedisError, OSError):
+                        await pubsub.aclose()
+                pubsub = None
+                await asyncio.sleep(RETRY_S)
+
+    def _receive(self, data: bytes) -> None:
+        try:
+            header, frame = unpack(data)
+        except ValueError:
+            log.warning("ignoring a malformed event on %s", self._channel)
+            return
+        process = header.get("p")
+        if process == self._me:
+            return
+        kind = header.get("k")
+        hub = self._hub
+        if kind == "msg":
+            hub.message(header["r"], header["s"], frame, None, None)
+        elif kind == "room":
+            hub.to_room(header["r"], frame, exclude_user=header["x"])
+        elif kind == "rooms":
+            hub.to_rooms(header["r"], frame, exclude_user=header["x"])
+        elif kind == "user":
+            hub.to_user(header["u"], frame)
+        elif kind == "join":
+            hub.joined(header["u"], header["r"], frame or None)
+        elif kind == "leave":
+            hub.left(header["u"], header["r"], frame or None)
+        elif kind == "close":
+            hub.close_sessions(header["ids"], header["c"], header["why"])
+        elif kind == "close_user":
+            hub.close_user(header["u"], header["c"], header["why"])
+        elif kind == "presence" and self._listener is not None:
+            self._known.add(str(process))
+            user = User(header["u"], header["n"])
+            self._listener.remote_presence(
+                str(process), user, frozenset(header["r"]), header["st"], header["at"], header["ls"]
+            )
+        elif kind == "bye" and self._listener is not None:
+            self._known.discard(str(process))
+            self._listener.process_gone(str(process))
+
+    def _started(self) -> PresenceListener:
+        if self._listener is None:
+            raise RuntimeError("the broker has not been started")
+        return self._listener
+
+    # -- liveness and the presence snapshot ---------------------------------------------------------------
+
+    async def _heartbeat(self) -> None:
+        listener = self._started()
+        states: dict[Any, Any] = {
+            str(user.id): json.dumps({"n": user.username, "r": sorted(rooms), "st": status})
+            for user, rooms, status in listener.local_states()
+        }
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(self._process_key.format(self._me), "1", px=self._ttl_ms)
+            key = self._presence_key.format(self._me)
+            pipe.delete(key)
+            if states:
+                pipe.hset(key, mapping=states)
+                pipe.pexpire(key, self._ttl_ms)
+            await pipe.execute()
+
+    async def _load_others(self) -> None:
+        """Read every live process's presence: how a process that starts (or reconnects) learns the picture."""
+        listener = self._started()
+        async for key in self._redis.scan_iter(match=self._process_key.format("*"), count=100):
+            process = (key.decode() if isinstance(key, bytes) else key).rsplit(":", 1)[1]
+            if process == self._me:
+                continue
+            self._known.add(process)
+            entries = await self._redis.hgetall(self._presence_key.format(process))
+            for user_id, raw in entries.items():
+                state = json.loads(raw)
+                user = User(int(user_id), state["n"])
+                listener.remote_presence(process, user, frozenset(state["r"]), state["st"], 0, None)
+
+    async def _liveness_loop(self) -> None:
+        listener = self._started()
+        interval_s = self._ttl_ms / 3000
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                await self._heartbeat()
+                for process in list(self._known | listener.processes()):
+                    if process != self._me and not await self._redis.exists(self._process_key.format(process)):
+                        self._known.discard(process)
+                        listener.process_gone(process)
+            except (RedisError, OSError) as exc:
+                log.warning("Redis liveness check failed: %s", exc)

@@ -1,0 +1,108 @@
+"""The admin REST API (/api/admin/...): who is connected here, users enabled/disabled, rooms archived.
+
+Only administrators: anyone else gets 403 `forbidden` (the auth middleware has already refused the anonymous).
+Actions follow the chat layer's order: check, store, then announce. Disabling closes the user's sockets in this
+process at once; other processes close theirs from the revocations log. Archiving tells the room with a
+`room.updated` frame. `online` lists everyone present on any process (the presence board), with this
+process's connection counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from parley import errors, keys
+from parley.live import wire
+from parley.models import Account, User
+
+routes = web.RouteTableDef()
+
+
+def check_admin(request: web.Request) -> User:
+    user = request[keys.USER]
+    if not user.is_admin:
+        raise errors.ApiError(403, "forbidden", "Administrators only.")
+    return user
+
+
+def _id(request: web.Request, name: str, not_found: errors.ApiError) -> int:
+    try:
+        value = int(request.match_info[name])
+    except ValueError:
+        raise not_found from None
+    if not 1 <= value < 2**63:
+        raise not_found
+    return value
+
+
+def admin_user(account: Account, status: str) -> wire.Json:
+    return {
+        "id": account.id,
+        "username": account.username,
+        "is_admin": account.is_admin,
+        "disabled": account.disabled,
+        "created_at": account.created_at,
+        "last_seen": account.last_seen,
+        "status": status,
+    }
+
+
+@routes.get("/api/admin/online")
+async def online(request: web.Request) -> web.Response:
+    check_admin(request)
+    hub, live = request.app[keys.HUB], request.app[keys.LIVE]
+    entries: list[dict[str, Any]] = []
+    # Everyone present on any process (with Redis, the board holds every process's users); "connections" counts
+    # those on this process.
+    for user_id in live.board.present_user_ids():
+        user = live.board.user(user_id)
+        if user is None:
+            continue
+        conns = len(hub.user_connections(user_id))
+        entries.append({"user": wire.user(user), "status": live.status(user_id), "connections": conns})
+    entries.sort(key=lambda e: (e["user"]["username"].lower(), e["user"]["id"]))
+    return web.json_response({"online": entries})
+
+
+@routes.get("/api/admin/users")
+async def users(request: web.Request) -> web.Response:
+    check_admin(request)
+    live = request.app[keys.LIVE]
+    accounts = await request.app[keys.STORE].list_accounts()
+    return web.json_response({"users": [admin_user(a, live.status(a.id)) for a in accounts]})
+
+
+async def _set_disabled(request: web.Request, disabled: bool) -> web.Response:
+    actor = check_admin(request)
+    user_id = _id(request, "user_id", errors.user_not_found())
+    account = await request.app[keys.ACCOUNTS].set_disabled(actor, user_id, disabled)
+    return web.json_response({"user": admin_user(account, request.app[keys.LIVE].status(user_id))})
+
+
+@routes.post("/api/admin/users/{user_id}/disable")
+async def disable(request: web.Request) -> web.Response:
+    return await _set_disabled(request, True)
+
+
+@routes.post("/api/admin/users/{user_id}/enable")
+async def enable(request: web.Request) -> web.Response:
+    return await _set_disabled(request, False)
+
+
+async def _set_archived(request: web.Request, archived: bool) -> web.Response:
+    actor = check_admin(request)
+    room_id = _id(request, "room_id", errors.room_not_found())
+    room, joined = await request.app[keys.ROOMS].set_archived(actor, room_id, archived)
+    return web.json_response({"room": wire.room(room, joined=joined)})
+
+
+@routes.post("/api/admin/rooms/{room_id}/archive")
+async def archive(request: web.Request) -> web.Response:
+    return await _set_archived(request, True)
+
+
+@routes.post("/api/admin/rooms/{room_id}/unarchive")
+async def unarchive(request: web.Request) -> web.Response:
+    return await _set_archived(request, False)

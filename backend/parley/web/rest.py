@@ -1,0 +1,148 @@
+"""REST handlers: load the body with its schema, call the rules layer, answer JSON. One route table."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from parley import errors, keys
+from parley.live import wire
+from parley.store import DatabaseUnavailable
+from parley.web import schemas
+from parley.web.http import client_address, load, load_body
+from parley.web.sessions import drop_session, put_session
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+_credentials = schemas.Credentials()
+_login = schemas.Login()
+_password = schemas.PasswordChange()
+_room_create = schemas.RoomCreate()
+_member_add = schemas.MemberAdd()
+_history = schemas.HistoryQuery()
+
+# Seconds a health check waits for the database before calling it unavailable.
+HEALTH_TIMEOUT_S = 3.0
+
+
+def _room_id(request: web.Request) -> int:
+    try:
+        room_id = int(request.match_info["room_id"])
+    except ValueError:
+        raise errors.room_not_found() from None
+    if not 1 <= room_id < 2**63:
+        raise errors.room_not_found()
+    return room_id
+
+
+@routes.get("/api/health")
+async def health(request: web.Request) -> web.Response:
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT_S):
+            await request.app[keys.STORE].ping()
+    except (DatabaseUnavailable, TimeoutError, OSError):
+        raise errors.ApiError(503, "database_unavailable", "The database is unreachable.") from None
+    except Exception:
+        log.exception("health check failed")
+        raise errors.ApiError(503, "database_unavailable", "The database is unreachable.") from None
+    return web.json_response({"status": "ok"})
+
+
+@routes.post("/api/auth/register")
+async def register(request: web.Request) -> web.Response:
+    data = await load_body(request, _credentials)
+    user, session_id = await request.app[keys.ACCOUNTS].register(
+        client_address(request), data["username"], data["password"]
+    )
+    await put_session(request, user, session_id)
+    return web.json_response({"user": wire.me(user)}, status=201)
+
+
+@routes.post("/api/auth/login")
+async def login(request: web.Request) -> web.Response:
+    data = await load_body(request, _login)
+    user, session_id = await request.app[keys.ACCOUNTS].login(
+        client_address(request), data["username"], data["password"]
+    )
+    await put_session(request, user, session_id)
+    return web.json_response({"user": wire.me(user)})
+
+
+@routes.post("/api/auth/logout")
+async def logout(request: web.Request) -> web.Response:
+    await request.app[keys.ACCOUNTS].logout(request[keys.SESSION_ID])
+    await drop_session(request)
+    return web.Response(status=204)
+
+
+@routes.post("/api/auth/password")
+async def change_password(request: web.Request) -> web.Response:
+    data = await load_body(request, _password)
+    user = request[keys.USER]
+    session_id = await request.app[keys.ACCOUNTS].change_password(user, data["current_password"], data["new_password"])
+    await put_session(request, user, session_id)
+    return web.json_response({"user": wire.me(user)})
+
+
+@routes.get("/api/me")
+async def me(request: web.Request) -> web.Response:
+    return web.json_response({"user": wire.me(request[keys.USER])})
+
+
+@routes.get("/api/rooms")
+async def list_rooms(request: web.Request) -> web.Response:
+    rooms = await request.app[keys.ROOMS].list_rooms(request[keys.USER])
+    return web.json_response({"rooms": [wire.room(room, joined=joined) for room, joined in rooms]})
+
+
+@routes.post("/api/rooms")
+async def create_room(request: web.Request) -> web.Response:
+    data = await load_body(request, _room_create)
+    room = await request.app[keys.ROOMS].create_room(request[keys.USER], data["name"], data["topic"], data["private"])
+    return web.json_response({"room": wire.room(room, joined=True)}, status=201)
+
+
+@routes.post("/api/rooms/{room_id}/join")
+async def join_room(request: web.Request) -> web.Response:
+    room = await request.app[keys.ROOMS].join(request[keys.USER], _room_id(request))
+    return web.json_response({"room": wire.room(room, joined=True)})
+
+
+@routes.post("/api/rooms/{room_id}/leave")
+async def leave_room(request: web.Request) -> web.Response:
+    await request.app[keys.ROOMS].leave(request[keys.USER], _room_id(request))
+    return web.Response(status=204)
+
+
+@routes.get("/api/rooms/{room_id}/members")
+async def list_members(request: web.Request) -> web.Response:
+    members = await request.app[keys.ROOMS].members(request[keys.USER], _room_id(request))
+    return web.json_response({"members": [wire.member(m, status) for m, status in members]})
+
+
+@routes.post("/api/rooms/{room_id}/members")
+async def add_member(request: web.Request) -> web.Response:
+    data = await load_body(request, _member_add)
+    member = await request.app[keys.ROOMS].add_member(request[keys.USER], _room_id(request), data["username"])
+    status = request.app[keys.LIVE].status(member.id)
+    return web.json_response({"member": wire.member(member, status)})
+
+
+@routes.get("/api/rooms/{room_id}/messages")
+async def history(request: web.Request) -> web.Response:
+    try:
+        query = load(_history, dict(request.query))
+    except errors.ApiError as exc:
+        message = "before and after must be whole numbers >= 0, limit a whole number >= 1."
+        raise errors.ApiError(400, "invalid_query", message, **exc.extra) from None
+    page = await request.app[keys.MESSAGES].history(request[keys.USER], _room_id(request), query)
+    return web.json_response({"messages": [wire.message(m) for m in page.messages], "has_more": page.has_more})
+
+
+@routes.get("/api/presence")
+async def presence(request: web.Request) -> web.Response:
+    entries = await request.app[keys.LIVE].snapshot(request[keys.USER].id)
+    return web.json_response({"presence": entries})

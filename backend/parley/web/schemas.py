@@ -1,0 +1,102 @@
+"""Marshmallow schemas for everything a client sends: REST bodies, query strings and WebSocket frames.
+
+Unknown fields are ignored (a newer client may send more); missing or malformed ones are refused with the
+field named. What a valid name looks like is decided in actions/names.py; message bodies are checked in
+actions/messages.py, where their specific error codes are decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+
+from parley.actions import names
+
+# Database ids are BIGINT; a bigger number cannot name anything.
+_ID = validate.Range(min=1, max=2**63 - 1)
+_SEQ = validate.Range(min=0, max=2**63 - 1)
+
+
+def _refuse(problem: Callable[[str], str | None], value: str) -> None:
+    reason = problem(value)
+    if reason is not None:
+        raise ValidationError(reason)
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class Credentials(_Strict):
+    username = fields.String(required=True)
+    password = fields.String(required=True, validate=validate.Length(min=names.PASSWORD_MIN, max=names.PASSWORD_MAX))
+
+    @validates("username")
+    def _username(self, value: str, **_: Any) -> None:
+        _refuse(names.username_problem, value)
+
+
+class Login(_Strict):
+    # Login does not re-check the format: a wrong name is just wrong credentials.
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=names.PASSWORD_MAX))
+
+
+class PasswordChange(_Strict):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=names.PASSWORD_MAX))
+    new_password = fields.String(
+        required=True, validate=validate.Length(min=names.PASSWORD_MIN, max=names.PASSWORD_MAX)
+    )
+
+
+class RoomCreate(_Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=names.ROOM_NAME_MAX))
+    topic = fields.String(load_default="", validate=validate.Length(max=names.TOPIC_MAX))
+    private = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+
+    @validates("name")
+    def _name(self, value: str, **_: Any) -> None:
+        _refuse(names.room_name_problem, value)
+
+    @validates("topic")
+    def _topic(self, value: str, **_: Any) -> None:
+        _refuse(names.topic_problem, value)
+
+
+class MemberAdd(_Strict):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class HistoryQuery(_Strict):
+    before = fields.Integer(load_default=None, validate=_SEQ)
+    after = fields.Integer(load_default=None, validate=_SEQ)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1))
+
+
+# -- WebSocket frames (client -> server) ----------------------------------------------------------------
+
+
+class MessageSend(_Strict):
+    room_id = fields.Integer(required=True, strict=True, validate=_ID)
+    body = fields.String(required=True)
+    client_id = fields.String(required=True, validate=validate.Regexp(names.CLIENT_ID, error="1-64 of A-Z a-z 0-9 _ -"))
+
+
+class PresenceSet(_Strict):
+    status = fields.String(required=True, validate=validate.OneOf(["online", "idle"]))
+
+
+class TypingFrame(_Strict):
+    room_id = fields.Integer(required=True, strict=True, validate=_ID)
+    active = fields.Boolean(required=True, truthy={True}, falsy={False})
+
+
+# Schemas are stateless after construction, so one instance of each serves every request.
+CLIENT_FRAMES: dict[str, Schema] = {
+    "message.send": MessageSend(),
+    "presence.set": PresenceSet(),
+    "typing": TypingFrame(),
+}

@@ -1,0 +1,132 @@
+"""The hub on its own: ordered delivery with gap filling, and a stalled receiver that slows nobody else."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import WSMsgType
+
+from parley.live.hub import CLOSE_TOO_SLOW, Connection, Hub
+from parley.models import User
+
+
+class FakeSocket:
+    """Stands in for aiohttp's WebSocketResponse: records frames; a stalled one never finishes a send."""
+
+    def __init__(self, *, stalled: bool = False, gate: asyncio.Event | None = None) -> None:
+        self.sent: list[bytes] = []
+        self.stalled = stalled
+        self.gate = gate
+        self.closed_with: int | None = None
+        self.closed = False
+
+    async def send_frame(self, message: bytes, opcode: WSMsgType, compress: int | None = None) -> None:
+        if self.stalled:
+            await asyncio.Event().wait()
+        if self.gate is not None:
+            await self.gate.wait()  # like aiohttp waiting for a paused transport to drain
+        self.sent.append(message)
+
+    async def close(self, *, code: int = 1000, message: bytes = b"", drain: bool = True) -> bool:
+        self.closed_with = code
+        self.closed = True
+        return True
+
+
+def _conn(hub: Hub, user_id: int, socket: FakeSocket, rooms: list[int], queue_max: int = 8) -> Connection:
+    user = User(user_id, f"u{user_id}")
+    conn = Connection(hub.next_connection_id(), user, f"s{user_id}", socket, queue_max=queue_max)
+    hub.register(conn, rooms)
+    return conn
+
+
+async def _no_gap(room: int, after: int, upto: int) -> list[tuple[int, bytes]]:
+    raise AssertionError("no gap expected")
+
+
+async def test_out_of_order_publishes_are_delivered_in_seq_order() -> None:
+    hub = Hub(fill_gap=_no_gap, gap_wait_s=5)
+    hub.seed({1: 0})
+    sock = FakeSocket()
+    _conn(hub, 1, sock, [1])
+    hub.message(1, 2, b"m2", None, None)
+    hub.message(1, 3, b"m3", None, None)
+    await asyncio.sleep(0)
+    assert sock.sent == []
+    hub.message(1, 1, b"m1", None, None)
+    hub.message(1, 2, b"m2-again", None, None)  # a duplicate publish is ignored
+    await asyncio.sleep(0.01)
+    assert sock.sent == [b"m1", b"m2", b"m3"]
+    await hub.stop()
+
+
+async def test_a_gap_not_filled_in_time_is_read_from_the_store() -> None:
+    asked: list[tuple[int, int, int]] = []
+
+    async def fill(room: int, after: int, upto: int) -> list[tuple[int, bytes]]:
+        asked.append((room, after, upto))
+        return [(seq, f"stored{seq}".encode()) for seq in range(after + 1, upto + 1)]
+
+    hub = Hub(fill_gap=fill, gap_wait_s=0.01)
+    hub.seed({7: 10})
+    sock = FakeSocket()
+    _conn(hub, 1, sock, [7])
+    hub.message(7, 13, b"m13", None, None)
+    await asyncio.sleep(0.1)
+    assert asked == [(7, 10, 12)]
+    assert sock.sent == [b"stored11", b"stored12", b"m13"]
+    await hub.stop()
+
+
+async def test_ack_goes_to_the_sender_new_to_everyone_else() -> None:
+    hub = Hub(fill_gap=_no_gap)
+    a, b = FakeSocket(), FakeSocket()
+    sender = _conn(hub, 1, a, [1])
+    _conn(hub, 2, b, [1])
+    hub.message(1, 1, b"new", b"ack", sender.id)
+    await asyncio.sleep(0.01)
+    assert a.sent == [b"ack"]
+    assert b.sent == [b"new"]
+
+
+async def test_stalled_receiver_is_closed_and_others_keep_receiving() -> None:
+    hub = Hub(fill_gap=_no_gap)
+    stalled, healthy = FakeSocket(stalled=True), FakeSocket()
+    slow = _conn(hub, 1, stalled, [1], queue_max=4)
+    _conn(hub, 2, healthy, [1], queue_max=4)
+    for seq in range(1, 8):
+        hub.message(1, seq, f"m{seq}".encode(), None, None)
+        await asyncio.sleep(0)
+    await asyncio.sleep(0.01)
+    assert healthy.sent == [f"m{seq}".encode() for seq in range(1, 8)]
+    assert slow.closing
+    assert stalled.closed_with == CLOSE_TOO_SLOW
+    assert slow.queued() == 0
+
+
+async def test_registry_is_empty_after_unregister() -> None:
+    hub = Hub(fill_gap=_no_gap)
+    conns = [_conn(hub, i % 3, FakeSocket(), [1, 2, 3]) for i in range(9)]
+    for conn in conns:
+        hub.unregister(conn)
+    assert hub.is_empty()
+
+
+async def test_a_send_that_waits_for_the_transport_keeps_order() -> None:
+    """The fast path writes at once; a send that has to wait hands over to a task, and frames queued behind it
+    follow in order once the transport drains."""
+    hub = Hub(fill_gap=_no_gap)
+    gate = asyncio.Event()
+    sock = FakeSocket(gate=gate)
+    conn = _conn(hub, 1, sock, [1], queue_max=8)
+    for seq in range(1, 4):
+        hub.message(1, seq, f"m{seq}".encode(), None, None)
+    await asyncio.sleep(0.01)
+    assert sock.sent == []
+    assert conn.queued() == 2
+    gate.set()
+    await asyncio.sleep(0.01)
+    assert sock.sent == [b"m1", b"m2", b"m3"]
+    assert conn.queued() == 0
+    hub.message(1, 4, b"m4", None, None)  # idle again: straight to the socket
+    assert sock.sent[-1] == b"m4"
