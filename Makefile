@@ -3,6 +3,7 @@
 #   make test   - every test: Python (MariaDB, real sockets, nginx, Chromium) and the frontend unit tests
 #   make check  - ruff, mypy, tsc and eslint
 #   make bench  - the benchmarks under scripts/
+#   make fuzz   - the hostile-input suite at length: 100,000 generated REST requests and WebSocket frames
 
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +11,7 @@ PY := $(VENV)/bin/python
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html \
 	frontend/vite.config.ts frontend/tsconfig.json frontend/package.json
 
-.PHONY: run serve test test-python test-frontend check bench frontend clean
+.PHONY: run serve test test-python test-frontend check bench fuzz frontend clean
 
 run: $(VENV)/.installed frontend/dist/index.html
 	$(VENV)/bin/parley migrate
@@ -51,6 +52,9 @@ check: $(VENV)/.installed frontend/node_modules/.package-lock.json
 bench: $(VENV)/.installed
 	$(PY) scripts/bench.py idle --connections 2000
 	$(PY) scripts/bench.py fanout --receivers 500 --senders 10 --rate 50 --seconds 10
+
+fuzz: $(VENV)/.installed
+	$(PY) scripts/fuzz.py --rest 40000 --ws 60000
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist

@@ -69,6 +69,8 @@ async def server(database_url: str | None) -> AsyncIterator[tuple[str, int]]:
             SECRET_KEY=secrets.token_urlsafe(48),
             PORT=str(port),
             HOST="127.0.0.1",
+            # The bench registers many accounts from one address, as no real client would.
+            AUTH_ATTEMPTS_BURST="1000000",
         )
         # Blocking on purpose: nothing else runs yet in this harness.
         subprocess.run([PARLEY, "migrate"], env=env, cwd=tmp, check=True, stdout=subprocess.DEVNULL)  # noqa: ASYNC221
@@ -121,21 +123,36 @@ async def open_sockets(http: aiohttp.ClientSession, count: int) -> list[aiohttp.
     return sockets
 
 
+async def sessions(url: str, prefix: str, users: int) -> list[aiohttp.ClientSession]:
+    return list(await asyncio.gather(*(session(url, f"{prefix}{n}") for n in range(users))))
+
+
+async def open_spread(https: list[aiohttp.ClientSession], count: int) -> list[aiohttp.ClientWebSocketResponse]:
+    """`count` sockets spread evenly over the accounts (each account's connections are capped)."""
+    sockets: list[aiohttp.ClientWebSocketResponse] = []
+    for i, http in enumerate(https):
+        share = count // len(https) + (1 if i < count % len(https) else 0)
+        sockets.extend(await open_sockets(http, share))
+    return sockets
+
+
 async def bench_idle(args: argparse.Namespace) -> dict[str, Any]:
     async with server(args.database_url) as (url, pid):
-        http = await session(url, "idle_user")
+        https = await sessions(url, "idle", -(-args.connections // args.sockets_per_user))
         try:
             await asyncio.sleep(1)
             before = rss_bytes(pid)
-            sockets = await open_sockets(http, args.connections)
+            sockets = await open_spread(https, args.connections)
             await asyncio.sleep(2)
             after = rss_bytes(pid)
             for ws in sockets:
                 await ws.close()
         finally:
-            await http.close()
+            for http in https:
+                await http.close()
     return {
         "connections": args.connections,
+        "accounts": len(https),
         "rss_before_mib": round(before / 2**20, 1),
         "rss_after_mib": round(after / 2**20, 1),
         "bytes_per_idle_connection": round((after - before) / args.connections),
@@ -144,11 +161,12 @@ async def bench_idle(args: argparse.Namespace) -> dict[str, Any]:
 
 async def bench_fanout(args: argparse.Namespace) -> dict[str, Any]:
     async with server(args.database_url) as (url, pid):
-        receiver_http = await session(url, "receiver")
-        sender_http = await session(url, "sender")
+        receiver_https = await sessions(url, "receiver", -(-args.receivers // args.sockets_per_user))
+        # One account per sending socket: a real sender is a person, and limits are per account.
+        sender_https = await sessions(url, "sender", args.senders)
         try:
-            receivers = await open_sockets(receiver_http, args.receivers)
-            senders = await open_sockets(sender_http, args.senders)
+            receivers = await open_spread(receiver_https, args.receivers)
+            senders = await open_spread(sender_https, args.senders)
             latencies: list[float] = []
             delivered = 0
             expected = args.rate * args.seconds
@@ -186,8 +204,8 @@ async def bench_fanout(args: argparse.Namespace) -> dict[str, Any]:
             for ws in receivers + senders:
                 await ws.close()
         finally:
-            await receiver_http.close()
-            await sender_http.close()
+            for http in receiver_https + sender_https:
+                await http.close()
     latencies.sort()
 
     def pct(p: float) -> float:
@@ -221,6 +239,9 @@ def main() -> int:
     fan.add_argument("--senders", type=int, default=10, help="connections sending (each is rate-limited to 10/s)")
     fan.add_argument("--rate", type=int, default=50, help="messages per second in total")
     fan.add_argument("--seconds", type=int, default=10)
+    parser.add_argument(
+        "--sockets-per-user", type=int, default=25, help="connections per receiving account (capped per account)"
+    )
     parser.add_argument("--no-pin", action="store_true", help="do not pin the server and the clients to cores")
     args = parser.parse_args()
     global PIN

@@ -24,7 +24,7 @@ from parley.live.room_changes import RoomChangeWatcher
 from parley.live.state import Live
 from parley.settings import Settings
 from parley.store import Store, open_store
-from parley.web import admin_rest, rest
+from parley.web import admin_rest, openapi, rest
 from parley.web.http import MAX_BODY_BYTES, check_origin, json_errors, trusted_proxy
 from parley.web.sessions import SessionCookies, require_user
 from parley.web.static import add_frontend
@@ -45,6 +45,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.on_shutdown.append(_close_sockets)
     app.router.add_routes(rest.routes)
     app.router.add_routes(admin_rest.routes)
+    app.router.add_routes(openapi.routes)
     app.router.add_get("/ws", websocket)
     add_frontend(app, settings.frontend_dir)
     return app

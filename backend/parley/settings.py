@@ -218,4 +218,6 @@ class Settings:
             db_pool_max=_int(env, "DB_POOL_MAX", 10, minimum=1, maximum=1_000),
             process_ttl_ms=_int(env, "PROCESS_TTL_MS", 6_000, minimum=1_000, maximum=600_000),
             auth_attempts_burst=_int(env, "AUTH_ATTEMPTS_BURST", 10, minimum=1, maximum=1_000_000),
+            argon2_time_cost=_int(env, "ARGON2_TIME_COST", 3, minimum=1, maximum=100),
+            argon2_memory_kib=_int(env, "ARGON2_MEMORY_KIB", 65_536, minimum=1_024, maximum=4_194_304),
         )

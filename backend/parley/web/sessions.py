@@ -73,7 +73,7 @@ async def authenticate(request: web.Request) -> tuple[User, str] | None:
     return user, session_id
 
 
-PUBLIC_PATHS = frozenset({"/api/health", "/api/auth/register", "/api/auth/login"})
+PUBLIC_PATHS = frozenset({"/api/health", "/api/openapi.yaml", "/api/auth/register", "/api/auth/login"})
 
 
 @web.middleware

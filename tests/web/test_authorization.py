@@ -1,0 +1,284 @@
+"""The authorization matrix: every REST route and every WebSocket frame type, as each role, with the exact answer.
+
+Roles: `anonymous` (no cookie), `member` (of the private room the row targets), `outsider` (logged in, not a
+member), `disabled` (a session whose account an admin then disabled) and `admin` (an administrator who is not a
+member of the private room: admins manage, they do not read private rooms). Each row gets a fresh world, and the
+roles run in the order below, member last, so that what one cell changes (a leave, a disable) cannot change
+another cell's answer. A route without a row fails the test that compares the table with the router.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from conftest import PASSWORD, Chat, connect, frame_of, next_frame
+from parley.store import open_store
+
+ROLES = ("anonymous", "outsider", "disabled", "admin", "member")
+_names = itertools.count(1)
+
+
+@dataclass
+class World:
+    server: TestServer
+    private_room: int
+    public_room: int
+    target_user: int  # an ordinary account the admin routes act on
+    clients: dict[str, TestClient[Any, Any]]
+
+
+async def build_world(chat: Chat) -> World:
+    server = await chat.server()
+    member = await chat.user(server, "member")
+    outsider = await chat.user(server, "outsider")
+    admin = await chat.user(server, "admin")
+    gone = await chat.user(server, "gone")
+    target = await chat.user(server, "target")
+    target_id = (await (await target.get("/api/me")).json())["user"]["id"]
+    resp = await member.post("/api/rooms", json={"name": "secret", "private": True})
+    private_room = (await resp.json())["room"]["id"]
+    resp = await member.post("/api/rooms", json={"name": "open"})
+    public_room = (await resp.json())["room"]["id"]
+    store = await open_store(chat.url)
+    try:
+        admin_id = (await (await admin.get("/api/me")).json())["user"]["id"]
+        await store.set_admin(admin_id, True)
+    finally:
+        await store.close()
+    gone_id = (await (await gone.get("/api/me")).json())["user"]["id"]
+    assert (await admin.post(f"/api/admin/users/{gone_id}/disable")).status == 200
+    clients = {
+        "anonymous": await chat.client(server),
+        "member": member,
+        "outsider": outsider,
+        "disabled": gone,
+        "admin": admin,
+    }
+    return World(server, private_room, public_room, target_id, clients)
+
+
+def _fresh() -> dict[str, Any]:
+    return {"username": f"fresh{next(_names)}", "password": PASSWORD}
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    route: str  # as the router names it
+    expected: dict[str, int]
+    body: Callable[[World], Any] | None = None
+    path: Callable[[World], str] | None = None
+
+    def url(self, world: World) -> str:
+        return self.path(world) if self.path else self.route
+
+
+def _everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def _logged_in(status: int, outsider: int | None = None, admin: int | None = None) -> dict[str, int]:
+    return {
+        "anonymous": 401,
+        "disabled": 401,
+        "member": status,
+        "outsider": status if outsider is None else outsider,
+        "admin": status if admin is None else admin,
+    }
+
+
+def _admin_only(status: int) -> dict[str, int]:
+    return {"anonymous": 401, "disabled": 401, "member": 403, "outsider": 403, "admin": status}
+
+
+def _private(w: World, tail: str) -> str:
+    return f"/api/rooms/{w.private_room}/{tail}"
+
+
+ROWS = [
+    Row("GET", "/api/health", _everyone(200)),
+    Row("GET", "/api/openapi.yaml", _everyone(200)),
+    Row("POST", "/api/auth/register", _everyone(201), body=lambda w: _fresh()),
+    Row("POST", "/api/auth/login", _everyone(401), body=lambda w: {"username": "nobody", "password": "wrong-pass"}),
+    Row("POST", "/api/auth/logout", _logged_in(204)),
+    Row(
+        "POST",
+        "/api/auth/password",
+        _logged_in(200),
+        body=lambda w: {"current_password": PASSWORD, "new_password": PASSWORD},
+    ),
+    Row("GET", "/api/me", _logged_in(200)),
+    Row("GET", "/api/presence", _logged_in(200)),
+    Row("GET", "/api/rooms", _logged_in(200)),
+    Row("POST", "/api/rooms", _logged_in(201), body=lambda w: {"name": f"room{next(_names)}"}),
+    Row(
+        "POST",
+        "/api/rooms/{room_id}/join",
+        _logged_in(200, outsider=404, admin=404),
+        path=lambda w: _private(w, "join"),
+    ),
+    Row(
+        "POST",
+        "/api/rooms/{room_id}/leave",
+        _logged_in(204, outsider=404, admin=404),
+        path=lambda w: _private(w, "leave"),
+    ),
+    Row(
+        "GET",
+        "/api/rooms/{room_id}/members",
+        _logged_in(200, outsider=404, admin=404),
+        path=lambda w: _private(w, "members"),
+    ),
+    Row(
+        "POST",
+        "/api/rooms/{room_id}/members",
+        _logged_in(200, outsider=404, admin=404),
+        path=lambda w: _private(w, "members"),
+        body=lambda w: {"username": "target"},
+    ),
+    Row(
+        "GET",
+        "/api/rooms/{room_id}/messages",
+        _logged_in(200, outsider=404, admin=404),
+        path=lambda w: _private(w, "messages"),
+    ),
+    Row("GET", "/api/admin/online", _admin_only(200)),
+    Row("GET", "/api/admin/users", _admin_only(200)),
+    Row(
+        "POST",
+        "/api/admin/users/{user_id}/disable",
+        _admin_only(200),
+        path=lambda w: f"/api/admin/users/{w.target_user}/disable",
+    ),
+    Row(
+        "POST",
+        "/api/admin/users/{user_id}/enable",
+        _admin_only(200),
+        path=lambda w: f"/api/admin/users/{w.target_user}/enable",
+    ),
+    Row(
+        "POST",
+        "/api/admin/rooms/{room_id}/archive",
+        _admin_only(200),
+        path=lambda w: f"/api/admin/rooms/{w.public_room}/archive",
+    ),
+    Row(
+        "POST",
+        "/api/admin/rooms/{room_id}/unarchive",
+        _admin_only(200),
+        path=lambda w: f"/api/admin/rooms/{w.public_room}/unarchive",
+    ),
+]
+
+
+def test_every_route_has_a_row(tmp_path: Any) -> None:
+    from test_openapi import routed
+
+    assert {(row.method, row.route) for row in ROWS} == routed(tmp_path)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.method} {r.route}")
+async def test_rest_route(chat: Chat, row: Row) -> None:
+    world = await build_world(chat)
+    answers = {}
+    for role in ROLES:
+        client = world.clients[role]
+        body = row.body(world) if row.body else None
+        resp = await client.request(row.method, row.url(world), json=body)
+        answers[role] = resp.status
+        if resp.status >= 400:
+            assert (await resp.json())["error"]["code"], await resp.text()
+    assert answers == row.expected
+
+
+async def _private_room_is_listed(client: TestClient[Any, Any], room_id: int) -> bool:
+    rooms = (await (await client.get("/api/rooms")).json())["rooms"]
+    return any(room["id"] == room_id for room in rooms)
+
+
+async def test_a_private_room_is_listed_to_its_members_only(chat: Chat) -> None:
+    world = await build_world(chat)
+    assert await _private_room_is_listed(world.clients["member"], world.private_room)
+    assert not await _private_room_is_listed(world.clients["outsider"], world.private_room)
+    assert not await _private_room_is_listed(world.clients["admin"], world.private_room)
+
+
+# -- WebSocket ------------------------------------------------------------------------------------------------
+
+Frame = Callable[[World], dict[str, Any]]
+FRAMES: dict[str, Frame] = {
+    "message.send": lambda w: {"type": "message.send", "room_id": w.private_room, "body": "hi", "client_id": "c1"},
+    "typing": lambda w: {"type": "typing", "room_id": w.private_room, "active": True},
+    "presence.set": lambda w: {"type": "presence.set", "status": "idle"},
+}
+# What each connected role gets for each frame sent to the private room: the frame type it answers with, or
+# "error:<code>", or None for no answer to the sender (typing and presence answer others, not the sender).
+WS_EXPECTED: dict[str, dict[str, str | None]] = {
+    "message.send": {"member": "message.ack", "outsider": "error:not_a_member", "admin": "error:not_a_member"},
+    "typing": {"member": None, "outsider": "error:not_a_member", "admin": "error:not_a_member"},
+    "presence.set": {"member": None, "outsider": None, "admin": None},
+}
+
+
+def test_every_frame_type_has_a_row() -> None:
+    from parley.web.schemas import CLIENT_FRAMES
+
+    assert set(FRAMES) == set(CLIENT_FRAMES) == set(WS_EXPECTED)
+
+
+@pytest.mark.parametrize("role", ["anonymous", "disabled"])
+async def test_the_handshake_refuses(chat: Chat, role: str) -> None:
+    world = await build_world(chat)
+    resp = await world.clients[role].get("/ws", headers={"Connection": "Upgrade", "Upgrade": "websocket"})
+    assert resp.status == 401
+
+
+@pytest.mark.parametrize("kind", sorted(FRAMES))
+async def test_ws_frame(chat: Chat, kind: str) -> None:
+    world = await build_world(chat)
+    answers: dict[str, str | None] = {}
+    for role in ("outsider", "admin", "member"):
+        ws, _ = await connect(world.clients[role])
+        await ws.send_json(FRAMES[kind](world))
+        await ws.send_json({"type": "presence.set", "status": "online"})  # a marker: nothing answers it
+        answers[role] = await _answer(ws)
+        await ws.close()
+    assert answers == WS_EXPECTED[kind]
+
+
+async def _answer(ws: Any) -> str | None:
+    """The sender's own answer (an ack or an error), if one comes within 0.3 s; presence and typing pass by."""
+    while True:
+        try:
+            frame = await next_frame(ws, timeout=0.3)
+        except TimeoutError:
+            return None
+        if frame["type"] == "message.ack":
+            return "message.ack"
+        if frame["type"] == "error":
+            return f"error:{frame['code']}"
+        assert frame["type"] in ("presence", "typing"), frame
+
+
+async def test_a_member_s_message_reaches_members_only(chat: Chat) -> None:
+    """The cells above say what the sender hears; this says who else hears it: members, not outsiders or admins."""
+    world = await build_world(chat)
+    outsider, _ = await connect(world.clients["outsider"])
+    admin, _ = await connect(world.clients["admin"])
+    member, _ = await connect(world.clients["member"])
+    await member.send_json(FRAMES["message.send"](world))
+    ack = await frame_of(member, "message.ack")
+    assert ack["message"]["room_id"] == world.private_room
+    for ws in (outsider, admin):
+        await ws.send_json({"type": "presence.set", "status": "online"})
+        try:
+            frame = await next_frame(ws, timeout=0.3)
+        except TimeoutError:
+            continue
+        assert frame["type"] == "presence", frame
