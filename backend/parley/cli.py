@@ -94,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "raw_env", False):
+        # doctor reports a bad setting as one of its checks rather than stopping at it.
+        raw: int = args.func(args, os.environ)
+        return raw
     try:
         settings = Settings.from_env(os.environ)
         code: int = args.func(args, settings)

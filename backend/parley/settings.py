@@ -115,12 +115,12 @@ def _proxies(env: Mapping[str, str]) -> tuple[ipaddress.IPv4Network | ipaddress.
 # A login lasts 30 days; after that the user signs in again.
 SESSION_MAX_AGE_S = 30 * 24 * 3600
 
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _secret_key(env: Mapping[str, str], dev_key_file: Path, host: str) -> bytes:
     raw = env.get("SECRET_KEY", "")
-    if not raw and host not in _LOOPBACK:
+    if not raw and host not in LOOPBACK_HOSTS:
         # Serving beyond this machine is production: a key made up on the spot would differ between hosts and
         # live in a file nobody backs up.
         raise ConfigError(f"SECRET_KEY must be set when serving on {host} (only loopback may use the dev key)")

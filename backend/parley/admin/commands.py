@@ -24,7 +24,7 @@ import aiohttp
 from parley.actions import names
 from parley.actions.accounts import passwords_for
 from parley.actions.sessions import COOKIE_NAME, cookie_value, new_session_id
-from parley.admin import history
+from parley.admin import backup, doctor, history
 from parley.admin.tools import (
     AdminCommand,
     Context,
@@ -96,6 +96,8 @@ def add_commands(sub: Any, *, clock_factory: Callable[[], Clock] = SystemClock) 
         p.add_argument("user")
 
     history.add_commands(command)
+    backup.add_commands(command)
+    doctor.add_command(sub)
 
     p = command("stats", stats, "count users, rooms and messages; show the database size")
     p.add_argument("--json", action="store_true", help="print one JSON object")

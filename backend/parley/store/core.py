@@ -143,6 +143,14 @@ class Database(abc.ABC):
         async with self.read() as tx:
             await tx.fetchone("SELECT 1")
 
+    async def clock_s(self) -> float | None:
+        """The database server's clock, where it has its own (None: it is this process's, as for SQLite)."""
+        return None
+
+    async def backup_to(self, path: str) -> None:
+        """Copy the whole database, consistently, into a new file (SQLite); others have their own tools."""
+        raise StoreError(f"{self.kind} databases are backed up with their own tools: see docs/operating.md")
+
     async def applied_versions(self) -> set[int]:
         async with self.read() as tx:
             rows = await tx.fetchall("SELECT version FROM schema_version")

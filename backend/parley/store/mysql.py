@@ -160,6 +160,11 @@ class MysqlStore(Store):
                 " name VARCHAR(200) NOT NULL, applied_at BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
             )
 
+    async def clock_s(self) -> float | None:
+        async with self.read() as tx:
+            row = await tx.fetchone("SELECT UNIX_TIMESTAMP(NOW(3))")
+        return float(row[0]) if row else None
+
     async def database_size_bytes(self) -> int:
         async with self.read() as tx:
             row = await tx.fetchone(

@@ -130,3 +130,12 @@ class SqliteStore(Store):
             return sum(p.stat().st_size for p in paths if p.exists())
 
         return await asyncio.to_thread(size)
+
+    async def backup_to(self, path: str) -> None:
+        """SQLite's online backup API: a consistent copy while the server keeps writing (it copies in steps,
+        and restarts a step that a concurrent write changed)."""
+        target = await aiosqlite.connect(path)
+        try:
+            await self._reader.backup(target)
+        finally:
+            await target.close()
