@@ -124,7 +124,7 @@ def local_values(
         "pid": f"pid {scratch / 'nginx.pid'};",
         "error_log": f"error_log {scratch / 'error.log'} info;",
         "mime_types": f"include {mime_types_path()};",
-        "access_log": f"access_log {scratch / 'access.log'};",
+        "access_log": f"access_log {scratch / 'access.log'} parley;",
         "upstream": [f"server {HOST}:{p} max_fails=1 fail_timeout=5s;" for p in upstreams],
         "listen6": None,
         "server_name": f"server_name {HOST} localhost;",

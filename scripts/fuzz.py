@@ -96,6 +96,8 @@ class Server:
     pid: int
     log: Path
     env: dict[str, str]
+    # Everything the server wrote, once it has stopped (the log file goes with the temporary directory).
+    final_log: str = ""
 
 
 @contextlib.contextmanager
@@ -133,7 +135,8 @@ def server(extra_env: dict[str, str] | None = None) -> Iterator[Server]:
                     time.sleep(0.1)
                 else:
                     raise RuntimeError("the server did not come up:\n" + log.read_text())
-                yield Server(url, proc.pid, log, env)
+                srv = Server(url, proc.pid, log, env)
+                yield srv
             finally:
                 proc.send_signal(signal.SIGINT)
                 try:
@@ -141,6 +144,8 @@ def server(extra_env: dict[str, str] | None = None) -> Iterator[Server]:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
+        if "srv" in locals():
+            srv.final_log = log.read_text(errors="replace")
 
 
 class Identities:

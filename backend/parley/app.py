@@ -26,6 +26,7 @@ from parley.settings import Settings
 from parley.store import Store, open_store
 from parley.web import admin_rest, openapi, rest
 from parley.web.http import MAX_BODY_BYTES, check_origin, json_errors, trusted_proxy
+from parley.web.request_ids import request_ids
 from parley.web.sessions import SessionCookies, require_user
 from parley.web.static import add_frontend
 from parley.web.ws import websocket
@@ -33,7 +34,7 @@ from parley.web.ws import websocket
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
     app = web.Application(
-        middlewares=[trusted_proxy, json_errors, check_origin],
+        middlewares=[trusted_proxy, request_ids, json_errors, check_origin],
         client_max_size=MAX_BODY_BYTES,
     )
     app[keys.SETTINGS] = settings

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 
 from aiohttp import web
 
+from parley import logs
 from parley.admin import commands as admin_commands
 from parley.app import create_app
 from parley.clock import SystemClock
@@ -35,7 +35,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             await _migrate_now(settings)
 
     asyncio.run(check_schema())
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level, "json" if settings.log_format == "json" else "text")
     app = create_app(settings)
     print(f"Parley serving on http://{settings.host}:{settings.port}", flush=True)
     web.run_app(

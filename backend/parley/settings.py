@@ -84,6 +84,16 @@ def _int(env: Mapping[str, str], key: str, default: int, *, minimum: int = 0, ma
     return value
 
 
+def _choice(env: Mapping[str, str], key: str, default: str, allowed: tuple[str, ...]) -> str:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    for value in allowed:
+        if raw.lower() == value.lower():
+            return value
+    raise ConfigError(f"{key}: expected one of {', '.join(allowed)}, got {raw!r}")
+
+
 def _origins(env: Mapping[str, str]) -> frozenset[str]:
     raw = env.get("ALLOWED_ORIGINS", "")
     origins = set()
@@ -187,6 +197,8 @@ class Settings:
     auth_attempts_burst: int = 10
     # Pool size per process; each message send holds one connection for one short transaction.
     db_pool_max: int = 10
+    log_level: str = "INFO"
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, cwd: Path | None = None) -> Settings:
@@ -218,6 +230,8 @@ class Settings:
             db_pool_max=_int(env, "DB_POOL_MAX", 10, minimum=1, maximum=1_000),
             process_ttl_ms=_int(env, "PROCESS_TTL_MS", 6_000, minimum=1_000, maximum=600_000),
             auth_attempts_burst=_int(env, "AUTH_ATTEMPTS_BURST", 10, minimum=1, maximum=1_000_000),
+            log_level=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+            log_format=_choice(env, "LOG_FORMAT", "text", ("text", "json")),
             argon2_time_cost=_int(env, "ARGON2_TIME_COST", 3, minimum=1, maximum=100),
             argon2_memory_kib=_int(env, "ARGON2_MEMORY_KIB", 65_536, minimum=1_024, maximum=4_194_304),
         )

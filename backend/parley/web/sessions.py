@@ -13,6 +13,7 @@ from parley import errors, keys
 from parley.actions.sessions import COOKIE_NAME, cookie_fernet
 from parley.models import User
 from parley.settings import SESSION_MAX_AGE_S
+from parley.web import request_ids
 from parley.web.http import Handler
 
 
@@ -54,6 +55,7 @@ async def put_session(request: web.Request, user: User, session_id: str) -> None
     session["sid"] = session_id
     request[keys.USER] = user
     request[keys.SESSION_ID] = session_id
+    request_ids.user_id.set(user.id)
 
 
 async def drop_session(request: web.Request) -> None:
@@ -84,4 +86,5 @@ async def require_user(request: web.Request, handler: Handler) -> web.StreamResp
         if found is None:
             raise errors.not_authenticated()
         request[keys.USER], request[keys.SESSION_ID] = found[0], found[1]
+        request_ids.user_id.set(found[0].id)
     return await handler(request)

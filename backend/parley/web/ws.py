@@ -19,6 +19,7 @@ from parley.live import wire
 from parley.live.hub import Connection
 from parley.live.ratelimit import TokenBucket, message_bucket, typing_bucket
 from parley.store import DatabaseUnavailable
+from parley.web import request_ids
 from parley.web.http import error_response, field_errors, origin_allowed
 from parley.web.schemas import CLIENT_FRAMES
 from parley.web.sessions import authenticate
@@ -51,6 +52,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     if found is None:
         return error_response(401, "not_authenticated", "Log in first.")
     user, session_id = found
+    request_ids.user_id.set(user.id)
     hub = app[keys.HUB]
     if len(hub.user_connections(user.id)) >= settings.max_connections_per_user:
         return error_response(429, "too_many_connections", "Too many open connections for this account.")
@@ -59,6 +61,9 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(
         heartbeat=settings.heartbeat_s, max_msg_size=settings.max_frame_bytes, compress=False, autoping=True
     )
+    rid = request_ids.request_id.get()
+    if rid is not None:
+        ws.headers[request_ids.HEADER] = rid
     await ws.prepare(request)
 
     live, clock = app[keys.LIVE], app[keys.CLOCK]
