@@ -43,7 +43,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         host=settings.host,
         port=settings.port,
         print=None,
-        shutdown_timeout=5,
+        shutdown_timeout=settings.shutdown_timeout_s,
         access_log_class=access_logger_for(settings.trusted_proxies),
     )
     return 0

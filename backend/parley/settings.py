@@ -197,6 +197,8 @@ class Settings:
     auth_attempts_burst: int = 10
     # Pool size per process; each message send holds one connection for one short transaction.
     db_pool_max: int = 10
+    # SIGTERM: seconds to finish in-flight requests and sends before the process exits anyway.
+    shutdown_timeout_s: float = 10.0
     log_level: str = "INFO"
     log_format: str = "text"
 
@@ -230,6 +232,7 @@ class Settings:
             db_pool_max=_int(env, "DB_POOL_MAX", 10, minimum=1, maximum=1_000),
             process_ttl_ms=_int(env, "PROCESS_TTL_MS", 6_000, minimum=1_000, maximum=600_000),
             auth_attempts_burst=_int(env, "AUTH_ATTEMPTS_BURST", 10, minimum=1, maximum=1_000_000),
+            shutdown_timeout_s=float(_int(env, "SHUTDOWN_TIMEOUT_S", 10, minimum=1, maximum=600)),
             log_level=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             log_format=_choice(env, "LOG_FORMAT", "text", ("text", "json")),
             argon2_time_cost=_int(env, "ARGON2_TIME_COST", 3, minimum=1, maximum=100),
