@@ -11,7 +11,7 @@ and fails on any import that breaks this, TYPE_CHECKING imports included):
     live/     this process's real-time state: hub, brokers, presence, typing, rate limits, watchers, wire
               encoding. Pure state machines take `now`.               may import store, base
     store/    SQL and migrations, nothing else.                       may import base
-    base      settings, clock, errors, models: shared vocabulary.     may import base only
+    base      settings, clock, errors, models, counters: shared vocabulary.     may import base only
 
     app.py, cli.py, __main__.py and keys.py wire the layers together and may import any of them; no layer
     imports them, except that web/ reads the application's state through keys.py.
