@@ -3,7 +3,7 @@
  * send → pending → ack, refusals before sending, error frames with a client_id, the ack timeout.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ACK_TIMEOUT_MS } from "../src/messages_events";
+import { ACK_TIMEOUT_MS, bodyLength } from "../src/messages_events";
 import { ana, chatSetup, msg, settle } from "./fixtures";
 
 const me = { ...ana, is_admin: false };
@@ -41,6 +41,7 @@ describe("messages", () => {
     expect(client.messages.send("x".repeat(4001))).toMatch(/too long/);
     expect(client.messages.send("😀".repeat(4000))).toBeNull(); // code points, not UTF-16 units
     expect(last().sentOf("message.send")).toHaveLength(1);
+    expect(bodyLength("  😀😀 ")).toBe(2);
     client.stop();
   });
 
@@ -56,6 +57,19 @@ describe("messages", () => {
     const sends = last().sentOf("message.send");
     expect(sends.map((f) => f.client_id)).toEqual(["uuid-1", "uuid-1"]);
     expect(client.messagesData.getPending("uuid-1")?.state).toBe("sent");
+    client.stop();
+  });
+
+  it("an error frame without a client_id of ours becomes the page's notice", async () => {
+    const { client, hello, last } = chatSetup(me);
+    client.start();
+    hello();
+    await settle();
+    last().receive({ type: "error", code: "room_archived", message: "archived", client_id: "not-ours" });
+    expect(client.notice).toBe("This room is archived (read-only).");
+    expect(client.noticeKind).toBe("error");
+    last().receive({ type: "error", code: "something_new", message: "Something new went wrong." });
+    expect(client.notice).toBe("Something new went wrong.");
     client.stop();
   });
 
