@@ -219,19 +219,21 @@ export type SocketErrorCode =
   | "room_archived"
   | "rate_limited";
 
-const SERVER_FRAME_TYPES: ReadonlySet<string> = new Set([
-  "hello",
-  "message.ack",
-  "message.new",
-  "room.joined",
-  "room.left",
-  "room.updated",
-  "member.joined",
-  "member.left",
-  "presence",
-  "typing",
-  "error",
-]);
+/** Every server frame type once: a type missing from this record, or foreign to ServerFrame, fails to compile. */
+const SERVER_FRAME_TYPE_KEYS: Record<ServerFrame["type"], true> = {
+  hello: true,
+  "message.ack": true,
+  "message.new": true,
+  "room.joined": true,
+  "room.left": true,
+  "room.updated": true,
+  "member.joined": true,
+  "member.left": true,
+  presence: true,
+  typing: true,
+  error: true,
+};
+export const SERVER_FRAME_TYPES: ReadonlySet<string> = new Set(Object.keys(SERVER_FRAME_TYPE_KEYS));
 
 /** Parses one text frame; returns null for anything that is not a known server frame. */
 export function parseServerFrame(text: string): ServerFrame | null {

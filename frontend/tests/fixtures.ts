@@ -80,6 +80,66 @@ export function fakeClient(me: Me, fetchFn: (url: string, init?: RequestInit) =>
   return { client, sockets, last };
 }
 
+export const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status });
+export const apiError = (status: number, code: string, fields?: Record<string, string[]>) =>
+  json({ error: { code, message: code, ...(fields ? { fields } : {}) } }, status);
+
+export function deferred<T>() {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Answers one request ("METHOD /api/path" in `chatSetup`'s routes). */
+export type Route = (method: string, body: unknown) => Response | Promise<Response>;
+
+/**
+ * A controller on a scripted server. `GET /api/rooms/{id}/messages` answers from `history` like the real server
+ * (before/after/limit, has_more); the member list holds `me`, online; `/api/me` answers `me`; the admin user
+ * list answers admins only. `routes` ("METHOD /path") take precedence; anything else is a 404.
+ * `hello(rooms)` delivers a hello on the newest socket; `ended` records onSessionEnded.
+ */
+export function chatSetup(me: Me, opts: { history?: Message[]; routes?: Record<string, Route> } = {}) {
+  const history = opts.history ?? [];
+  const routes = opts.routes ?? {};
+  const requests: { method: string; path: string; url: string; body: unknown }[] = [];
+  const fetchFn = async (url: string, init?: RequestInit): Promise<Response> => {
+    const u = new URL(url, "http://x");
+    const method = init?.method ?? "GET";
+    const body: unknown = init?.body ? JSON.parse(String(init.body)) : undefined;
+    requests.push({ method, path: u.pathname, url, body });
+    const route = routes[`${method} ${u.pathname}`];
+    if (route) return route(method, body);
+    const m = /^\/api\/rooms\/(\d+)\/messages$/.exec(u.pathname);
+    if (m) {
+      const limit = Number(u.searchParams.get("limit") ?? 50);
+      const before = u.searchParams.get("before");
+      const after = u.searchParams.get("after");
+      const all = history.filter((x) => x.room_id === Number(m[1]));
+      if (after !== null) {
+        const above = all.filter((x) => x.seq > Number(after));
+        return json({ messages: above.slice(0, limit), has_more: above.length > limit });
+      }
+      const below = before !== null ? all.filter((x) => x.seq < Number(before)) : all;
+      return json({ messages: below.slice(-limit), has_more: below.length > limit });
+    }
+    if (/^\/api\/rooms\/\d+\/members$/.test(u.pathname)) {
+      return json({ members: [{ ...me, status: "online", last_seen: null }] });
+    }
+    if (u.pathname === "/api/me") return json({ user: me });
+    if (u.pathname === "/api/admin/users") {
+      return me.is_admin ? json({ users: [] }) : apiError(403, "forbidden");
+    }
+    return apiError(404, "not_found");
+  };
+  const { client, sockets, last } = fakeClient(me, fetchFn);
+  const ended = vi.fn();
+  client.onSessionEnded = ended;
+  const hello = (rooms: Room[] = [room(1, "general")]) =>
+    last().receive({ type: "hello", user: me, rooms, presence: [], config });
+  return { client, requests, sockets, last, hello, ended };
+}
+
 /** Let pending promise chains (fake fetches) run. */
 export async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();

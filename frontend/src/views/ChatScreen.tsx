@@ -36,7 +36,7 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
     client.onSessionEnded = props.onSessionEnded;
     client.start();
     const onVisibility = () => client.visibilityChanged();
-    const onActivity = () => client.userActivity();
+    const onActivity = () => client.presence.userActivity();
     const onOnline = () => client.reconnectNow();
     document.addEventListener("visibilitychange", onVisibility);
     for (const ev of ["keydown", "pointerdown", "wheel", "touchstart"]) {
@@ -53,14 +53,14 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
   }, [client]);
 
   // Unread total in the tab title.
-  const total = client.totalUnread();
-  const room = client.currentRoom();
+  const total = client.unread.total();
+  const room = client.rooms.current();
   useEffect(() => {
     const name = room ? `#${room.name} · Parley` : "Parley";
     document.title = total > 0 ? `(${total}) ${name}` : name;
   }, [total, room?.name]);
 
-  const roomId = client.currentRoomId;
+  const roomId = client.rooms.currentId;
 
   // Opening a room (from the list, a dialog or after leaving one) closes the off-canvas sidebar.
   useEffect(() => setSidebarOpen(false), [roomId]);
@@ -71,7 +71,7 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
     setAdminBusy(true);
     setAdminError(null);
     try {
-      await client.setRoomArchived(id, archived);
+      await client.admin.setRoomArchived(id, archived);
     } catch (err) {
       setAdminError(`Could not ${archived ? "archive" : "unarchive"} the room: ${describeError(err)}`);
     } finally {
@@ -152,7 +152,7 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
               >
                 Members
               </button>
-              {client.isAdmin &&
+              {client.admin.isAdmin &&
                 (room.archived ? (
                   <button
                     type="button"
@@ -184,7 +184,7 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
                 data-testid="leave-room-button"
                 aria-label={`Leave room ${room.name}`}
                 onClick={() => {
-                  client.leaveRoom(room.id).catch(() => client.setNotice("Could not leave the room. Try again."));
+                  client.rooms.leave(room.id).catch(() => client.setNotice("Could not leave the room. Try again."));
                 }}
               >
                 Leave

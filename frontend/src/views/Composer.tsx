@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ChatClient } from "../client";
+import type { ChatClient } from "../client";
+import { bodyLength } from "../messages_events";
 import type { Room } from "../protocol";
 
 /** Drafts survive switching rooms (kept for the page's lifetime). */
@@ -11,7 +12,7 @@ export function Composer(props: { client: ChatClient; room: Room }) {
   const [error, setError] = useState<string | null>(null);
   const ref = useRef<HTMLTextAreaElement>(null);
   const max = client.config.max_body_chars;
-  const length = ChatClient.bodyLength(text);
+  const length = bodyLength(text);
   const tooLong = length > max;
 
   useEffect(() => {
@@ -32,13 +33,13 @@ export function Composer(props: { client: ChatClient; room: Room }) {
     setText(value);
     drafts.set(room.id, value);
     if (error) setError(null);
-    client.composerInput(value);
+    client.typing.composerInput(value);
   };
 
   const submit = (ev?: Event) => {
     ev?.preventDefault();
     if (!text.trim()) return;
-    const err = client.send(text);
+    const err = client.messages.send(text);
     if (err) {
       setError(err);
       return;
@@ -75,7 +76,7 @@ export function Composer(props: { client: ChatClient; room: Room }) {
           disabled={archived}
           onInput={(e) => update(e.currentTarget.value)}
           onKeyDown={onKeyDown}
-          onBlur={() => client.composerBlur()}
+          onBlur={() => client.typing.composerBlur()}
           aria-invalid={tooLong || error ? true : undefined}
           aria-describedby={describedBy}
         />

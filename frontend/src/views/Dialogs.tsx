@@ -57,7 +57,7 @@ export function CreateRoomDialog(props: { client: ChatClient; onClose: () => voi
     setError(null);
     setFields({});
     try {
-      await props.client.createRoom(n, topic.trim(), isPrivate);
+      await props.client.rooms.create(n, topic.trim(), isPrivate);
       props.onClose();
     } catch (err) {
       if (err instanceof ApiError && err.code === "validation_failed" && Object.keys(err.fields).length) {
@@ -148,7 +148,7 @@ export function BrowseRoomsDialog(props: { client: ChatClient; onClose: () => vo
 
   const load = () => {
     setError(null);
-    client.refreshDirectory().then(setRooms, (err: unknown) => setError(describeError(err)));
+    client.rooms.refreshDirectory().then(setRooms, (err: unknown) => setError(describeError(err)));
   };
   useEffect(load, []);
 
@@ -156,7 +156,7 @@ export function BrowseRoomsDialog(props: { client: ChatClient; onClose: () => vo
     setBusyId(room.id);
     setError(null);
     try {
-      await client.joinRoom(room.id);
+      await client.rooms.join(room.id);
       props.onClose();
     } catch (err) {
       setError(describeError(err));
@@ -196,7 +196,7 @@ export function BrowseRoomsDialog(props: { client: ChatClient; onClose: () => vo
         {rooms && shown.length === 0 && <p class="muted">No rooms match.</p>}
         <ul class="browse-list" data-testid="browse-room-list">
           {shown.map((r) => {
-            const joined = client.rooms.isJoined(r.id);
+            const joined = client.roomsData.isJoined(r.id);
             return (
               <li key={r.id} class="browse-item" data-testid="browse-room-item" data-room-id={r.id} data-room-name={r.name}>
                 <div class="browse-text">
@@ -216,7 +216,7 @@ export function BrowseRoomsDialog(props: { client: ChatClient; onClose: () => vo
                     data-testid="open-room-button"
                     aria-label={`Open ${r.name}`}
                     onClick={() => {
-                      client.selectRoom(r.id);
+                      client.rooms.select(r.id);
                       props.onClose();
                     }}
                   >
@@ -245,7 +245,7 @@ export function BrowseRoomsDialog(props: { client: ChatClient; onClose: () => vo
 
 /**
  * Change password. On success every other session of the user ends (other tabs and devices see the login
- * screen) and this page carries on with a fresh session (ChatClient.changePassword).
+ * screen) and this page carries on with a fresh session (Session.changePassword in session.ts).
  */
 export function ChangePasswordDialog(props: { client: ChatClient; onClose: () => void }) {
   const [current, setCurrent] = useState("");
@@ -267,7 +267,7 @@ export function ChangePasswordDialog(props: { client: ChatClient; onClose: () =>
     setBusy(true);
     setErrors({ form: null });
     try {
-      await props.client.changePassword(current, next);
+      await props.client.session.changePassword(current, next);
       props.onClose();
       props.client.setNotice("Password changed. Your other sessions have been logged out.", "info");
     } catch (err) {

@@ -8,12 +8,12 @@ import { useNow } from "./useClient";
 export function MembersPanel(props: { client: ChatClient; room: Room; onClose: () => void }) {
   const { client, room } = props;
   const now = useNow(30_000);
-  const users = client.membersOf(room.id);
+  const users = client.members.of(room.id);
   const list = users
     ? sortMembers(
         users.map((u) => {
-          const info = client.presence.get(u.id);
-          const status = u.id === client.me.id ? client.ownStatus : (info?.status ?? "offline");
+          const info = client.presenceData.get(u.id);
+          const status = u.id === client.me.id ? client.presence.ownStatus : (info?.status ?? "offline");
           return { ...u, status, lastSeen: info?.lastSeen ?? null };
         }),
       )
@@ -30,17 +30,17 @@ export function MembersPanel(props: { client: ChatClient; room: Room; onClose: (
           ×
         </button>
       </div>
-      {client.membersError && (
+      {client.members.error && (
         <p class="form-error" role="alert">
-          {client.membersError}
+          {client.members.error}
         </p>
       )}
-      {!list && !client.membersError && <p class="muted pad">Loading…</p>}
+      {!list && !client.members.error && <p class="muted pad">Loading…</p>}
       {list && (
         <ul class="member-list" data-testid="member-list">
           {list.map((m) => {
             const label = m.status === "offline" ? lastSeenLabel(m.lastSeen, now) : m.status;
-            const disabled = client.isAdmin && client.isDisabled(m.id);
+            const disabled = client.admin.isAdmin && client.admin.isDisabled(m.id);
             return (
               <li
                 key={m.id}
@@ -63,7 +63,7 @@ export function MembersPanel(props: { client: ChatClient; room: Room; onClose: (
                 <span class="member-status muted" data-testid="member-status">
                   {label}
                 </span>
-                {client.isAdmin && m.id !== client.me.id && (
+                {client.admin.isAdmin && m.id !== client.me.id && (
                   <MemberAdmin client={client} userId={m.id} username={m.username} disabled={disabled} />
                 )}
               </li>
@@ -90,7 +90,7 @@ function AddMemberForm(props: { client: ChatClient; room: Room }) {
     setError(null);
     setDone(null);
     try {
-      await props.client.addMember(props.room.id, username);
+      await props.client.members.add(props.room.id, username);
       setName("");
       setDone(`Added ${username}.`);
     } catch (err) {
@@ -162,7 +162,7 @@ function MemberAdmin(props: { client: ChatClient; userId: number; username: stri
     setBusy(true);
     setError(null);
     try {
-      await client.setUserDisabled(userId, disable);
+      await client.admin.setUserDisabled(userId, disable);
       restoreFocus.current = true;
       setConfirming(false);
     } catch (err) {

@@ -24,22 +24,22 @@ export function MessageList(props: { client: ChatClient; roomId: number }) {
   const seenSeq = useRef(0);
   const [atBottom, setAtBottom] = useState(true);
 
-  const messages = client.messages.list(roomId);
-  const pending = client.messages.pendingFor(roomId);
+  const messages = client.messagesData.list(roomId);
+  const pending = client.messagesData.pendingFor(roomId);
   const rows = buildRows(messages, pending, client.me);
   const firstKey = rows.find((r) => r.kind !== "day")?.key ?? null;
   const lastRow = rows[rows.length - 1];
   const lastKey = lastRow ? lastRow.key : null;
-  const loaded = client.messages.isLoaded(roomId);
-  const hasOlder = client.messages.hasOlder(roomId);
-  const loadingOlder = client.loadingOlder.has(roomId);
-  const loadingInitial = client.loadingInitial.has(roomId) && !loaded;
+  const loaded = client.messagesData.isLoaded(roomId);
+  const hasOlder = client.messagesData.hasOlder(roomId);
+  const loadingOlder = client.history.loadingOlder.has(roomId);
+  const loadingInitial = client.history.loadingInitial.has(roomId) && !loaded;
   const newestSeq = messages.length ? messages[messages.length - 1].seq : 0;
   if (stick.current) seenSeq.current = newestSeq;
   const unseen = messages.filter((m) => m.seq > seenSeq.current && m.user.id !== client.me.id).length;
 
   const loadOlder = () => {
-    void client.loadOlder(roomId);
+    void client.history.loadOlder(roomId);
   };
 
   // After each render: keep the reading position stable.
@@ -68,7 +68,7 @@ export function MessageList(props: { client: ChatClient; roomId: number }) {
     snap.current = { ...snap.current, height: el.scrollHeight, top: el.scrollTop };
     if (bottom !== atBottom) setAtBottom(bottom);
     if (bottom) seenSeq.current = newestSeq;
-    client.setAtBottom(bottom);
+    client.unread.setAtBottom(bottom);
     if (el.scrollTop < TOP_PREFETCH_PX && hasOlder && loaded && !loadingOlder) loadOlder();
   };
 
@@ -79,7 +79,7 @@ export function MessageList(props: { client: ChatClient; roomId: number }) {
     el.scrollTop = el.scrollHeight;
     setAtBottom(true);
     seenSeq.current = newestSeq;
-    client.setAtBottom(true);
+    client.unread.setAtBottom(true);
   };
 
   return (
@@ -111,10 +111,10 @@ export function MessageList(props: { client: ChatClient; roomId: number }) {
             Loading messages…
           </div>
         )}
-        {client.historyError && !loaded && (
+        {client.history.error && !loaded && (
           <div class="form-error pad" role="alert" data-testid="history-error">
-            {client.historyError}{" "}
-            <button type="button" class="link" onClick={() => void client.loadInitial(roomId)}>
+            {client.history.error}{" "}
+            <button type="button" class="link" onClick={() => void client.history.loadInitial(roomId)}>
               Try again
             </button>
           </div>
@@ -197,10 +197,10 @@ function RowView(props: { row: Row; client: ChatClient; now: number }) {
       {failed ? (
         <div class="msg-status failed" role="alert">
           <span data-testid="message-error">Not sent{p.error ? `: ${p.error}` : "."}</span>
-          <button type="button" class="link" data-testid="message-retry" onClick={() => client.retry(p.clientId)}>
+          <button type="button" class="link" data-testid="message-retry" onClick={() => client.messages.retry(p.clientId)}>
             Retry
           </button>
-          <button type="button" class="link muted" data-testid="message-discard" onClick={() => client.discard(p.clientId)}>
+          <button type="button" class="link muted" data-testid="message-discard" onClick={() => client.messages.discard(p.clientId)}>
             Discard
           </button>
         </div>

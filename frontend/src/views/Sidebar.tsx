@@ -10,8 +10,8 @@ export function Sidebar(props: {
   onChangePassword: () => void;
 }) {
   const { client } = props;
-  const rooms = client.rooms.joinedRooms();
-  const status = client.ownStatus;
+  const rooms = client.roomsData.joinedRooms();
+  const status = client.presence.ownStatus;
   return (
     <nav id="sidebar" class="sidebar" data-testid="sidebar" aria-label="Rooms">
       <div class="sidebar-top">
@@ -52,8 +52,8 @@ export function Sidebar(props: {
       </div>
       <ul class="room-list" data-testid="room-list" aria-labelledby="rooms-heading">
         {rooms.map((r) => {
-          const unread = client.rooms.unread(r.id);
-          const current = r.id === client.currentRoomId;
+          const unread = client.roomsData.unread(r.id);
+          const current = r.id === client.rooms.currentId;
           return (
             <li key={r.id}>
               <button
@@ -65,7 +65,7 @@ export function Sidebar(props: {
                 aria-current={current ? "page" : undefined}
                 aria-label={`${r.name}${r.private ? " (private)" : ""}${unread ? `, ${unread} unread` : ""}`}
                 onClick={() => {
-                  client.selectRoom(r.id);
+                  client.rooms.select(r.id);
                   props.onClose();
                 }}
               >
@@ -106,7 +106,7 @@ export function Sidebar(props: {
             class="btn ghost small"
             data-testid="logout-button"
             onClick={() => {
-              client.logout().catch(() => undefined);
+              client.session.logout().catch(() => undefined);
             }}
           >
             Log out
