@@ -351,6 +351,9 @@ def _app_env(config: ClusterConfig, port: int) -> dict[str, str]:
         TRUSTED_PROXIES=config.trusted_proxies,
         FRONTEND_DIR=str(config.dist),
         PYTHONUNBUFFERED="1",
+        # A cluster on this machine for trying things and tests: anyone may register (TRUSTED_PROXIES alone
+        # would make the default "invite"). app_env (or the caller's REGISTRATION) overrides it.
+        REGISTRATION="open",
     )
     env.update(config.app_env)
     return env
@@ -360,7 +363,8 @@ def _app_env(config: ClusterConfig, port: int) -> dict[str, str]:
 _APP_SETTINGS = frozenset({
     "DATABASE_URL", "REDIS_URL", "REDIS_NAMESPACE", "SECRET_KEY", "HOST", "PORT", "TRUSTED_PROXIES", "FRONTEND_DIR",
     "COOKIE_SECURE", "ALLOWED_ORIGINS", "HEARTBEAT_S", "PRESENCE_GRACE_MS", "TYPING_EXPIRY_MS", "IDLE_AFTER_MS",
-    "DB_POOL_MAX", "PROCESS_TTL_MS",
+    "DB_POOL_MAX", "PROCESS_TTL_MS", "REGISTRATION", "ARGON2_CONCURRENCY", "LOGIN_FREE_FAILURES",
+    "LOGIN_BACKOFF_MAX_S", "LOGIN_ADDRESS_FAILURES", "REGISTRATIONS_PER_HOUR",
 })
 # Those this script decides itself for every process.
 _OWN_SETTINGS = frozenset(

@@ -106,8 +106,10 @@ def make_settings(url: DatabaseUrl, **overrides: Any) -> Settings:
         argon2_time_cost=1,
         argon2_memory_kib=1024,
         sweep_interval_ms=50,
-        # Tests register many users from 127.0.0.1; test_auth checks the throttle with the real default.
-        auth_attempts_burst=10_000,
+        # Tests register many users (and mistype passwords) from 127.0.0.1; tests/actions/test_login_throttle.py
+        # checks the throttle with the real defaults.
+        registrations_per_hour=100_000,
+        login_address_failures=100_000,
         revocation_poll_ms=100,
     )
     return replace(base, **overrides)

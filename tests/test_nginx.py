@@ -100,9 +100,13 @@ async def register(client: Client, username: str, **kwargs: Any) -> aiohttp.Clie
 
 
 def _set_cookie(resp: aiohttp.ClientResponse) -> str:
+    """The session cookie's Set-Cookie; the known-device cookie beside it must carry the same Secure flag."""
     headers = resp.headers.getall("Set-Cookie", [])
-    assert len(headers) == 1, headers
-    return str(headers[0])
+    session = [h for h in headers if h.startswith("parley_session=")]
+    device = [h for h in headers if h.startswith("parley_device=")]
+    assert len(session) == 1 and len(device) == 1 and len(headers) == 2, headers
+    assert ("Secure" in session[0]) == ("Secure" in device[0]), headers
+    return str(session[0])
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -13,12 +13,14 @@ from aiohttp_session import setup as setup_session
 from parley import keys
 from parley.actions.accounts import Accounts
 from parley.actions.chatter import Chatter
+from parley.actions.invites import Invites
 from parley.actions.messages import Messages
 from parley.actions.rooms import Rooms
 from parley.clock import Clock, SystemClock
 from parley.live import wire
 from parley.live.broker import Broker, LocalBroker
 from parley.live.hub import CLOSE_GOING_AWAY, Hub
+from parley.live.login_counters import MemoryThrottle, ThrottleState
 from parley.live.revocations import RevocationWatcher
 from parley.live.room_changes import RoomChangeWatcher
 from parley.live.state import Live
@@ -62,7 +64,11 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
     app[keys.HUB] = hub
     app[keys.BROKER] = broker
     app[keys.LIVE] = live
-    app[keys.ACCOUNTS] = Accounts(store=store, broker=broker, clock=clock, settings=settings)
+    throttle_state = make_throttle_state(settings)
+    app[keys.ACCOUNTS] = Accounts(
+        store=store, broker=broker, clock=clock, settings=settings, throttle_state=throttle_state
+    )
+    app[keys.INVITES] = Invites(store=store, clock=clock)
     rooms = Rooms(store=store, broker=broker, live=live, clock=clock)
     app[keys.ROOMS] = rooms
     app[keys.MESSAGES] = Messages(store=store, broker=broker, live=live, rooms=rooms, clock=clock, settings=settings)
@@ -89,6 +95,7 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
             await live.stop()
             await broker.stop()
     finally:
+        await throttle_state.close()
         await store.close()
 
 
@@ -100,6 +107,15 @@ def make_broker(settings: Settings, hub: Hub) -> Broker:
             hub, settings.redis_url, namespace=settings.redis_namespace, process_ttl_ms=settings.process_ttl_ms
         )
     return LocalBroker(hub)
+
+
+def make_throttle_state(settings: Settings) -> ThrottleState:
+    """The login throttle's counters: in Redis, shared by every process, when there is one; else in memory."""
+    if settings.redis_url:
+        from parley.live.redis_login_counters import RedisThrottle
+
+        return RedisThrottle(settings.redis_url, namespace=settings.redis_namespace)
+    return MemoryThrottle()
 
 
 async def _read_gap(store: Store, room_id: int, after: int, upto: int) -> list[tuple[int, bytes]]:

@@ -9,6 +9,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     from parley.actions.accounts import Accounts
     from parley.actions.chatter import Chatter
+    from parley.actions.invites import Invites
     from parley.actions.messages import Messages
     from parley.actions.rooms import Rooms
     from parley.clock import Clock
@@ -29,6 +30,7 @@ ACCOUNTS: web.AppKey[Accounts] = web.AppKey("accounts")
 ROOMS: web.AppKey[Rooms] = web.AppKey("rooms")
 MESSAGES: web.AppKey[Messages] = web.AppKey("messages")
 CHATTER: web.AppKey[Chatter] = web.AppKey("chatter")
+INVITES: web.AppKey[Invites] = web.AppKey("invites")
 
 # The authenticated user and session id of a request, set by the auth middleware.
 USER: web.RequestKey[User] = web.RequestKey("user")

@@ -59,3 +59,16 @@ class Message:
 class Page:
     messages: list[Message]
     has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    """An invite as the store keeps it: never the token itself, which only its holder knows."""
+
+    id: int
+    created_by: User | None  # None when made on the command line
+    created_at: int
+    expires_at: int
+    used_by: User | None
+    used_at: int | None
+    revoked_at: int | None

@@ -122,10 +122,25 @@ def _proxies(env: Mapping[str, str]) -> tuple[ipaddress.IPv4Network | ipaddress.
     return tuple(networks)
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+REGISTRATION_MODES = ("open", "invite", "closed")
+
+
+def _registration(
+    env: Mapping[str, str], host: str, proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+) -> str:
+    """REGISTRATION, by default "open" only for a server nobody else can reach: loopback, and no proxy in front
+    (nginx on the same machine makes a loopback server public, so TRUSTED_PROXIES counts as reachable)."""
+    raw = (env.get("REGISTRATION") or "").strip().lower()
+    if not raw:
+        return "open" if host in LOOPBACK_HOSTS and not proxies else "invite"
+    if raw not in REGISTRATION_MODES:
+        raise ConfigError(f"REGISTRATION: expected open, invite or closed, got {env.get('REGISTRATION')!r}")
+    return raw
+
+
 # A login lasts 30 days; after that the user signs in again.
 SESSION_MAX_AGE_S = 30 * 24 * 3600
-
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _secret_key(env: Mapping[str, str], dev_key_file: Path, host: str) -> bytes:
@@ -193,8 +208,19 @@ class Settings:
     # argon2id cost; tests lower it so hashing many passwords stays quick.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65_536
-    # Login/register attempts per client address before throttling (then one per 6 s); tests raise it.
-    auth_attempts_burst: int = 10
+    # Hashes (argon2id) running at once per process: each holds a core and 64 MiB, so guessing cannot starve logins.
+    argon2_concurrency: int = 2
+    # Who may register: "open" (anyone), "invite" (with an admin's invite link), "closed" (admins create users).
+    registration: str = "open"
+    # Consecutive wrong passwords per account (or per known device) before each attempt must wait; the wait
+    # doubles from 1 s per further failure up to login_backoff_max_s (docs/protocol.md "Login throttle").
+    login_free_failures: int = 5
+    # A quarter of an hour: at the cap, about 4 guesses an hour per account; a forgetful owner waits no longer.
+    login_backoff_max_s: int = 900
+    # Failed logins (and password changes) one client address may make in a burst; one is regained every 3 s.
+    login_address_failures: int = 20
+    # Registrations per client address per hour: an office joins at once; one address cannot mint accounts.
+    registrations_per_hour: int = 50
     # Pool size per process; each message send holds one connection for one short transaction.
     db_pool_max: int = 10
     # SIGTERM: seconds to finish in-flight requests and sends before the process exits anyway.
@@ -212,6 +238,7 @@ class Settings:
         host = env.get("HOST") or "127.0.0.1"
         frontend = env.get("FRONTEND_DIR")
         redis_url = env.get("REDIS_URL") or None
+        proxies = _proxies(env)
         if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
             raise ConfigError(f"REDIS_URL: expected redis://host:port/db, got {redis_url!r}")
         return cls(
@@ -221,7 +248,7 @@ class Settings:
             port=port,
             allowed_origins=_origins(env),
             cookie_secure=_bool(env, "COOKIE_SECURE", False),
-            trusted_proxies=_proxies(env),
+            trusted_proxies=proxies,
             redis_url=redis_url,
             redis_namespace=env.get("REDIS_NAMESPACE") or "parley",
             frontend_dir=Path(frontend) if frontend else base / "frontend" / "dist",
@@ -231,10 +258,15 @@ class Settings:
             idle_after_ms=_int(env, "IDLE_AFTER_MS", 120_000, minimum=1_000, maximum=86_400_000),
             db_pool_max=_int(env, "DB_POOL_MAX", 10, minimum=1, maximum=1_000),
             process_ttl_ms=_int(env, "PROCESS_TTL_MS", 6_000, minimum=1_000, maximum=600_000),
-            auth_attempts_burst=_int(env, "AUTH_ATTEMPTS_BURST", 10, minimum=1, maximum=1_000_000),
             shutdown_timeout_s=float(_int(env, "SHUTDOWN_TIMEOUT_S", 10, minimum=1, maximum=600)),
             log_level=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             log_format=_choice(env, "LOG_FORMAT", "text", ("text", "json")),
             argon2_time_cost=_int(env, "ARGON2_TIME_COST", 3, minimum=1, maximum=100),
             argon2_memory_kib=_int(env, "ARGON2_MEMORY_KIB", 65_536, minimum=1_024, maximum=4_194_304),
+            argon2_concurrency=_int(env, "ARGON2_CONCURRENCY", 2, minimum=1, maximum=256),
+            registration=_registration(env, host, proxies),
+            login_free_failures=_int(env, "LOGIN_FREE_FAILURES", 5, minimum=1, maximum=1_000),
+            login_backoff_max_s=_int(env, "LOGIN_BACKOFF_MAX_S", 900, minimum=1, maximum=86_400),
+            login_address_failures=_int(env, "LOGIN_ADDRESS_FAILURES", 20, minimum=1, maximum=1_000_000),
+            registrations_per_hour=_int(env, "REGISTRATIONS_PER_HOUR", 50, minimum=1, maximum=1_000_000),
         )

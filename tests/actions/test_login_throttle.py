@@ -21,10 +21,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from conftest import PASSWORD, Chat, service_missing
 from parley import keys
 from parley.clock import FakeClock
+from parley.settings import Settings
 
 NGINX = (ipaddress.ip_network("127.0.0.1/32"),)
 # The limits a deployment runs with (the settings' defaults), which conftest relaxes for every other test.
-PRODUCTION: dict[str, Any] = {"auth_attempts_burst": 10}
+PRODUCTION: dict[str, Any] = {
+    name: Settings.__dataclass_fields__[name].default for name in ("registrations_per_hour", "login_address_failures")
+}
 OFFICE = "203.0.113.7"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -129,6 +132,89 @@ async def test_the_owner_logs_in_from_a_known_device_during_the_backoff(chat: Ch
     assert (await owner.get("/api/me")).status == 200
 
 
+async def test_a_forged_or_foreign_device_cookie_does_not_help(chat: Chat) -> None:
+    server = await production_server(chat, FakeClock())
+    owner = await register(chat, server, "owner", address="192.0.2.10")
+    guesser = await chat.client(server)
+    for i in range(6):
+        await login(guesser, "owner", f"guess-{i}", "198.51.100.1")
+    token = next(c.value for c in owner.session.cookie_jar if c.key == "parley_device")
+    user_id, issued = token.split(".")[1:3]
+    forged = [
+        token[:-2] + ("AA" if not token.endswith("AA") else "BB"),  # a changed signature
+        token.replace(f"v1.{user_id}.", "v1.2.", 1),  # another account's id under the owner's signature
+        f"v1.{user_id}.{issued}.AAAAAAAAAAAAAAAA." + "A" * 43,
+        "garbage",
+        "v1." + "9" * 200,
+    ]
+    for value in forged:
+        thief = await chat.client(server)
+        thief.session.cookie_jar.update_cookies({"parley_device": value})
+        assert await login(thief, "owner", PASSWORD, "192.0.2.10") == 429, value
+    assert await login(owner, "owner", PASSWORD, "192.0.2.10") == 200
+
+
+async def test_the_owners_device_has_its_own_small_budget(chat: Chat) -> None:
+    """A stolen device cookie is worth five guesses and then the same doubling waits."""
+    server = await production_server(chat, FakeClock())
+    owner = await register(chat, server, "owner", address="192.0.2.10")
+    codes = [await login(owner, "owner", f"guess-{i}", "192.0.2.10") for i in range(8)]
+    assert codes == [401] * 5 + [429] * 3
+    # The account itself was not touched: a login from another browser is still admitted.
+    laptop = await chat.client(server)
+    assert await login(laptop, "owner", PASSWORD, "192.0.2.11") == 200
+
+
+async def test_one_address_spraying_many_accounts_is_throttled(chat: Chat) -> None:
+    """Failures from one address across many names spend its budget: 20, then one every 3 s."""
+    clock = FakeClock()
+    server = await production_server(chat, clock)
+    await register(chat, server, "ana", address="192.0.2.10")
+    sprayer = await chat.client(server)
+    codes = [await login(sprayer, f"name{i}", "password1", OFFICE) for i in range(25)]
+    assert codes == [401] * 20 + [429] * 5
+    # Out of budget even with the right password: the address is refused, whoever is behind it...
+    assert await login(sprayer, "ana", PASSWORD, OFFICE) == 429
+    # ...except someone on a browser they logged in from before.
+    ana = await register(chat, server, "ana2", address="192.0.2.10")
+    assert await login(ana, "ana2", PASSWORD, OFFICE) == 200
+    # Other addresses are not affected, and three seconds later there is one more attempt.
+    assert await login(sprayer, "ana", PASSWORD, "192.0.2.10") == 200
+    clock.advance(3_000)
+    assert await login(sprayer, "name-x", "password1", OFFICE) == 401
+    assert await login(sprayer, "name-y", "password1", OFFICE) == 429
+
+
+async def test_registrations_per_address_are_bounded(chat: Chat) -> None:
+    clock = FakeClock()
+    server = await production_server(chat, clock)
+    for i in range(50):
+        await register(chat, server, f"user{i}")
+    client = await chat.client(server)
+    resp = await client.post(
+        "/api/auth/register", json={"username": "one-too-many", "password": PASSWORD}, headers=via(OFFICE)
+    )
+    assert resp.status == 429
+    error = (await resp.json())["error"]
+    assert error["code"] == "rate_limited"
+    assert error["retry_after_ms"] == 72_000
+    await register(chat, server, "elsewhere", address="192.0.2.200")
+    clock.advance(3_600_000)
+    for i in range(50):
+        await register(chat, server, f"later{i}")
+
+
+async def test_ipv6_addresses_count_per_64(chat: Chat) -> None:
+    server = await production_server(chat, FakeClock())
+    await register(chat, server, "ana", address="2001:db8:1:3::9")
+    sprayer = await chat.client(server)
+    codes = [await login(sprayer, f"name{i}", "password1", f"2001:db8:1:2::{i + 1:x}") for i in range(21)]
+    assert codes == [401] * 20 + [429]
+    # Another address in the same /64 shares the budget; the next /64 does not.
+    assert await login(sprayer, "ana", PASSWORD, "2001:db8:1:2:ffff:ffff:ffff:ffff") == 429
+    assert await login(sprayer, "ana", PASSWORD, "2001:db8:1:3::1") == 200
+
+
 async def test_the_throttle_is_shared_by_two_processes(mysql_chat: Chat, redis_namespace: str) -> None:
     """Finding 2: the budget was per process and in memory, so N processes multiplied it."""
     clock = FakeClock()
@@ -138,7 +224,9 @@ async def test_the_throttle_is_shared_by_two_processes(mysql_chat: Chat, redis_n
     owner = await register(mysql_chat, a, "owner", address="192.0.2.10")
     guessers = [await mysql_chat.client(a), await mysql_chat.client(b)]
     codes = [
-        await login(guessers[i % 2], "owner", f"guess-{n}-{i}", f"198.51.100.{n}") for n in range(1, 31) for i in range(4)
+        await login(guessers[i % 2], "owner", f"guess-{n}-{i}", f"198.51.100.{n}")
+        for n in range(1, 31)
+        for i in range(4)
     ]
     assert codes.count(401) <= 5
     # The owner's device cookie, set by process a, is honoured by process b.

@@ -18,6 +18,9 @@ ENDPOINTS = [
     ("POST", "/api/admin/users/1/enable"),
     ("POST", "/api/admin/rooms/1/archive"),
     ("POST", "/api/admin/rooms/1/unarchive"),
+    ("POST", "/api/admin/invites"),
+    ("GET", "/api/admin/invites"),
+    ("DELETE", "/api/admin/invites/1"),
 ]
 
 

@@ -30,6 +30,7 @@ class World:
     private_room: int
     public_room: int
     target_user: int  # an ordinary account the admin routes act on
+    invite: int  # an unused invite the admin routes act on
     clients: dict[str, TestClient[Any, Any]]
 
 
@@ -51,6 +52,8 @@ async def build_world(chat: Chat) -> World:
         await store.set_admin(admin_id, True)
     finally:
         await store.close()
+    resp = await admin.post("/api/admin/invites", json={})
+    invite_id = (await resp.json())["invite"]["id"]
     gone_id = (await (await gone.get("/api/me")).json())["user"]["id"]
     assert (await admin.post(f"/api/admin/users/{gone_id}/disable")).status == 200
     clients = {
@@ -60,7 +63,7 @@ async def build_world(chat: Chat) -> World:
         "disabled": gone,
         "admin": admin,
     }
-    return World(server, private_room, public_room, target_id, clients)
+    return World(server, private_room, public_room, target_id, invite_id, clients)
 
 
 def _fresh() -> dict[str, Any]:
@@ -104,6 +107,7 @@ def _private(w: World, tail: str) -> str:
 ROWS = [
     Row("GET", "/api/health", _everyone(200)),
     Row("GET", "/api/openapi.yaml", _everyone(200)),
+    Row("GET", "/api/auth/registration", _everyone(200)),
     Row("POST", "/api/auth/register", _everyone(201), body=lambda w: _fresh()),
     Row("POST", "/api/auth/login", _everyone(401), body=lambda w: {"username": "nobody", "password": "wrong-pass"}),
     Row("POST", "/api/auth/logout", _logged_in(204)),
@@ -173,6 +177,14 @@ ROWS = [
         "/api/admin/rooms/{room_id}/unarchive",
         _admin_only(200),
         path=lambda w: f"/api/admin/rooms/{w.public_room}/unarchive",
+    ),
+    Row("GET", "/api/admin/invites", _admin_only(200)),
+    Row("POST", "/api/admin/invites", _admin_only(201), body=lambda w: {}),
+    Row(
+        "DELETE",
+        "/api/admin/invites/{invite_id}",
+        _admin_only(200),
+        path=lambda w: f"/api/admin/invites/{w.invite}",
     ),
 ]
 

@@ -7,7 +7,7 @@ Policy:
   closes that user's WebSockets with 4401 within its poll interval.
 - Presence lives in the running server's memory, so `online` asks it over the admin API, with a short-lived
   session of an admin account that it makes (same database, same SECRET_KEY) and ends afterwards.
-History (export, import, purge) is in history.py, the shared plumbing in tools.py.
+History (export, import, purge) is in history.py, invites in invites.py, the shared plumbing in tools.py.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import aiohttp
 from parley.actions import names
 from parley.actions.accounts import passwords_for
 from parley.actions.sessions import COOKIE_NAME, cookie_value, new_session_id
-from parley.admin import backup, doctor, history
+from parley.admin import backup, doctor, history, invites
 from parley.admin.tools import (
     AdminCommand,
     Context,
@@ -98,6 +98,7 @@ def add_commands(sub: Any, *, clock_factory: Callable[[], Clock] = SystemClock) 
     history.add_commands(command)
     backup.add_commands(command)
     doctor.add_command(sub)
+    invites.add_commands(sub, clock_factory)
 
     p = command("stats", stats, "count users, rooms and messages; show the database size")
     p.add_argument("--json", action="store_true", help="print one JSON object")

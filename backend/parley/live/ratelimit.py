@@ -83,17 +83,9 @@ def typing_bucket(now_ms: int) -> TokenBucket:
     return TokenBucket(capacity=TYPING_CAPACITY, refill_per_s=TYPING_REFILL_PER_S, now_ms=now_ms)
 
 
-# Login and registration attempts per client address: 10 at once, then one every 6 s (10 a minute). Enough for
-# a typo-prone human and a shared office address, far too few to guess passwords.
-AUTH_CAPACITY = 10.0
-AUTH_REFILL_PER_S = 1 / 6
-# At most this many addresses are remembered; beyond it the longest-untouched are forgotten (a forgotten address
-# starts full again, which only ever errs on the side of letting someone in).
-AUTH_MAX_KEYS = 10_000
-
-
 class KeyedLimiter:
-    """One token bucket per key (a client address), with a bounded number of keys."""
+    """One token bucket per key, with a bounded number of keys: beyond `max_keys` the longest-untouched are
+    forgotten (a forgotten key starts full again, which only ever errs on the side of letting someone in)."""
 
     def __init__(self, *, capacity: float, refill_per_s: float, max_keys: int) -> None:
         self._capacity = capacity
@@ -117,7 +109,3 @@ class KeyedLimiter:
 
     def __len__(self) -> int:
         return len(self._buckets)
-
-
-def auth_limiter(capacity: float = AUTH_CAPACITY) -> KeyedLimiter:
-    return KeyedLimiter(capacity=capacity, refill_per_s=AUTH_REFILL_PER_S, max_keys=AUTH_MAX_KEYS)

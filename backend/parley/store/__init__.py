@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from ..settings import DatabaseUrl
-from .base import Conflict, DatabaseUnavailable, NotFound, RoomArchived, Store, StoreError
+from .base import Conflict, DatabaseUnavailable, InviteInvalid, NotFound, RoomArchived, Store, StoreError
 
-__all__ = ["Conflict", "DatabaseUnavailable", "NotFound", "RoomArchived", "Store", "StoreError", "open_store"]
+__all__ = [
+    "Conflict",
+    "DatabaseUnavailable",
+    "InviteInvalid",
+    "NotFound",
+    "RoomArchived",
+    "Store",
+    "StoreError",
+    "open_store",
+]
 
 
 async def open_store(url: DatabaseUrl, *, pool_max: int = 10) -> Store:

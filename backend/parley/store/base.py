@@ -31,6 +31,7 @@ from .core import (
     room_name_key,
     username_key,
 )
+from .invites import InviteInvalid, InviteQueries, record_invitee, use_invite
 
 __all__ = [
     "Args",
@@ -38,6 +39,7 @@ __all__ = [
     "Database",
     "DatabaseUnavailable",
     "ImportOutcome",
+    "InviteInvalid",
     "NotFound",
     "RoomArchived",
     "Row",
@@ -49,14 +51,22 @@ __all__ = [
 ]
 
 
-class Store(AdminQueries):
+class Store(AdminQueries, InviteQueries):
     """Parley's persistence: the chat's queries on top of the admin ones and a backend's plumbing."""
 
     # -- users and sessions -------------------------------------------------------------------------------
 
-    async def create_user(self, username: str, password_hash: str, now_ms: int, *, is_admin: bool = False) -> Account:
-        """Create a user and make them a member of every room named general. Conflict if the name is taken."""
+    async def create_user(
+        self, username: str, password_hash: str, now_ms: int, *, is_admin: bool = False, invite_hash: str | None = None
+    ) -> Account:
+        """Create a user and make them a member of every room named general. Conflict if the name is taken.
+
+        With `invite_hash`, the invite is used in the same transaction: InviteInvalid (and no user) unless it was
+        still usable, and a Conflict leaves it unused.
+        """
         async with self.transaction() as tx:
+            if invite_hash is not None:
+                await use_invite(tx, invite_hash, now_ms)
             user_id = await tx.insert(
                 "INSERT INTO users (username, username_key, password_hash, is_admin, created_at)"
                 " VALUES (%s, %s, %s, %s, %s)",
@@ -67,6 +77,8 @@ class Store(AdminQueries):
                 " SELECT id, %s, %s FROM rooms WHERE name_key = 'general'",
                 (user_id, now_ms),
             )
+            if invite_hash is not None:
+                await record_invitee(tx, invite_hash, user_id)
         return Account(user_id, username, password_hash, is_admin, False, now_ms, None)
 
     async def account_by_name(self, username: str) -> Account | None:

@@ -1,4 +1,4 @@
-"""The admin REST API (/api/admin/...): who is connected here, users enabled/disabled, rooms archived.
+"""The admin REST API (/api/admin/...): who is connected here, users enabled/disabled, rooms archived, invites.
 
 Only administrators: anyone else gets 403 `forbidden` (the auth middleware has already refused the anonymous).
 Actions follow the chat layer's order: check, store, then announce. Disabling closes the user's sockets in this
@@ -14,10 +14,14 @@ from typing import Any
 from aiohttp import web
 
 from parley import errors, keys
+from parley.actions.invites import DEFAULT_EXPIRY_S, invite_not_found
 from parley.live import wire
-from parley.models import Account, User
+from parley.models import Account, Invite, User
+from parley.web import schemas
+from parley.web.http import load_body
 
 routes = web.RouteTableDef()
+_invite_create = schemas.InviteCreate()
 
 
 def check_admin(request: web.Request) -> User:
@@ -106,3 +110,42 @@ async def archive(request: web.Request) -> web.Response:
 @routes.post("/api/admin/rooms/{room_id}/unarchive")
 async def unarchive(request: web.Request) -> web.Response:
     return await _set_archived(request, False)
+
+
+def admin_invite(invite: Invite, state: str) -> wire.Json:
+    return {
+        "id": invite.id,
+        "state": state,
+        "created_at": invite.created_at,
+        "expires_at": invite.expires_at,
+        "created_by": None if invite.created_by is None else wire.user(invite.created_by),
+        "used_at": invite.used_at,
+        "used_by": None if invite.used_by is None else wire.user(invite.used_by),
+        "revoked_at": invite.revoked_at,
+    }
+
+
+@routes.post("/api/admin/invites")
+async def create_invite(request: web.Request) -> web.Response:
+    actor = check_admin(request)
+    # The body is optional: `curl -X POST` makes an invite with the default expiry.
+    data = await load_body(request, _invite_create) if request.can_read_body else {"expires_s": None}
+    invites = request.app[keys.INVITES]
+    expires_s = DEFAULT_EXPIRY_S if data["expires_s"] is None else data["expires_s"]
+    invite, token = await invites.create(actor, expires_s)
+    return web.json_response({"invite": admin_invite(invite, invites.state(invite)), "token": token}, status=201)
+
+
+@routes.get("/api/admin/invites")
+async def list_invites(request: web.Request) -> web.Response:
+    check_admin(request)
+    invites = request.app[keys.INVITES]
+    return web.json_response({"invites": [admin_invite(i, invites.state(i)) for i in await invites.list()]})
+
+
+@routes.delete("/api/admin/invites/{invite_id}")
+async def revoke_invite(request: web.Request) -> web.Response:
+    check_admin(request)
+    invites = request.app[keys.INVITES]
+    invite = await invites.revoke(_id(request, "invite_id", invite_not_found()))
+    return web.json_response({"invite": admin_invite(invite, invites.state(invite))})

@@ -12,12 +12,12 @@ from parley.live import wire
 from parley.store import DatabaseUnavailable
 from parley.web import schemas
 from parley.web.http import client_address, load, load_body
-from parley.web.sessions import drop_session, put_session
+from parley.web.sessions import device_token, drop_session, put_device, put_session
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
-_credentials = schemas.Credentials()
+_registration = schemas.Registration()
 _login = schemas.Login()
 _password = schemas.PasswordChange()
 _room_create = schemas.RoomCreate()
@@ -51,24 +51,34 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+@routes.get("/api/auth/registration")
+async def registration(request: web.Request) -> web.Response:
+    """Who may register here (REGISTRATION), so the web app shows the right form."""
+    return web.json_response({"registration": request.app[keys.SETTINGS].registration})
+
+
 @routes.post("/api/auth/register")
 async def register(request: web.Request) -> web.Response:
-    data = await load_body(request, _credentials)
-    user, session_id = await request.app[keys.ACCOUNTS].register(
-        client_address(request), data["username"], data["password"]
+    data = await load_body(request, _registration)
+    logged_in = await request.app[keys.ACCOUNTS].register(
+        client_address(request), data["username"], data["password"], data["invite"]
     )
-    await put_session(request, user, session_id)
-    return web.json_response({"user": wire.me(user)}, status=201)
+    await put_session(request, logged_in)
+    response = web.json_response({"user": wire.me(logged_in.user)}, status=201)
+    put_device(request, response, logged_in)
+    return response
 
 
 @routes.post("/api/auth/login")
 async def login(request: web.Request) -> web.Response:
     data = await load_body(request, _login)
-    user, session_id = await request.app[keys.ACCOUNTS].login(
-        client_address(request), data["username"], data["password"]
+    logged_in = await request.app[keys.ACCOUNTS].login(
+        client_address(request), data["username"], data["password"], device_token(request)
     )
-    await put_session(request, user, session_id)
-    return web.json_response({"user": wire.me(user)})
+    await put_session(request, logged_in)
+    response = web.json_response({"user": wire.me(logged_in.user)})
+    put_device(request, response, logged_in)
+    return response
 
 
 @routes.post("/api/auth/logout")
@@ -81,10 +91,17 @@ async def logout(request: web.Request) -> web.Response:
 @routes.post("/api/auth/password")
 async def change_password(request: web.Request) -> web.Response:
     data = await load_body(request, _password)
-    user = request[keys.USER]
-    session_id = await request.app[keys.ACCOUNTS].change_password(user, data["current_password"], data["new_password"])
-    await put_session(request, user, session_id)
-    return web.json_response({"user": wire.me(user)})
+    logged_in = await request.app[keys.ACCOUNTS].change_password(
+        request[keys.USER],
+        data["current_password"],
+        data["new_password"],
+        client_address(request),
+        device_token(request),
+    )
+    await put_session(request, logged_in)
+    response = web.json_response({"user": wire.me(logged_in.user)})
+    put_device(request, response, logged_in)
+    return response
 
 
 @routes.get("/api/me")

@@ -39,6 +39,16 @@ class Credentials(_Strict):
         _refuse(names.username_problem, value)
 
 
+class Registration(Credentials):
+    # An invite link's token: needed when REGISTRATION=invite; its format is checked with the invite itself.
+    invite = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=128))
+
+
+class InviteCreate(_Strict):
+    # Seconds until the invite expires; the rules layer bounds it (actions/invites.py).
+    expires_s = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
 class Login(_Strict):
     # Login does not re-check the format: a wrong name is just wrong credentials.
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))

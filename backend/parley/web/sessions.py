@@ -1,5 +1,5 @@
 """Sessions on the wire: the encrypted cookie (aiohttp-session), putting a new session in it, reading it back,
-and the middleware that makes every non-public /api route need a live one."""
+the middleware that makes every non-public /api route need a live one, and the known-device cookie."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from aiohttp_session import Session, get_session, new_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from parley import errors, keys
+from parley.actions.accounts import LoggedIn
+from parley.actions.devices import DEVICE_COOKIE, DEVICE_MAX_AGE_S
 from parley.actions.sessions import COOKIE_NAME, cookie_fernet
 from parley.models import User
 from parley.settings import SESSION_MAX_AGE_S
@@ -49,13 +51,31 @@ class SessionCookies(EncryptedCookieStorage):
         )
 
 
-async def put_session(request: web.Request, user: User, session_id: str) -> None:
+async def put_session(request: web.Request, logged_in: LoggedIn) -> None:
     """A fresh cookie on every login: a session id known before login is never reused after it."""
     session = await new_session(request)
-    session["sid"] = session_id
-    request[keys.USER] = user
-    request[keys.SESSION_ID] = session_id
-    request_ids.user_id.set(user.id)
+    session["sid"] = logged_in.session_id
+    request[keys.USER] = logged_in.user
+    request[keys.SESSION_ID] = logged_in.session_id
+    request_ids.user_id.set(logged_in.user.id)
+
+
+def device_token(request: web.Request) -> str | None:
+    """The known-device token the browser sent (actions/devices.py checks it)."""
+    return request.cookies.get(DEVICE_COOKIE)
+
+
+def put_device(request: web.Request, response: web.StreamResponse, logged_in: LoggedIn) -> None:
+    """Remember this browser as one the user logged in from: HttpOnly, SameSite=Lax, Secure like the session."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        logged_in.device,
+        max_age=DEVICE_MAX_AGE_S,
+        path="/api/auth/",
+        httponly=True,
+        samesite="Lax",
+        secure=request.app[keys.SETTINGS].cookie_secure or request.secure,
+    )
 
 
 async def drop_session(request: web.Request) -> None:
@@ -75,7 +95,9 @@ async def authenticate(request: web.Request) -> tuple[User, str] | None:
     return user, session_id
 
 
-PUBLIC_PATHS = frozenset({"/api/health", "/api/openapi.yaml", "/api/auth/register", "/api/auth/login"})
+PUBLIC_PATHS = frozenset(
+    {"/api/health", "/api/openapi.yaml", "/api/auth/register", "/api/auth/login", "/api/auth/registration"}
+)
 
 
 @web.middleware
