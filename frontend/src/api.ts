@@ -6,9 +6,13 @@
  *  - NetworkError: no answer at all (server down, connection refused, offline).
  */
 import type {
+  AdminInvite,
   AdminUser,
   AdminUserResponse,
   AdminUsersResponse,
+  InviteCreatedResponse,
+  InviteResponse,
+  InvitesResponse,
   Me,
   Member,
   MemberResponse,
@@ -16,6 +20,8 @@ import type {
   MessagesResponse,
   PresenceEntry,
   PresenceResponse,
+  RegistrationMode,
+  RegistrationResponse,
   Room,
   RoomResponse,
   RoomsResponse,
@@ -113,8 +119,13 @@ export class Api {
   async me(): Promise<Me> {
     return (await this.request<UserResponse>("GET", "/me")).user;
   }
-  async register(username: string, password: string): Promise<Me> {
-    return (await this.request<UserResponse>("POST", "/auth/register", { username, password })).user;
+  /** Who may register here: the login screen offers registration (with or without an invite) accordingly. */
+  async registration(): Promise<RegistrationMode> {
+    return (await this.request<RegistrationResponse>("GET", "/auth/registration")).registration;
+  }
+  async register(username: string, password: string, invite: string | null = null): Promise<Me> {
+    const body = invite ? { username, password, invite } : { username, password };
+    return (await this.request<UserResponse>("POST", "/auth/register", body)).user;
   }
   async login(username: string, password: string): Promise<Me> {
     return (await this.request<UserResponse>("POST", "/auth/login", { username, password })).user;
@@ -181,6 +192,16 @@ export class Api {
     const action = archived ? "archive" : "unarchive";
     return (await this.request<RoomResponse>("POST", `/admin/rooms/${roomId}/${action}`)).room;
   }
+  async adminInvites(): Promise<AdminInvite[]> {
+    return (await this.request<InvitesResponse>("GET", "/admin/invites")).invites;
+  }
+  /** A new invite and its token: the only time the server shows the token. */
+  async adminCreateInvite(expiresS: number): Promise<InviteCreatedResponse> {
+    return this.request<InviteCreatedResponse>("POST", "/admin/invites", { expires_s: expiresS });
+  }
+  async adminRevokeInvite(inviteId: number): Promise<AdminInvite> {
+    return (await this.request<InviteResponse>("DELETE", `/admin/invites/${inviteId}`)).invite;
+  }
 }
 
 /** Human text for an error, for inline display. */
@@ -208,6 +229,14 @@ export function describeError(err: unknown): string {
         return "Only administrators can do that.";
       case "cannot_disable_self":
         return "You cannot disable your own account.";
+      case "registration_closed":
+        return "Registration is closed. Ask an administrator for an account.";
+      case "invite_invalid":
+        return "This invite link is not valid: it may have been used, revoked or have expired. Ask for a new one.";
+      case "invite_not_found":
+        return "That invite no longer exists.";
+      case "rate_limited":
+        return err.message || "Too many attempts. Wait a moment and try again.";
       case "forbidden_origin":
         return "This page's origin is not allowed by the server.";
       case "internal_error":

@@ -113,6 +113,34 @@ export interface AdminUsersResponse {
   users: AdminUser[];
 }
 
+/** Who may register (`GET /api/auth/registration`, the server's REGISTRATION setting). */
+export type RegistrationMode = "open" | "invite" | "closed";
+export interface RegistrationResponse {
+  registration: RegistrationMode;
+}
+export type InviteState = "active" | "used" | "revoked" | "expired";
+/** An invite as admins see it: never its token, which the server shows only once, when it is made. */
+export interface AdminInvite {
+  id: number;
+  state: InviteState;
+  created_at: number;
+  expires_at: number;
+  created_by: User | null;
+  used_at: number | null;
+  used_by: User | null;
+  revoked_at: number | null;
+}
+export interface InviteCreatedResponse {
+  invite: AdminInvite;
+  token: string;
+}
+export interface InviteResponse {
+  invite: AdminInvite;
+}
+export interface InvitesResponse {
+  invites: AdminInvite[];
+}
+
 // ---- WebSocket: client → server ------------------------------------------------------------
 
 export interface MessageSendFrame {

@@ -1,16 +1,20 @@
 """Admin actions and password change in the web app against the real server (issue #5): an admin archives a room
 and another user's composer turns read-only live; an admin disables a user and that user's page returns to the
-login screen; a password change keeps the changing tab logged in while the user's other sessions end.
+login screen; a password change keeps the changing tab logged in while the user's other sessions end; an admin
+makes an invite link and a new browser registers with it (issue 10).
 
 Every wait is bounded (Playwright's expect with the context's timeout)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import IN_CI, PASSWORD, Chat
+from conftest import IN_CI, PASSWORD, Chat, make_settings
+from parley.actions.accounts import passwords_for
 from parley.store import open_store
 
 from .conftest import Browsing, base_url, register, send, start_server
@@ -177,4 +181,56 @@ async def test_password_change_keeps_this_tab_logged_in_and_ends_the_other_sessi
     await login(device, url, "ana", NEW_PASSWORD)
     await expect(device.get_by_test_id("chat-screen")).to_be_visible()
     await expect(ana.get_by_test_id("chat-screen")).to_be_visible()
+    assert browsing.page_errors == []
+
+
+async def test_an_admin_makes_an_invite_link_and_a_new_browser_registers_with_it(
+    e2e_chat: Chat, browsing: Browsing
+) -> None:
+    """REGISTRATION=invite (issue 10, finding 4): a stranger cannot register; the admin's link lets one person in."""
+    server = await start_server(e2e_chat, registration="invite")
+    url = base_url(server)
+    store = await open_store(e2e_chat.url)
+    try:
+        password_hash = await passwords_for(make_settings(e2e_chat.url)).hash(PASSWORD)
+        await store.create_user("boss", password_hash, 1, is_admin=True)
+    finally:
+        await store.close()
+
+    stranger = await browsing.page("stranger")
+    await stranger.goto(url)
+    await expect(stranger.get_by_test_id("auth-register-note")).to_contain_text("invite link")
+    await expect(stranger.get_by_test_id("auth-mode-toggle")).to_have_count(0)
+
+    boss = await browsing.page("boss")
+    await login(boss, url, "boss", PASSWORD)
+    await expect(boss.get_by_test_id("chat-screen")).to_be_visible()
+    await boss.get_by_test_id("invite-button").click()
+    dialog = boss.get_by_test_id("invite-dialog")
+    await dialog.get_by_test_id("invite-create").click()
+    link_box = dialog.get_by_test_id("invite-link")
+    await expect(link_box).to_have_value(re.compile(r"/invite/[A-Za-z0-9_-]{32}$"))
+    link = await link_box.input_value()
+    assert link.startswith(url.rstrip("/"))
+
+    newbie = await browsing.page("newbie")
+    await newbie.goto(link)
+    await expect(newbie.get_by_test_id("auth-screen")).to_have_attribute("data-mode", "register")
+    await expect(newbie.get_by_test_id("auth-invite-note")).to_be_visible()
+    await newbie.get_by_label("Username").fill("newbie")
+    await newbie.get_by_label("Password").fill(PASSWORD)
+    await newbie.get_by_test_id("auth-submit").click()
+    await expect(newbie.get_by_test_id("chat-screen")).to_be_visible()
+    assert urlsplit(newbie.url).path == "/"  # the used link left the address bar
+
+    # The link made one account: opened again elsewhere, it is refused.
+    again = await browsing.page("again")
+    await again.goto(link)
+    await again.get_by_label("Username").fill("second")
+    await again.get_by_label("Password").fill(PASSWORD)
+    await again.get_by_test_id("auth-submit").click()
+    await expect(again.get_by_test_id("auth-error")).to_contain_text("invite link is not valid")
+    await dialog.get_by_role("button", name="Close").click()
+    await boss.get_by_test_id("invite-button").click()
+    await expect(boss.get_by_test_id("invite-item")).to_have_attribute("data-invite-state", "used")
     assert browsing.page_errors == []

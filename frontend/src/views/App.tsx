@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { Api, ApiError, describeError } from "../api";
+import { inviteFromLocation } from "../invite_data";
 import type { Me } from "../protocol";
 import { AuthScreen } from "./AuthScreen";
 import { ChatScreen } from "./ChatScreen";
@@ -11,8 +12,14 @@ type Boot =
 
 const api = new Api();
 
+/** Once used, an invite link leaves the address bar: it cannot work twice. */
+function forgetInvite(): void {
+  if (inviteFromLocation(window.location)) window.history.replaceState(null, "", "/");
+}
+
 export function App() {
   const [boot, setBoot] = useState<Boot>({ kind: "loading" });
+  const [invite, setInvite] = useState<string | null>(() => inviteFromLocation(window.location));
 
   const check = () => {
     setBoot({ kind: "loading" });
@@ -35,7 +42,18 @@ export function App() {
     );
   }
   if (boot.kind === "anon") {
-    return <AuthScreen api={api} initialError={boot.message} onAuthed={(me) => setBoot({ kind: "authed", me })} />;
+    return (
+      <AuthScreen
+        api={api}
+        initialError={boot.message}
+        invite={invite}
+        onInviteUsed={() => {
+          forgetInvite();
+          setInvite(null);
+        }}
+        onAuthed={(me) => setBoot({ kind: "authed", me })}
+      />
+    );
   }
   return (
     <ChatScreen

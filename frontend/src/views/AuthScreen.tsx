@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Api, ApiError, describeError } from "../api";
-import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_RE, type Me } from "../protocol";
+import { registerOffer } from "../invite_data";
+import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_RE, type Me, type RegistrationMode } from "../protocol";
 
 type Mode = "login" | "register";
 type FieldErrors = Partial<Record<"username" | "password", string>>;
@@ -18,8 +19,19 @@ function validate(mode: Mode, username: string, password: string): FieldErrors {
   return errors;
 }
 
-export function AuthScreen(props: { api: Api; initialError: string | null; onAuthed: (me: Me) => void }) {
-  const [mode, setMode] = useState<Mode>("login");
+export function AuthScreen(props: {
+  api: Api;
+  initialError: string | null;
+  onAuthed: (me: Me) => void;
+  /** the token of the invite link the app was opened with */
+  invite?: string | null;
+  /** called once an invite has been used, so the app can drop it from the address bar */
+  onInviteUsed?: () => void;
+}) {
+  const invite = props.invite ?? null;
+  // An invite link opens the registration form.
+  const [mode, setMode] = useState<Mode>(invite ? "register" : "login");
+  const [registration, setRegistration] = useState<RegistrationMode | null>(null);
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
@@ -28,6 +40,11 @@ export function AuthScreen(props: { api: Api; initialError: string | null; onAut
   const userRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => userRef.current?.focus(), [mode]);
+  useEffect(() => {
+    // Unknown until the server answers (or if it cannot): the form is offered and the server decides.
+    props.api.registration().then(setRegistration, () => undefined);
+  }, []);
+  const offer = registerOffer(registration, invite);
 
   const submit = async (ev: Event) => {
     ev.preventDefault();
@@ -41,7 +58,8 @@ export function AuthScreen(props: { api: Api; initialError: string | null; onAut
       const me =
         mode === "login"
           ? await props.api.login(username.trim(), password)
-          : await props.api.register(username.trim(), password);
+          : await props.api.register(username.trim(), password, invite);
+      if (mode === "register" && invite) props.onInviteUsed?.();
       props.onAuthed(me);
     } catch (err) {
       if (err instanceof ApiError && err.code === "validation_failed") {
@@ -76,6 +94,11 @@ export function AuthScreen(props: { api: Api; initialError: string | null; onAut
           <span class="brand-mark">P</span> Parley
         </div>
         <h1 id="auth-title">{title}</h1>
+        {mode === "register" && invite && (
+          <p class="muted" data-testid="auth-invite-note">
+            You have been invited. Choose a username and a password.
+          </p>
+        )}
         {error && (
           <p class="form-error" role="alert" data-testid="auth-error">
             {error}
@@ -124,12 +147,20 @@ export function AuthScreen(props: { api: Api; initialError: string | null; onAut
         <button type="submit" class="btn primary wide" data-testid="auth-submit" disabled={busy}>
           {busy ? "Please wait…" : mode === "login" ? "Log in" : "Create account"}
         </button>
-        <p class="auth-switch">
-          {mode === "login" ? "New here?" : "Already have an account?"}{" "}
-          <button type="button" class="link" data-testid="auth-mode-toggle" onClick={switchMode}>
-            {mode === "login" ? "Create an account" : "Log in instead"}
-          </button>
-        </p>
+        {mode === "register" || offer === "form" ? (
+          <p class="auth-switch">
+            {mode === "login" ? "New here?" : "Already have an account?"}{" "}
+            <button type="button" class="link" data-testid="auth-mode-toggle" onClick={switchMode}>
+              {mode === "login" ? "Create an account" : "Log in instead"}
+            </button>
+          </p>
+        ) : (
+          <p class="auth-switch muted" data-testid="auth-register-note">
+            {offer === "closed"
+              ? "Accounts are made by an administrator."
+              : "New here? You need an invite link from an administrator."}
+          </p>
+        )}
       </form>
     </main>
   );

@@ -6,6 +6,7 @@ import { Composer } from "./Composer";
 import { RoomIcon } from "./icons";
 import { ConnectionBanner } from "./ConnectionBanner";
 import { BrowseRoomsDialog, ChangePasswordDialog, CreateRoomDialog } from "./Dialogs";
+import { InviteDialog } from "./InviteDialog";
 import { MembersPanel } from "./MembersPanel";
 import { MessageList } from "./MessageList";
 import { Sidebar } from "./Sidebar";
@@ -27,7 +28,7 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
   useClient(client);
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [membersOpen, setMembersOpen] = useState(() => window.matchMedia?.(WIDE_QUERY).matches ?? true);
-  const [dialog, setDialog] = useState<"create" | "browse" | "password" | null>(null);
+  const [dialog, setDialog] = useState<"create" | "browse" | "password" | "invite" | null>(null);
   /** an admin action on the current room that failed, shown under the header */
   const [adminError, setAdminError] = useState<string | null>(null);
   const [adminBusy, setAdminBusy] = useState(false);
@@ -100,6 +101,7 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
         onCreate={() => setDialog("create")}
         onBrowse={() => setDialog("browse")}
         onChangePassword={() => setDialog("password")}
+        onInvite={() => setDialog("invite")}
       />
       {sidebarOpen && <div class="scrim" onClick={() => setSidebarOpen(false)} aria-hidden="true" />}
       <main class="room" aria-label={room ? `Room ${room.name}` : "No room"}>
@@ -242,6 +244,7 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
       {dialog === "create" && <CreateRoomDialog client={client} onClose={() => setDialog(null)} />}
       {dialog === "browse" && <BrowseRoomsDialog client={client} onClose={() => setDialog(null)} />}
       {dialog === "password" && <ChangePasswordDialog client={client} onClose={() => setDialog(null)} />}
+      {dialog === "invite" && <InviteDialog api={props.api} onClose={() => setDialog(null)} />}
     </div>
   );
 }

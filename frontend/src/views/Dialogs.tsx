@@ -7,7 +7,7 @@ import { PASSWORD_MAX, ROOM_NAME_MAX, ROOM_TOPIC_MAX, type Room } from "../proto
 import { passwordChangeErrors, validatePasswordChange, type PasswordFormErrors } from "../account_data";
 
 /** A native modal <dialog>: focus is trapped and Escape closes it, for free. */
-function Modal(props: { title: string; testid: string; onClose: () => void; children: ComponentChildren }) {
+export function Modal(props: { title: string; testid: string; onClose: () => void; children: ComponentChildren }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const d = ref.current;

@@ -8,6 +8,8 @@ export function Sidebar(props: {
   onCreate: () => void;
   onBrowse: () => void;
   onChangePassword: () => void;
+  /** admins only: make invite links */
+  onInvite: () => void;
 }) {
   const { client } = props;
   const rooms = client.roomsData.joinedRooms();
@@ -93,6 +95,11 @@ export function Sidebar(props: {
           {status}
         </span>
         <div class="foot-actions">
+          {client.admin.isAdmin && (
+            <button type="button" class="btn ghost small" data-testid="invite-button" onClick={props.onInvite}>
+              Invite people
+            </button>
+          )}
           <button
             type="button"
             class="btn ghost small"
