@@ -12,6 +12,7 @@ import ipaddress
 import threading
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,8 +21,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from conftest import PASSWORD, Chat, service_missing
 from parley import keys
+from parley.actions.login_throttle import address_key
 from parley.clock import FakeClock
-from parley.settings import Settings
+from parley.settings import ConfigError, Settings
 
 NGINX = (ipaddress.ip_network("127.0.0.1/32"),)
 # The limits a deployment runs with (the settings' defaults), which conftest relaxes for every other test.
@@ -328,3 +330,43 @@ class CountingHasher:
             return str(self._inner.hash(password))
         finally:
             self._leave()
+
+
+def test_the_throttle_settings(tmp_path: Path) -> None:
+    defaults = Settings.from_env({}, cwd=tmp_path)
+    assert (
+        defaults.login_free_failures,
+        defaults.login_backoff_max_s,
+        defaults.login_address_failures,
+        defaults.registrations_per_hour,
+        defaults.argon2_concurrency,
+    ) == (5, 900, 20, 50, 2)
+    env = {
+        "LOGIN_FREE_FAILURES": "3",
+        "LOGIN_BACKOFF_MAX_S": "60",
+        "LOGIN_ADDRESS_FAILURES": "100",
+        "REGISTRATIONS_PER_HOUR": "500",
+        "ARGON2_CONCURRENCY": "8",
+    }
+    tuned = Settings.from_env(env, cwd=tmp_path)
+    assert (
+        tuned.login_free_failures,
+        tuned.login_backoff_max_s,
+        tuned.login_address_failures,
+        tuned.registrations_per_hour,
+        tuned.argon2_concurrency,
+    ) == (3, 60, 100, 500, 8)
+    for key in env:
+        for bad in ("0", "many"):
+            with pytest.raises(ConfigError, match=f"^{key}: "):
+                Settings.from_env({key: bad}, cwd=tmp_path)
+
+
+def test_addresses_are_counted_per_ipv4_address_and_per_ipv6_64() -> None:
+    assert address_key("198.51.100.7") == "198.51.100.7"
+    assert address_key("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64"
+    assert address_key("2001:DB8:1:2:ffff:ffff:ffff:ffff") == "2001:db8:1:2::/64"
+    assert address_key("2001:db8:1:3::1") == "2001:db8:1:3::/64"
+    assert address_key("::ffff:198.51.100.7") == "198.51.100.7"
+    assert address_key("fe80::1%eth0") == "fe80::/64"
+    assert address_key("unknown") == "unknown"
