@@ -19,6 +19,7 @@ from parley.app import create_app
 from parley.clock import FakeClock
 from parley.settings import ConfigError, Settings
 from parley.store import open_store
+from parley.web.http import loggable_path
 
 KEY = "k" * 40
 
@@ -205,3 +206,12 @@ async def test_admin_invite_endpoints(chat: Chat) -> None:
 def test_settings_refuse_a_bad_registration_mode(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="REGISTRATION: expected open, invite or closed"):
         Settings.from_env({"REGISTRATION": "sometimes"}, cwd=tmp_path)
+
+
+def test_invite_tokens_stay_out_of_the_access_log() -> None:
+    token = "AbCdEfGhIjKlMnOpQrStUvWxYz012-_9"
+    assert loggable_path(f"/invite/{token}") == "/invite/…"
+    assert loggable_path(f"/invite/{token}?x=1") == "/invite/…?x=1"
+    assert loggable_path(f"/?invite={token}") == "/?invite=…"
+    assert loggable_path(f"/?a=1&invite={token}&b=2") == "/?a=1&invite=…&b=2"
+    assert loggable_path("/api/rooms/1/messages?after=3") == "/api/rooms/1/messages?after=3"

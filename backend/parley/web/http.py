@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -119,6 +120,15 @@ async def trusted_proxy(request: web.Request, handler: Handler) -> web.StreamRes
     return await handler(request.clone(**changes) if changes else request)
 
 
+_INVITE_IN_PATH = re.compile(r"^/invite/[^/?]*")
+_INVITE_IN_QUERY = re.compile(r"([?&]invite=)[^&]*")
+
+
+def loggable_path(path_qs: str) -> str:
+    """The request's path and query for the log, with invite tokens (single-use credentials) left out."""
+    return _INVITE_IN_QUERY.sub(r"\1…", _INVITE_IN_PATH.sub("/invite/…", path_qs))
+
+
 class AccessLogger(AbstractAccessLogger):
     """One line per request with the real client address (through a trusted proxy) and the duration."""
 
@@ -128,7 +138,8 @@ class AccessLogger(AbstractAccessLogger):
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         peer = request.transport.get_extra_info("peername") if request.transport else None
         client = forwarded(peer, request.headers, self.trusted).get("remote", request.remote)
-        self.logger.info('%s "%s %s" %s %.1fms', client, request.method, request.path_qs, response.status, time * 1000)
+        path = loggable_path(request.path_qs)
+        self.logger.info('%s "%s %s" %s %.1fms', client, request.method, path, response.status, time * 1000)
 
 
 async def load_body(request: web.Request, schema: Schema) -> dict[str, Any]:
