@@ -60,8 +60,8 @@ export function describeInvite(invite: AdminInvite, now: number): string {
       return "expired";
     default: {
       const left = invite.expires_at - now;
-      if (left >= 2 * day) return `active, ${Math.floor(left / day)} days left`;
-      if (left >= 3_600_000) return `active, ${Math.floor(left / 3_600_000)} h left`;
+      if (left >= 1.5 * day) return `active, ${Math.round(left / day)} days left`;
+      if (left >= 3_600_000) return `active, ${Math.round(left / 3_600_000)} h left`;
       return "active, expires within the hour";
     }
   }

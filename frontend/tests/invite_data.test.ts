@@ -101,6 +101,8 @@ describe("invite links", () => {
 
   it("describes an invite's state", () => {
     expect(describeInvite(invite(1), NOW)).toBe("active, 7 days left");
+    expect(describeInvite(invite(1), NOW + 1000)).toBe("active, 7 days left");
+    expect(describeInvite(invite(1, { expires_at: NOW + 30 * 3_600_000 }), NOW)).toBe("active, 30 h left");
     expect(describeInvite(invite(1, { expires_at: NOW + 5 * 3_600_000 }), NOW)).toBe("active, 5 h left");
     expect(describeInvite(invite(1, { expires_at: NOW + 60_000 }), NOW)).toBe("active, expires within the hour");
     expect(describeInvite(invite(1, { state: "used", used_by: { id: 9, username: "newbie" } }), NOW)).toBe(
