@@ -25,21 +25,13 @@ from conftest import PASSWORD, Chat, eventually, make_settings, migrated, servic
 from parley.app import create_app
 from parley.settings import DatabaseUrl
 
+from .drivers.chromium import CHROMIUM, CHROMIUM_ARGS
+from .engines import VERSIONS_SEEN, engine_browser  # noqa: F401  (`browser`: every cross-engine scenario takes it)
+
 REPO = Path(__file__).resolve().parents[2]
 # PARLEY_E2E_FRONTEND_DIR: run against another build of the web app (e.g. a deliberately broken one).
 FRONTEND_DIST = Path(os.environ.get("PARLEY_E2E_FRONTEND_DIR") or REPO / "frontend" / "dist").resolve()
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 VIEWPORT = {"width": 1280, "height": 800}
 # Short presence timings so online/offline show within a second or two.
 SERVER_SETTINGS: dict[str, Any] = {"frontend_dir": FRONTEND_DIST, "presence_grace_ms": 500, "heartbeat_s": 2}
@@ -52,6 +44,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Which engines and versions this run drove (read from the browsers: the README's table comes from here)."""
+    if VERSIONS_SEEN:
+        seen = ", ".join(f"{engine} {version}" for engine, version in sorted(VERSIONS_SEEN.items()))
+        terminalreporter.write_line(f"engines tested: {seen}")
 
 
 @pytest.fixture
