@@ -5,7 +5,8 @@ upload) add their steps here."""
 
 from __future__ import annotations
 
-from conftest import PASSWORD
+from conftest import PASSWORD, Chat
+from parley.store import open_store
 
 from .drivers.base import Page, tid
 
@@ -113,3 +114,14 @@ async def expect_typing(page: Page, username: str | None) -> None:
         username,
         what=f"the typing indicator to name {username}",
     )
+
+
+async def make_admin(chat: Chat, username: str) -> None:
+    """Grant administrator rights in the database (what `parley set-admin` does); the page learns it on reload."""
+    store = await open_store(chat.url)
+    try:
+        account = await store.account_by_name(username)
+        assert account is not None
+        await store.set_admin(account.id, True)
+    finally:
+        await store.close()

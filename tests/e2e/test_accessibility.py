@@ -1,0 +1,131 @@
+"""An axe-core audit of every screen of the web app, in every engine: no serious or critical violation anywhere.
+
+axe-core is pinned in frontend/package.json (devDependencies) and read from frontend/node_modules; it is injected
+into the page under test and run on the whole document. Screens audited: login (empty and with an error),
+register, the chat screen with messages and the member list, each dialog (create room, browse rooms, change
+password), and an administrator's chat screen with the admin controls, a confirmation open, and a disabled
+member. A new screen (search, settings, the admin console) is one more `audit(...)` call below.
+
+The failure message names each violation's rule id, impact and the CSS targets of the offending nodes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import Chat, connect, service_missing
+
+from . import steps
+from .conftest import REPO, Frames, base_url, start_server
+from .drivers.base import Browser, Page, tid
+
+pytestmark = pytest.mark.e2e
+
+AXE = REPO / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+FAILING_IMPACTS = ("serious", "critical")
+
+_HAS_AXE = "() => typeof window.axe === 'object'"
+_INJECT = "(src) => { (0, eval)(src); return typeof window.axe === 'object'; }"
+_RUN = """async (impacts) => {
+  const result = await window.axe.run(document, {resultTypes: ['violations']});
+  return result.violations.filter(v => impacts.includes(v.impact)).map(v => ({
+    id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map(n => n.target.join(' ')),
+  }));
+}"""
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE.is_file():
+        service_missing(f"axe-core at {AXE} (cd frontend && npm ci)")
+    return AXE.read_text()
+
+
+class Audit:
+    """Runs axe on each screen and keeps every serious/critical violation, so one run reports all of them."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.screens: list[str] = []
+        self.found: list[str] = []
+
+    async def __call__(self, page: Page, screen: str) -> None:
+        if not await page.evaluate(_HAS_AXE):
+            assert await page.evaluate(_INJECT, self.source), "axe-core did not load"
+        await page.after_paint()
+        violations: list[dict[str, Any]] = await page.evaluate(_RUN, list(FAILING_IMPACTS))
+        self.screens.append(screen)
+        for v in violations:
+            self.found.append(f"{screen}: {v['id']} ({v['impact']}: {v['help']}) at {v['targets']}")
+
+    def report(self, engine: str) -> str:
+        return f"{engine}: {len(self.found)} serious/critical axe violations:\n  " + "\n  ".join(self.found)
+
+
+async def reset(page: Page, username: str) -> None:
+    """Back to the plain chat screen (dialogs closed) by reloading: the session survives it."""
+    await page.reload()
+    await steps.until_connected(page, username)
+
+
+async def open_dialog(page: Page, button: str, dialog: str) -> None:
+    await page.click(tid(button))
+    await page.wait_visible(tid(dialog))
+
+
+async def test_every_screen_has_no_serious_or_critical_axe_violations(
+    e2e_chat: Chat, browser: Browser, axe_source: str
+) -> None:
+    audit = Audit(axe_source)
+    server = await start_server(e2e_chat)
+    url = base_url(server)
+    page = await (await browser.new_context()).new_page("ana")
+
+    await page.goto(url)
+    await steps.open_auth(page, url, "login")
+    await audit(page, "login")
+    await steps.login(page, url, "nobody", "wrong password")
+    await page.wait_visible(tid("auth-error"))
+    await audit(page, "login with an error")
+    await steps.open_auth(page, url, "register")
+    await audit(page, "register")
+
+    # A conversation with another user in it: messages from both, a day separator, the member list.
+    bob = await e2e_chat.user(server, "bob")
+    await steps.register(page, url, "ana")
+    ws, hello = await connect(bob)
+    bob_frames = Frames(ws)
+    general = next(r for r in hello["rooms"] if r["name"] == "general")
+    await steps.send(page, "Hello from Ana")
+    await bob_frames.send({"type": "message.send", "room_id": general["id"], "body": "你好 Ana 👋", "client_id": "a1"})
+    await page.expect_count(steps.message_by("bob"), 1)
+    await page.wait_visible(tid("members-panel"))
+    await audit(page, "chat with members")
+
+    for button, dialog in (
+        ("create-room-button", "create-room-dialog"),
+        ("browse-rooms-button", "browse-rooms-dialog"),
+        ("change-password-button", "change-password-dialog"),
+    ):
+        await open_dialog(page, button, dialog)
+        await audit(page, dialog)
+        await reset(page, "ana")
+
+    # An administrator's view: archive control in the room header, disable controls in the member list, a
+    # confirmation open, then a disabled member (whose row offers "enable").
+    await steps.make_admin(e2e_chat, "ana")
+    await reset(page, "ana")
+    await page.wait_visible(tid("admin-archive-room"))
+    await audit(page, "chat as admin")
+    await page.click(f"{steps.member('bob')} {tid('member-disable')}")
+    await page.wait_visible(tid("member-disable-confirm"))
+    await audit(page, "admin confirmation")
+    await page.click(tid("member-disable-confirm"))
+    await page.wait_visible(f"{steps.member('bob')} {tid('member-enable')}")
+    await audit(page, "admin with a disabled member")
+
+    await bob_frames.close()
+    assert audit.screens, "no screen was audited"
+    if audit.found:
+        pytest.fail(audit.report(browser.engine), pytrace=False)
