@@ -89,6 +89,10 @@ class Xvfb:
         return self.display
 
     def stop(self) -> list[int]:
+        """SIGTERM first: Xvfb then removes its socket and lock file (a SIGKILL leaves them in /tmp)."""
+        self.proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=XVFB_TIMEOUT_S)
         left = procs.kill_tree(self.proc.pid)
         self.proc.wait()
         os.close(self._read_fd)
