@@ -3,8 +3,9 @@
 axe-core is pinned in frontend/package.json (devDependencies) and read from frontend/node_modules; it is injected
 into the page under test and run on the whole document. Screens audited: login (empty and with an error),
 register, the chat screen with messages and the member list, each dialog (create room, browse rooms, change
-password), and an administrator's chat screen with the admin controls, a confirmation open, and a disabled
-member. A new screen (search, settings, the admin console) is one more `audit(...)` call below.
+password), and an administrator's chat screen with the admin controls, the invite dialog with a link made, a
+confirmation open, and a disabled member. A new screen (search, settings, the admin console) is one more
+`audit(...)` call below.
 
 The failure message names each violation's rule id, impact and the CSS targets of the offending nodes."""
 
@@ -118,6 +119,11 @@ async def test_every_screen_has_no_serious_or_critical_axe_violations(
     await reset(page, "ana")
     await page.wait_visible(tid("admin-archive-room"))
     await audit(page, "chat as admin")
+    await open_dialog(page, "invite-button", "invite-dialog")
+    await page.click(tid("invite-create"))
+    await page.wait_visible(tid("invite-link"))
+    await audit(page, "invite-dialog with a link made")
+    await reset(page, "ana")
     await page.click(f"{steps.member('bob')} {tid('member-disable')}")
     await page.wait_visible(tid("member-disable-confirm"))
     await audit(page, "admin confirmation")
