@@ -9,6 +9,9 @@ overlapping reads (as it once was) never ends its implicit read transaction whil
 still open when the next begins, so under load it kept reading a WAL snapshot older than the last commit: a
 session created by a login was not yet there for the request right after it. A reader used by one read at a
 time has no statement open between reads, so every read sees every commit made before it began.
+
+Only `parley migrate` (and `parley serve --migrate`) creates the database file, and only in a directory that
+exists: everything else opens an existing database, so a typo in DATABASE_URL fails instead of starting empty.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import aiosqlite
 
@@ -69,8 +73,9 @@ class _SqliteTx(Tx):
 READERS = 4
 
 
-async def _connect(path: str) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(path, isolation_level=None)
+async def _connect(path: str, mode: str = "rw") -> aiosqlite.Connection:
+    # mode=rw never creates the file; rwc (only when SqliteStore.open was asked to create) does.
+    conn = await aiosqlite.connect(f"file:{quote(path)}?mode={mode}", uri=True, isolation_level=None)
     for pragma in (
         "PRAGMA journal_mode=WAL",
         "PRAGMA foreign_keys=ON",
@@ -80,6 +85,20 @@ async def _connect(path: str) -> aiosqlite.Connection:
     ):
         await conn.execute(pragma)
     return conn
+
+
+def _check_can_open(file: Path, create: bool) -> None:
+    if file.exists():
+        return
+    if not create:
+        raise DatabaseUnavailable(
+            f"no SQLite database at {file}: check DATABASE_URL, or create it with `parley migrate`"
+        )
+    if not file.parent.is_dir():
+        raise DatabaseUnavailable(
+            f"cannot create the SQLite database {file}: the directory {file.parent} does not exist"
+            " (check DATABASE_URL, or create the directory first)"
+        )
 
 
 class SqliteStore(Store):
@@ -95,11 +114,13 @@ class SqliteStore(Store):
         self.path = path
 
     @classmethod
-    async def open(cls, path: str) -> SqliteStore:
+    async def open(cls, path: str, *, create: bool = False) -> SqliteStore:
+        """Open the database at `path`; with `create`, make an empty one if the file is missing."""
+        await asyncio.to_thread(_check_can_open, Path(path), create)
         conns: list[aiosqlite.Connection] = []
         try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            for _ in range(1 + READERS):
+            conns.append(await _connect(path, "rwc" if create else "rw"))
+            for _ in range(READERS):
                 conns.append(await _connect(path))
         except (OSError, sqlite3.Error) as exc:
             for conn in conns:
