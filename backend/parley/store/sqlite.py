@@ -129,14 +129,19 @@ class SqliteStore(Store):
         return cls(conns[0], conns[1:], path)
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[Tx]:
-        # One read at a time per reader: see the module docstring for what sharing one cost.
+    async def _reader(self) -> AsyncIterator[aiosqlite.Connection]:
+        # One user at a time per reader: see the module docstring for what sharing one cost.
         async with self._free:
             reader = self._idle.pop()
             try:
-                yield _SqliteTx(reader)
+                yield reader
             finally:
                 self._idle.append(reader)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Tx]:
+        async with self._reader() as reader:
+            yield _SqliteTx(reader)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
@@ -181,6 +186,7 @@ class SqliteStore(Store):
         and restarts a step that a concurrent write changed)."""
         target = await aiosqlite.connect(path)
         try:
-            await self._reader.backup(target)
+            async with self._reader() as reader:
+                await reader.backup(target)
         finally:
             await target.close()
