@@ -14,10 +14,12 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/nul
 .PHONY: run serve test test-python test-frontend check bench fuzz frontend clean
 
 run: $(VENV)/.installed frontend/dist/index.html
+	@mkdir -p var  # the default database's directory: parley creates database files, never directories
 	$(VENV)/bin/parley migrate
 	$(VENV)/bin/parley serve
 
 serve: $(VENV)/.installed
+	@mkdir -p var
 	$(VENV)/bin/parley serve --migrate
 
 $(VENV)/.installed: pyproject.toml

@@ -3,11 +3,14 @@
 
     .venv/bin/python scripts/bench.py idle   --connections 1000
     .venv/bin/python scripts/bench.py fanout --receivers 500 --senders 10 --rate 100 --seconds 10
+    .venv/bin/python scripts/bench.py sign
 
 idle:   memory per idle WebSocket connection (server RSS after N connected and settled, minus before, over N).
 fanout: server CPU per delivered message (utime+stime of the server process over the run, divided by the
         number of message.new frames the receivers got), deliveries per second, and send-to-receive latency
         percentiles under that load (each body carries its send time; the receivers note their receive time).
+sign:   µs to sign and to verify one Redis envelope (live/signing.py), for a typical message.new and the
+        largest frame; in this process, no server (best of several timeit runs).
 
 The server runs on a throwaway SQLite file (or --database-url) with a fresh SECRET_KEY. On a machine with two or
 more cores the server is pinned to core 0 and the bench clients (this process) to core 1, so the load generator
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import secrets
@@ -228,6 +232,33 @@ async def bench_fanout(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def bench_sign() -> dict[str, Any]:
+    import timeit
+
+    from parley.live.signing import Signer, event_key
+
+    signer = Signer(event_key(secrets.token_bytes(48), "parley"))
+    message = {
+        "id": 123_456, "room_id": 1, "seq": 4_567, "user": {"id": 42, "username": "alice"},
+        "body": "x" * 200, "created_at": 1_700_000_000_000, "client_id": "c" * 36,
+    }
+    header = b'{"k":"msg","r":1,"s":4567,"p":"12345.abcdef","q":99}\n'
+    envelopes = {
+        "typical": header + json.dumps({"type": "message.new", "message": message}).encode(),
+        "64KiB": header + b"x" * 65_536,
+    }
+    result: dict[str, Any] = {}
+    for name, payload in envelopes.items():
+        signed = signer.sign(payload)
+        number = 100_000 if name == "typical" else 2_000
+        calls = {"sign": functools.partial(signer.sign, payload), "verify": functools.partial(signer.verify, signed)}
+        for verb, call in calls.items():
+            best = min(timeit.repeat(call, number=number, repeat=7))
+            result[f"{name}_{verb}_us"] = round(best / number * 1e6, 2)
+        result[f"{name}_bytes"] = len(payload)
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="default: a throwaway SQLite file")
@@ -242,6 +273,7 @@ def main() -> int:
     parser.add_argument(
         "--sockets-per-user", type=int, default=25, help="connections per receiving account (capped per account)"
     )
+    sub.add_parser("sign", help="µs to sign and verify one Redis envelope")
     parser.add_argument("--no-pin", action="store_true", help="do not pin the server and the clients to cores")
     args = parser.parse_args()
     global PIN
@@ -253,7 +285,10 @@ def main() -> int:
         parser.error("each sender connection may send 10 messages/s: raise --senders or lower --rate")
     if args.what == "idle" and not 1 <= args.connections <= 20_000:
         parser.error("--connections must be between 1 and 20000")
-    result = asyncio.run(bench_idle(args) if args.what == "idle" else bench_fanout(args))
+    if args.what == "sign":
+        result = bench_sign()
+    else:
+        result = asyncio.run(bench_idle(args) if args.what == "idle" else bench_fanout(args))
     print(json.dumps({"bench": args.what, "pinned": PIN is not None, **result}, indent=2))
     return 0
 

@@ -116,7 +116,7 @@ async def take(out: Path, dist: Path) -> None:
     expect.set_options(timeout=TIMEOUT_MS)
     with tempfile.TemporaryDirectory(prefix="parley-screenshot-") as tmp:
         url_db = DatabaseUrl(scheme="sqlite", path=str(Path(tmp) / "parley.db"))
-        store = await open_store(url_db)
+        store = await open_store(url_db, create=True)
         try:
             await migrations.migrate(store, SystemClock().now_ms())
         finally:

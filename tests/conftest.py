@@ -80,7 +80,7 @@ def database_url(request: pytest.FixtureRequest) -> DatabaseUrl:
 
 
 async def migrated(url: DatabaseUrl) -> None:
-    store = await open_store(url)
+    store = await open_store(url, create=True)
     try:
         await migrations.migrate(store, SystemClock().now_ms())
     finally:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,3 +64,85 @@ def test_the_cli_says_one_line_and_exits_1(
     captured = capsys.readouterr()
     assert captured.err == "parley: PORT: expected an integer, got 'eighty'\n"
     assert "Traceback" not in captured.out + captured.err
+
+
+# -- Redis beyond loopback needs a password or TLS; no error shows a password (issue 10, finding 7) ------------
+
+SECRET_WORD = "hunter2-very-secret"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://127.0.0.1:6379/0",
+        "redis://localhost/0",
+        "redis://[::1]:6379",
+        "redis://127.0.0.5:6379/0",
+        "unix:///run/redis/redis.sock?db=0",
+        f"redis://:{SECRET_WORD}@10.0.0.5:6379/0",
+        f"redis://parley:{SECRET_WORD}@redis.internal:6379/0",
+        "rediss://redis.internal:6380/0",
+        f"redis://redis.internal:6379/0?password={SECRET_WORD}",
+    ],
+)
+def test_redis_urls_accepted(tmp_path: Path, url: str) -> None:
+    settings = Settings.from_env({"REDIS_URL": url, "SECRET_KEY": KEY}, cwd=tmp_path)
+    assert settings.redis_url == url
+    assert SECRET_WORD not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("redis://10.0.0.5:6379/0", "REDIS_URL: Redis at 10.0.0.5 is not on this machine, so it needs a password"),
+        ("redis://redis.internal/0", "Redis at redis.internal is not on this machine"),
+        ("redis://parley@redis.internal/0", "Redis at redis.internal is not on this machine"),
+        (f"http://:{SECRET_WORD}@10.0.0.5", "REDIS_URL: expected redis://host:port/db"),
+        (f"redis://:{SECRET_WORD}@10.0.0.5:port/0", "REDIS_URL: bad port in 'redis://:***@10.0.0.5:port/0'"),
+        (f"redis://:{SECRET_WORD}@10.0.0.5:6379/zero", "REDIS_URL: the database must be a number"),
+        (f"redis://u:{SECRET_WORD}@10.0.0.5:6379/x?password={SECRET_WORD}", "the database must be a number"),
+        (f"redis://{SECRET_WORD}@10.0.0.5:6379/x", "got 'redis://***@10.0.0.5:6379/x'"),
+        (f"redis://:{SECRET_WORD}/with@slash@10.0.0.5:6379/x", "'redis://:***@10.0.0.5:6379/x'"),
+    ],
+)
+def test_bad_redis_urls_are_refused_without_their_password(tmp_path: Path, url: str, message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"REDIS_URL": url, "SECRET_KEY": KEY}, cwd=tmp_path)
+    assert message in str(raised.value)
+    assert SECRET_WORD not in str(raised.value)
+
+
+def test_bad_database_urls_never_show_a_password(tmp_path: Path) -> None:
+    for url in (f"sqlite://u:{SECRET_WORD}@host/x", f"mysql://u:{SECRET_WORD}@h:99999/db", f"pg://u:{SECRET_WORD}@h/"):
+        with pytest.raises(ConfigError) as raised:
+            Settings.from_env({"DATABASE_URL": url, "SECRET_KEY": KEY}, cwd=tmp_path)
+        assert SECRET_WORD not in str(raised.value), raised.value
+    settings = Settings.from_env({"DATABASE_URL": f"mysql://u:{SECRET_WORD}@h/db", "SECRET_KEY": KEY}, cwd=tmp_path)
+    assert SECRET_WORD not in repr(settings)
+
+
+def test_an_unreachable_redis_is_one_line_without_the_password(tmp_path: Path) -> None:
+    """`parley serve` with Redis down: one line on stderr naming where, never the password (a real process)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/parley.db",
+        "SECRET_KEY": KEY,
+        "PORT": "1",  # never bound: start-up fails on Redis before the server listens
+        # Port 1 on loopback: nothing listens there, so the connection is refused at once.
+        "REDIS_URL": f"redis://:{SECRET_WORD}@127.0.0.1:1/0",
+    }
+    env.pop("HOST", None)
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "parley", *argv], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+        )
+
+    assert run("migrate").returncode == 0
+    served = run("serve")
+    assert served.returncode == 1, served.stderr
+    assert SECRET_WORD not in served.stdout + served.stderr
+    assert "Traceback" not in served.stderr
+    assert served.stderr.splitlines()[-1].startswith("parley: cannot reach Redis at redis://:***@127.0.0.1:1/0"), (
+        served.stderr
+    )

@@ -58,7 +58,7 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
     settings, clock = app[keys.SETTINGS], app[keys.CLOCK]
     store: Store = await open_store(settings.database, pool_max=settings.db_pool_max)
     hub = Hub(fill_gap=lambda room, after, upto: _read_gap(store, room, after, upto))
-    broker = make_broker(settings, hub)
+    broker = make_broker(settings, hub, clock)
     live = Live(store=store, hub=hub, broker=broker, clock=clock, settings=settings)
     app[keys.STORE] = store
     app[keys.HUB] = hub
@@ -99,12 +99,17 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
         await store.close()
 
 
-def make_broker(settings: Settings, hub: Hub) -> Broker:
+def make_broker(settings: Settings, hub: Hub, clock: Clock) -> Broker:
     if settings.redis_url:
         from parley.live.redis_broker import RedisBroker
 
         return RedisBroker(
-            hub, settings.redis_url, namespace=settings.redis_namespace, process_ttl_ms=settings.process_ttl_ms
+            hub,
+            settings.redis_url,
+            secret_key=settings.secret_key,
+            namespace=settings.redis_namespace,
+            process_ttl_ms=settings.process_ttl_ms,
+            clock=clock,
         )
     return LocalBroker(hub)
 

@@ -24,7 +24,8 @@ Command = Callable[[argparse.Namespace, Settings], int]
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     async def check_schema() -> None:
-        store = await open_store(settings.database)
+        # Only --migrate may create a missing SQLite database (as `parley migrate` does).
+        store = await open_store(settings.database, create=args.migrate)
         try:
             todo = await migrations.pending(store)
         finally:
@@ -50,7 +51,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _migrate_now(settings: Settings) -> list[migrations.Migration]:
-    store = await open_store(settings.database)
+    # The one command that creates a missing SQLite database (in a directory that exists).
+    store = await open_store(settings.database, create=True)
     try:
         return await migrations.migrate(store, SystemClock().now_ms())
     finally:

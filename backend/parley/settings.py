@@ -6,6 +6,7 @@ Tests build Settings from their own mapping; nothing reads os.environ except `Se
 from __future__ import annotations
 
 import ipaddress
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,25 @@ class ConfigError(Exception):
     """Bad configuration: the message is the one line the operator sees."""
 
 
+_QUERY_SECRET = re.compile(r"(?i)([?&](?:password|pass|pwd)=)[^&#]*")
+
+
+def redact_url(url: str) -> str:
+    """The URL fit for an error message or a log line: its password (after user: or as ?password=) is ***.
+
+    A user part with no colon is hidden whole (redis://SECRET@host is a mistake for redis://:SECRET@host).
+    """
+    scheme, sep, rest = url.partition("://")
+    if sep and "@" in rest:
+        # The last @ before the path ends the user part (a raw @ or / may sit inside a password).
+        userinfo, _, host = rest.rpartition("@")
+        user, colon, _ = userinfo.partition(":")
+        rest = f"{user}:***@{host}" if colon else f"***@{host}"
+    elif not sep and "@" in url:
+        return "***"
+    return _QUERY_SECRET.sub(r"\1***", f"{scheme}{sep}{rest}")
+
+
 @dataclass(frozen=True, slots=True)
 class DatabaseUrl:
     scheme: str  # "sqlite" or "mysql"
@@ -24,7 +44,7 @@ class DatabaseUrl:
     host: str = "127.0.0.1"
     port: int = 3306
     user: str = ""
-    password: str = ""
+    password: str = field(default="", repr=False)
     name: str = ""
     unix_socket: str | None = None
 
@@ -35,7 +55,9 @@ class DatabaseUrl:
             # sqlite:///var/parley.db is relative to the working directory; sqlite:////abs/path is absolute.
             raw = url[len("sqlite://") :]
             if not raw.startswith("/") or raw == "/":
-                raise ConfigError(f"DATABASE_URL: expected sqlite:///relative/path or sqlite:////abs/path, got {url!r}")
+                raise ConfigError(
+                    f"DATABASE_URL: expected sqlite:///relative/path or sqlite:////abs/path, got {redact_url(url)!r}"
+                )
             path = raw[1:]
             return cls(scheme="sqlite", path=path)
         if parts.scheme in ("mysql", "mariadb"):
@@ -139,6 +161,43 @@ def _registration(
     return raw
 
 
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    """REDIS_URL, checked so the client never fails on it later; beyond loopback it needs a password or TLS."""
+    url = env.get("REDIS_URL") or None
+    if url is None:
+        return None
+    shown = redact_url(url)
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return url  # a socket on this machine: its file permissions guard it
+    if parts.scheme not in ("redis", "rediss"):
+        raise ConfigError(f"REDIS_URL: expected redis://host:port/db, rediss:// or unix://, got {shown!r}")
+    try:
+        _ = parts.port  # parsing it is the check
+    except ValueError:
+        raise ConfigError(f"REDIS_URL: bad port in {shown!r}") from None
+    db = parts.path.lstrip("/")
+    if db and not db.isdigit():
+        raise ConfigError(f"REDIS_URL: the database must be a number (redis://host:6379/0), got {shown!r}")
+    host = parts.hostname or "localhost"
+    has_password = bool(parts.password) or "password" in parse_qs(parts.query)
+    if not _is_loopback(host) and parts.scheme == "redis" and not has_password:
+        raise ConfigError(
+            f"REDIS_URL: Redis at {host} is not on this machine, so it needs a password"
+            " (redis://:PASSWORD@host:6379/0, requirepass in redis.conf) or TLS (rediss://)"
+        )
+    return url
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 # A login lasts 30 days; after that the user signs in again.
 SESSION_MAX_AGE_S = 30 * 24 * 3600
 
@@ -180,7 +239,7 @@ class Settings:
     allowed_origins: frozenset[str] = frozenset()
     cookie_secure: bool = False
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
-    redis_url: str | None = None
+    redis_url: str | None = field(default=None, repr=False)
     redis_namespace: str = "parley"
     frontend_dir: Path | None = None
     # A vanished peer is found within 1.5 x this (ping, then half an interval for the pong).
@@ -237,10 +296,8 @@ class Settings:
         port = _int(env, "PORT", 8080, minimum=1, maximum=65535)
         host = env.get("HOST") or "127.0.0.1"
         frontend = env.get("FRONTEND_DIR")
-        redis_url = env.get("REDIS_URL") or None
+        redis_url = _redis_url(env)
         proxies = _proxies(env)
-        if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
-            raise ConfigError(f"REDIS_URL: expected redis://host:port/db, got {redis_url!r}")
         return cls(
             database=database,
             secret_key=_secret_key(env, base / "var" / "secret_key", host),

@@ -2,12 +2,16 @@
 
 Policy:
 - export streams (store.iter_messages) one JSON object per line, so memory stays flat at any size; to a file it
-  writes FILE.part and renames it at the end, so a file named FILE is always a complete export.
+  writes FILE.part and renames it at the end, so a file named FILE is always a complete export. Characters that
+  some tools take for line breaks inside a line (U+0085, U+2028, U+2029) are written escaped, as JSON allows, so
+  every message stays on one line for any line splitter.
 - import is idempotent: ids, seqs, authors, bodies, times and client ids are kept, and a message already stored
   is skipped. Rooms are matched by name and created (private, no members) when missing, since an export does
   not say who may read them. Authors are matched by username; unknown ones stop the import before anything is
   written, unless --create-users makes them as disabled accounts. The file is read twice (check, then load),
-  so a bad line 900,000 is found before line 1 is stored.
+  so a bad line 900,000 is found before line 1 is stored; every room and user to create is checked before the
+  first is created. A UTF-8 byte order mark at the start is skipped; a line nested too deeply for the JSON
+  parser is a bad line like any other.
 - purge deletes in short batches so a running server keeps serving, and asks before deleting.
 - A progress counter goes to stderr only when stderr is a terminal; pipes and logs get none.
 """
@@ -43,6 +47,8 @@ _UNIT_MS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000}
 _ID = validate.Range(min=1, max=2**63 - 1)
 # Exported authors without a usable password: an admin runs reset-password and enable to bring one to life.
 PLACEHOLDER_HASH = "!imported"
+# Line breaks to str.splitlines() and to JavaScript-era tools that json.dumps leaves raw (it escapes the rest).
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 def add_commands(command: Register) -> None:
@@ -99,6 +105,13 @@ def record(m: Message, room_name: str) -> dict[str, Any]:
     }
 
 
+def export_line(data: dict[str, Any]) -> str:
+    """One JSON object and a newline; readable UTF-8, with no character any tool may take for a line break."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # These characters only occur inside JSON strings, where their \u escape means the same.
+    return text.translate(_LINE_BREAKS) + "\n"
+
+
 async def export(args: argparse.Namespace, ctx: Context) -> int:
     room_id = (await room_named(ctx.store, args.room)).id if args.room else None
     names = {r.id: r.name for r in await ctx.store.all_rooms()}
@@ -115,7 +128,7 @@ async def export(args: argparse.Namespace, ctx: Context) -> int:
             if m.room_id not in names:  # created while the export ran
                 room = await ctx.store.room(m.room_id)
                 names[m.room_id] = room.name if room else ""
-            out.write(json.dumps(record(m, names[m.room_id]), ensure_ascii=False, separators=(",", ":")) + "\n")
+            out.write(export_line(record(m, names[m.room_id])))
             count += 1
             progress.update(count)
         out.flush()
@@ -171,7 +184,8 @@ def read_export(path: Path, max_body_chars: int) -> Iterator[dict[str, Any]]:
     schema = ExportedMessage()
     lineno = 0
     try:
-        with path.open(encoding="utf-8") as lines:
+        # utf-8-sig: a byte order mark (some editors write one) is not part of line 1.
+        with path.open(encoding="utf-8-sig") as lines:
             for lineno, line in enumerate(lines, start=1):
                 if not line.strip():
                     continue
@@ -182,6 +196,8 @@ def read_export(path: Path, max_body_chars: int) -> Iterator[dict[str, Any]]:
                     raise CliError(f"{path}:{lineno}: not a Parley export line ({detail})") from None
                 except ValueError:
                     raise CliError(f"{path}:{lineno}: not a Parley export line (not JSON)") from None
+                except RecursionError:
+                    raise CliError(f"{path}:{lineno}: not a Parley export line (nested too deeply)") from None
                 if len(data["body"]) > max_body_chars:
                     raise CliError(f"{path}:{lineno}: the body is over {max_body_chars} characters")
                 yield data
@@ -220,8 +236,11 @@ async def import_(args: argparse.Namespace, ctx: Context) -> int:
         usernames.setdefault(username_key(data["user"]["username"]), data["user"]["username"])
         total += 1
     tally = _Tally()
-    await _resolve_users(ctx, usernames, tally, create=args.create_users)
-    await _resolve_rooms(ctx, room_names, tally, public=args.public)
+    # Look everything up and check what would be created before creating anything: all or nothing.
+    new_users = await _find_users(ctx, usernames, tally, create=args.create_users)
+    new_rooms = await _find_rooms(ctx, room_names, tally)
+    await _create_users(ctx, new_users, tally)
+    await _create_rooms(ctx, new_rooms, tally, public=args.public)
 
     progress = Progress("imported", total)
     batch: list[Message] = []
@@ -248,7 +267,8 @@ async def import_(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-async def _resolve_users(ctx: Context, usernames: dict[str, str], tally: _Tally, *, create: bool) -> None:
+async def _find_users(ctx: Context, usernames: dict[str, str], tally: _Tally, *, create: bool) -> list[str]:
+    """Map the authors that exist; return those to create (refused without --create-users)."""
     missing = []
     for key, name in sorted(usernames.items()):
         found = await ctx.store.account_by_name(name)
@@ -262,22 +282,36 @@ async def _resolve_users(ctx: Context, usernames: dict[str, str], tally: _Tally,
             f"{len(missing)} author(s) do not exist here: {shown}"
             " (create them, or pass --create-users to add them as disabled accounts); nothing was imported"
         )
-    for name in missing:
+    return missing
+
+
+async def _find_rooms(ctx: Context, room_names: dict[str, str], tally: _Tally) -> list[str]:
+    """Map the rooms that exist; return those to create, every name checked."""
+    missing = []
+    for key, name in sorted(room_names.items()):
+        found = await ctx.store.room_by_name(name)
+        if found is not None:
+            tally.rooms[key] = found.id
+        else:
+            checked_room_name(name)
+            missing.append(name)
+    return missing
+
+
+async def _create_users(ctx: Context, names: list[str], tally: _Tally) -> None:
+    for name in names:
         created = await ctx.store.create_user(name, PLACEHOLDER_HASH, ctx.clock.now_ms())
         await ctx.store.set_disabled(created.id, True, ctx.clock.now_ms())
         tally.users[username_key(name)] = created.id
         print(f"created disabled user {name} (id {created.id}): `parley reset-password` and `parley enable` it")
 
 
-async def _resolve_rooms(ctx: Context, room_names: dict[str, str], tally: _Tally, *, public: bool) -> None:
-    for key, name in sorted(room_names.items()):
-        found = await ctx.store.room_by_name(name)
-        if found is None:
-            checked_room_name(name)
-            found = await ctx.store.create_room(name, "", not public, None, ctx.clock.now_ms())
-            kind = "public" if public else "private"
-            print(f"created {kind} room {name} (id {found.id})" + ("" if public else ": add members with add-member"))
-        tally.rooms[key] = found.id
+async def _create_rooms(ctx: Context, names: list[str], tally: _Tally, *, public: bool) -> None:
+    kind = "public" if public else "private"
+    for name in names:
+        room = await ctx.store.create_room(name, "", not public, None, ctx.clock.now_ms())
+        tally.rooms[room_name_key(name)] = room.id
+        print(f"created {kind} room {name} (id {room.id})" + ("" if public else ": add members with add-member"))
 
 
 def _message(data: dict[str, Any], tally: _Tally) -> Message:

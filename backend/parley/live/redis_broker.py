@@ -12,6 +12,9 @@ Policy:
   gone, the others drop it from their boards, so its users go offline everywhere within
   process_ttl_ms + one check interval (process_ttl_ms / 3) of its death. A process that stops cleanly says
   goodbye and is dropped at once.
+- Redis is not trusted (signing.py): every envelope and presence entry is signed with a key derived from
+  SECRET_KEY; what does not verify is dropped and counted (`rejected_events`), and an envelope whose number is
+  not above the last one accepted from its process is dropped as a replay (`replayed_events`).
 """
 
 from __future__ import annotations
@@ -27,10 +30,13 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from parley.clock import Clock, SystemClock
 from parley.live.broker import PresenceListener
 from parley.live.hub import Hub
 from parley.live.presence import Status
+from parley.live.signing import RejectLog, Signer, event_key
 from parley.models import User
+from parley.settings import redact_url
 from parley.store import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -57,9 +63,28 @@ def unpack(data: bytes) -> tuple[Header, bytes]:
 
 
 class RedisBroker:
-    def __init__(self, hub: Hub, url: str, *, namespace: str = "parley", process_ttl_ms: int = 6_000) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        url: str,
+        *,
+        secret_key: bytes,
+        namespace: str = "parley",
+        process_ttl_ms: int = 6_000,
+        clock: Clock | None = None,
+    ) -> None:
         # Pub/sub channels ignore Redis database numbers: the namespace keeps installations apart.
         self._channel = f"{namespace}:events"
+        self._signer = Signer(event_key(secret_key, namespace))
+        self._clock = clock or SystemClock()
+        self._reject_log = RejectLog()
+        # Events dropped for a missing or wrong signature (or a signed one that makes no sense); for metrics.
+        self.rejected_events = 0
+        # Validly signed events dropped because their process already sent that number (replayed or resent).
+        self.replayed_events = 0
+        self._sent = 0
+        # The last number accepted from each process (an entry per process start seen: a few bytes each).
+        self._last_from: dict[str, int] = {}
         self._process_key = f"{namespace}:process:{{}}"
         self._presence_key = f"{namespace}:presence:{{}}"
         self._hub = hub
@@ -84,7 +109,7 @@ class RedisBroker:
             await self._redis.ping()
         except (RedisError, OSError) as exc:
             await self._redis.aclose()
-            raise DatabaseUnavailable(f"cannot reach Redis at {self._url}: {exc}") from None
+            raise DatabaseUnavailable(f"cannot reach Redis at {redact_url(self._url)}: {exc}") from None
         await self._heartbeat()
         # Subscribe before reading the others' presence, so no change falls between the two.
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
@@ -165,12 +190,14 @@ class RedisBroker:
 
     def _enqueue(self, header: Header, frame: bytes | None = None) -> None:
         header["p"] = self._me
+        self._sent += 1
+        header["q"] = self._sent
         if len(self._outbox) >= OUTBOX_MAX:
             self._outbox.popleft()
             if not self._overflowed:
                 self._overflowed = True
                 log.warning("Redis unreachable for long: dropping the oldest events for other processes")
-        self._outbox.append(pack(header, frame))
+        self._outbox.append(self._signer.sign(pack(header, frame)))
         self._wake.set()
 
     async def _publish_loop(self) -> None:
@@ -225,15 +252,31 @@ class RedisBroker:
                 await asyncio.sleep(RETRY_S)
 
     def _receive(self, data: bytes) -> None:
-        try:
-            header, frame = unpack(data)
-        except ValueError:
-            log.warning("ignoring a malformed event on %s", self._channel)
+        payload = self._signer.verify(data)
+        if payload is None:
+            self._reject("not signed with this installation's key")
             return
-        process = header.get("p")
+        try:
+            header, frame = unpack(payload)
+            process, number = header["p"], header["q"]
+            if not isinstance(process, str) or not isinstance(number, int):
+                raise TypeError("bad p or q")
+        except (ValueError, KeyError, TypeError):
+            self._reject("signed, but not an envelope")
+            return
         if process == self._me:
             return
-        kind = header.get("k")
+        if number <= self._last_from.get(process, 0):
+            self.replayed_events += 1
+            return
+        self._last_from[process] = number
+        try:
+            self._dispatch(process, header, frame)
+        except (KeyError, TypeError, ValueError):
+            self._reject(f"signed, but a malformed {header.get('k')!r} event")
+
+    def _dispatch(self, process: str, header: Header, frame: bytes) -> None:
+        kind = header["k"]
         hub = self._hub
         if kind == "msg":
             hub.message(header["r"], header["s"], frame, None, None)
@@ -252,14 +295,25 @@ class RedisBroker:
         elif kind == "close_user":
             hub.close_user(header["u"], header["c"], header["why"])
         elif kind == "presence" and self._listener is not None:
-            self._known.add(str(process))
+            self._known.add(process)
             user = User(header["u"], header["n"])
             self._listener.remote_presence(
-                str(process), user, frozenset(header["r"]), header["st"], header["at"], header["ls"]
+                process, user, frozenset(header["r"]), header["st"], header["at"], header["ls"]
             )
         elif kind == "bye" and self._listener is not None:
-            self._known.discard(str(process))
-            self._listener.process_gone(str(process))
+            # _last_from keeps its number: a replay of its events after its goodbye is still a replay.
+            self._known.discard(process)
+            self._listener.process_gone(process)
+
+    def _reject(self, why: str) -> None:
+        self.rejected_events += 1
+        count = self._reject_log.rejected(self._clock.monotonic_ms())
+        if count is not None:
+            log.warning(
+                "dropped %d event(s) from Redis (%s; %d in all since start): is something else publishing on %s,"
+                " or is SECRET_KEY not the same on every process?",
+                count, why, self.rejected_events, self._channel,
+            )
 
     def _started(self) -> PresenceListener:
         if self._listener is None:
@@ -270,8 +324,12 @@ class RedisBroker:
 
     async def _heartbeat(self) -> None:
         listener = self._started()
+        # Each entry names its process and user under the signature, so none can be moved to another.
+        me = self._me
         states: dict[Any, Any] = {
-            str(user.id): json.dumps({"n": user.username, "r": sorted(rooms), "st": status})
+            str(user.id): self._signer.sign(
+                json.dumps({"p": me, "u": user.id, "n": user.username, "r": sorted(rooms), "st": status}).encode()
+            )
             for user, rooms, status in listener.local_states()
         }
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -292,10 +350,21 @@ class RedisBroker:
                 continue
             self._known.add(process)
             entries = await self._redis.hgetall(self._presence_key.format(process))
-            for user_id, raw in entries.items():
-                state = json.loads(raw)
-                user = User(int(user_id), state["n"])
-                listener.remote_presence(process, user, frozenset(state["r"]), state["st"], 0, None)
+            for raw in entries.values():
+                payload = self._signer.verify(raw if isinstance(raw, bytes) else raw.encode())
+                if payload is None:
+                    self._reject("a presence entry not signed with this installation's key")
+                    continue
+                try:
+                    state = json.loads(payload)
+                    if state["p"] != process:
+                        raise ValueError("another process's entry")
+                    user = User(int(state["u"]), state["n"])
+                    rooms, status = frozenset(state["r"]), state["st"]
+                except (ValueError, KeyError, TypeError):
+                    self._reject("a signed presence entry out of place")
+                    continue
+                listener.remote_presence(process, user, rooms, status, 0, None)
 
     async def _liveness_loop(self) -> None:
         listener = self._started()

@@ -17,11 +17,14 @@ __all__ = [
 ]
 
 
-async def open_store(url: DatabaseUrl, *, pool_max: int = 10) -> Store:
+async def open_store(url: DatabaseUrl, *, pool_max: int = 10, create: bool = False) -> Store:
+    """Connect to the database. `create` lets SQLite make a missing database file (only `parley migrate` asks:
+    anything else fails on a missing file, so a typo in DATABASE_URL never starts an empty database). A MySQL
+    database always exists first: the operator creates it."""
     if url.scheme == "mysql":
         from .mysql import MysqlStore
 
         return await MysqlStore.open(url, pool_max=pool_max)
     from .sqlite import SqliteStore
 
-    return await SqliteStore.open(url.path)
+    return await SqliteStore.open(url.path, create=create)

@@ -1,8 +1,17 @@
-"""SQLite backend (the embedded default): one writer connection behind a lock, one reader, WAL mode.
+"""SQLite backend (the embedded default): one writer connection behind a lock, a few readers, WAL mode.
 
 SQLite allows one writer at a time anyway; serializing write transactions in-process with an asyncio.Lock
 keeps concurrent coroutines from interleaving statements on the shared connection, and makes seq order
 commit order exactly as the row lock does on MySQL.
+
+Reads take a reader connection for themselves, as a MySQL read takes one from the pool. A reader shared by
+overlapping reads (as it once was) never ends its implicit read transaction while one read's statement is
+still open when the next begins, so under load it kept reading a WAL snapshot older than the last commit: a
+session created by a login was not yet there for the request right after it. A reader used by one read at a
+time has no statement open between reads, so every read sees every commit made before it began.
+
+Only `parley migrate` (and `parley serve --migrate`) creates the database file, and only in a directory that
+exists: everything else opens an existing database, so a typo in DATABASE_URL fails instead of starting empty.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import aiosqlite
 
@@ -58,8 +68,14 @@ class _SqliteTx(Tx):
             raise
 
 
-async def _connect(path: str) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(path, isolation_level=None)
+# Reader connections: reads run in parallel under WAL (each connection has its own thread), and past the
+# cores of a small server more readers only queue in SQLite; a read waits for a free one.
+READERS = 4
+
+
+async def _connect(path: str, mode: str = "rw") -> aiosqlite.Connection:
+    # mode=rw never creates the file; rwc (only when SqliteStore.open was asked to create) does.
+    conn = await aiosqlite.connect(f"file:{quote(path)}?mode={mode}", uri=True, isolation_level=None)
     for pragma in (
         "PRAGMA journal_mode=WAL",
         "PRAGMA foreign_keys=ON",
@@ -71,28 +87,61 @@ async def _connect(path: str) -> aiosqlite.Connection:
     return conn
 
 
+def _check_can_open(file: Path, create: bool) -> None:
+    if file.exists():
+        return
+    if not create:
+        raise DatabaseUnavailable(
+            f"no SQLite database at {file}: check DATABASE_URL, or create it with `parley migrate`"
+        )
+    if not file.parent.is_dir():
+        raise DatabaseUnavailable(
+            f"cannot create the SQLite database {file}: the directory {file.parent} does not exist"
+            " (check DATABASE_URL, or create the directory first)"
+        )
+
+
 class SqliteStore(Store):
     kind = "sqlite"
 
-    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection, path: str) -> None:
+    def __init__(self, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection], path: str) -> None:
         self._writer = writer
-        self._reader = reader
+        self._readers = readers
+        self._idle = list(readers)
+        # First come, first served (asyncio.Semaphore is fair; an asyncio.Queue let a busy reader starve others).
+        self._free = asyncio.Semaphore(len(readers))
         self._write_lock = asyncio.Lock()
         self.path = path
 
     @classmethod
-    async def open(cls, path: str) -> SqliteStore:
+    async def open(cls, path: str, *, create: bool = False) -> SqliteStore:
+        """Open the database at `path`; with `create`, make an empty one if the file is missing."""
+        await asyncio.to_thread(_check_can_open, Path(path), create)
+        conns: list[aiosqlite.Connection] = []
         try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            writer = await _connect(path)
-            reader = await _connect(path)
+            conns.append(await _connect(path, "rwc" if create else "rw"))
+            for _ in range(READERS):
+                conns.append(await _connect(path))
         except (OSError, sqlite3.Error) as exc:
+            for conn in conns:
+                await conn.close()
             raise DatabaseUnavailable(f"cannot open SQLite database {path}: {exc}") from None
-        return cls(writer, reader, path)
+        return cls(conns[0], conns[1:], path)
+
+    @asynccontextmanager
+    async def _reader(self) -> AsyncIterator[aiosqlite.Connection]:
+        # One user at a time per reader: see the module docstring for what sharing one cost.
+        async with self._free:
+            reader = self._idle.pop()
+            try:
+                yield reader
+            finally:
+                self._idle.append(reader)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Tx]:
-        yield _SqliteTx(self._reader)
+        async with self._reader() as reader:
+            yield _SqliteTx(reader)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
@@ -106,7 +155,8 @@ class SqliteStore(Store):
             await self._writer.execute("COMMIT")
 
     async def close(self) -> None:
-        await self._reader.close()
+        for reader in self._readers:
+            await reader.close()
         await self._writer.close()
 
     async def apply_migration(self, version: int, name: str, statements: list[str], now_ms: int) -> None:
@@ -136,6 +186,7 @@ class SqliteStore(Store):
         and restarts a step that a concurrent write changed)."""
         target = await aiosqlite.connect(path)
         try:
-            await self._reader.backup(target)
+            async with self._reader() as reader:
+                await reader.backup(target)
         finally:
             await target.close()
