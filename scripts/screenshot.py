@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
-"""Take the README's screenshot: the chat view of a real server with a short conversation, the members panel
-with every presence state, and the typing indicator, in Chromium at 1280x800.
+"""Take the README's screenshots: the chat view of a real server with a short conversation, the members panel
+with every presence state, and the typing indicator, in Chromium (1280x800 unless told otherwise).
 
     (cd frontend && npm ci && npm run build)     # the web app must be built
     .venv/bin/python scripts/screenshot.py       # writes docs/screenshot.png
+    .venv/bin/python scripts/screenshot.py --locale zh-CN --out docs/screenshot-zh.png
+    .venv/bin/python scripts/screenshot.py --phone --out docs/screenshot-phone.png     # 390x844, touch
+
+The browser's language (--locale) picks the interface language, as it would for a person; the conversation is
+written in that language too. Chinese needs a CJK font (Debian: fonts-noto-cjk).
 
 It starts the app in this process on a free port with a throwaway SQLite database, drives two browser pages
 (ana, whose view is captured, and bob) plus two scripted users over the public REST and /ws protocol, and
@@ -23,11 +28,10 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from parley import migrations
 from parley.app import create_app
 from parley.clock import SystemClock
 from parley.settings import DatabaseUrl, Settings
-from parley.store import open_store
+from parley.store import migrations, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "screenshot-password"
@@ -42,6 +46,32 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 TIMEOUT_MS = 15_000
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+# What the people in the picture say, per interface language.
+SCRIPT: dict[str, dict[str, str]] = {
+    "en": {
+        "topic": "Shipping 1.0: checklist, blockers, cake",
+        "ana1": "Morning! Release candidate 3 is up on staging.",
+        "ana2": "Can someone run through the login and reconnect checks?",
+        "bob1": "On it. Login works, history paging feels smooth now.",
+        "chen": "Restarted the server under load: every client caught up, no duplicates.",
+        "bob2": "Nice. The typing indicator and presence dots look right too.",
+        "ana3": "Then let's tag it this afternoon.",
+        "typing": "Writing the release no",
+    },
+    "zh-CN": {
+        "topic": "发布 1.0：检查清单、阻塞问题、蛋糕",
+        "ana1": "早上好！第三个候选版本已经部署到预发布环境了。",
+        "ana2": "谁能帮忙检查一下登录和断线重连？",
+        "bob1": "我来。登录正常，历史消息翻页现在很流畅。",
+        "chen": "在负载下重启了服务器：所有客户端都追上了进度，没有重复消息。",
+        "bob2": "不错。输入提示和在线状态也都正常。",
+        "ana3": "那我们今天下午打标签发布吧。",
+        "typing": "正在写发布说明",
+    },
+}
 
 
 async def register_in_page(page: Any, url: str, username: str) -> None:
@@ -50,8 +80,8 @@ async def register_in_page(page: Any, url: str, username: str) -> None:
     await page.goto(url)
     await expect(page.get_by_test_id("auth-screen")).to_be_visible()
     await page.get_by_test_id("auth-mode-toggle").click()
-    await page.get_by_label("Username").fill(username)
-    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_test_id("auth-username").fill(username)
+    await page.get_by_test_id("auth-password").fill(PASSWORD)
     await page.get_by_test_id("auth-submit").click()
     await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "open")
 
@@ -110,10 +140,11 @@ class Scripted:
         await self.http.close()
 
 
-async def take(out: Path, dist: Path) -> None:
+async def take(out: Path, dist: Path, locale: str, phone: bool) -> None:
     from playwright.async_api import async_playwright, expect
 
     expect.set_options(timeout=TIMEOUT_MS)
+    say = SCRIPT["zh-CN" if locale.lower().startswith("zh") else "en"]
     with tempfile.TemporaryDirectory(prefix="parley-screenshot-") as tmp:
         url_db = DatabaseUrl(scheme="sqlite", path=str(Path(tmp) / "parley.db"))
         store = await open_store(url_db, create=True)
@@ -139,18 +170,23 @@ async def take(out: Path, dist: Path) -> None:
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
                 try:
+                    shown: dict[str, Any] = (
+                        {"viewport": PHONE, "is_mobile": True, "has_touch": True} if phone else {"viewport": DESKTOP}
+                    )
                     contexts = [
-                        await browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="light")
-                        for _ in range(2)
+                        await browser.new_context(**shown, locale=locale, color_scheme="light"),
+                        await browser.new_context(viewport=DESKTOP, locale=locale, color_scheme="light"),
                     ]
                     ana, bob = [await c.new_page() for c in contexts]
                     await register_in_page(ana, url, "ana")
                     await register_in_page(bob, url, "bob")
 
                     # A room with a topic, made by ana in the UI; bob joins it from the directory.
+                    if phone:
+                        await ana.get_by_test_id("sidebar-toggle").click()
                     await ana.get_by_test_id("create-room-button").click()
                     await ana.get_by_test_id("create-room-name").fill("launch")
-                    await ana.get_by_test_id("create-room-topic").fill("Shipping 1.0: checklist, blockers, cake")
+                    await ana.get_by_test_id("create-room-topic").fill(say["topic"])
                     await ana.get_by_test_id("create-room-submit").click()
                     await expect(ana.get_by_test_id("room-title")).to_contain_text("launch")
                     await bob.get_by_test_id("browse-rooms-button").click()
@@ -168,25 +204,20 @@ async def take(out: Path, dist: Path) -> None:
                         resp.raise_for_status()
                     await chen.connect()
 
-                    await send_in_page(ana, "Morning! Release candidate 3 is up on staging.")
-                    await send_in_page(ana, "Can someone run through the login and reconnect checks?")
-                    await send_in_page(bob, "On it. Login works, history paging feels smooth now.")
-                    await chen.say(room_id, "Restarted the server under load: every client caught up, no duplicates.")
-                    await send_in_page(bob, "Nice. The typing indicator and presence dots look right too.")
-                    await send_in_page(ana, "Then let's tag it this afternoon.")
+                    await send_in_page(ana, say["ana1"])
+                    await send_in_page(ana, say["ana2"])
+                    await send_in_page(bob, say["bob1"])
+                    await chen.say(room_id, say["chen"])
+                    await send_in_page(bob, say["bob2"])
+                    await send_in_page(ana, say["ana3"])
                     await chen.idle()
 
-                    await expect(ana.locator('[data-testid="member-item"][data-username="chen"]')).to_have_attribute(
-                        "data-status", "idle"
-                    )
-                    await expect(ana.locator('[data-testid="member-item"][data-username="bob"]')).to_have_attribute(
-                        "data-status", "online"
-                    )
-                    await expect(ana.locator('[data-testid="member-item"][data-username="dana"]')).to_have_attribute(
-                        "data-status", "offline"
-                    )
-                    await bob.get_by_test_id("composer-input").press_sequentially("Writing the release no")
-                    await expect(ana.get_by_test_id("typing-indicator")).to_have_text("bob is typing…")
+                    if not phone:  # on a phone the members list is a drawer, closed
+                        for name, status in (("chen", "idle"), ("bob", "online"), ("dana", "offline")):
+                            member = ana.locator(f'[data-testid="member-item"][data-username="{name}"]')
+                            await expect(member).to_have_attribute("data-status", status)
+                    await bob.get_by_test_id("composer-input").press_sequentially(say["typing"])
+                    await expect(ana.get_by_test_id("typing-indicator")).to_contain_text("bob")
                     # No caret, focus ring or hover highlight in the picture (emoji fonts may be missing: none used).
                     await ana.evaluate("document.activeElement && document.activeElement.blur()")
                     await ana.mouse.move(1200, 700)
@@ -206,6 +237,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
     parser.add_argument("--dist", type=Path, default=ROOT / "frontend" / "dist", help="the built web app")
+    parser.add_argument("--locale", default="en-US", help="the browser's language (zh-CN: the Chinese interface)")
+    parser.add_argument("--phone", action="store_true", help="a 390x844 touch screen instead of 1280x800")
     args = parser.parse_args()
     if not (args.dist / "index.html").is_file():
         print(f"{args.dist}/index.html is missing: run `cd frontend && npm ci && npm run build`", file=sys.stderr)
@@ -213,7 +246,7 @@ def main() -> int:
     if not Path("/usr/bin/chromium").exists():
         print("/usr/bin/chromium is missing (apt-get install chromium)", file=sys.stderr)
         return 1
-    asyncio.run(take(args.out, args.dist.resolve()))
+    asyncio.run(take(args.out, args.dist.resolve(), args.locale, args.phone))
     print(f"wrote {args.out}")
     return 0
 

@@ -27,18 +27,29 @@ import type {
   RoomsResponse,
   UserResponse,
 } from "./protocol";
+import { errorMsg } from "./i18n/errors";
+import { msg, type Msg } from "./i18n/translate";
 
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly fields: Record<string, string[]>;
+  /** `rate_limited`: how long to wait before trying again (ms), when the server says */
+  readonly retryAfterMs: number | null;
 
-  constructor(status: number, code: string, message: string, fields: Record<string, string[]> = {}) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    fields: Record<string, string[]> = {},
+    retryAfterMs: number | null = null,
+  ) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.fields = fields;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -55,7 +66,7 @@ function parseErrorBody(status: number, body: unknown): ApiError {
   if (typeof body === "object" && body !== null && "error" in body) {
     const err = (body as { error: unknown }).error;
     if (typeof err === "object" && err !== null) {
-      const e = err as { code?: unknown; message?: unknown; fields?: unknown };
+      const e = err as { code?: unknown; message?: unknown; fields?: unknown; retry_after_ms?: unknown };
       const code = typeof e.code === "string" ? e.code : `http_${status}`;
       const message = typeof e.message === "string" ? e.message : `Request failed (${status})`;
       const fields: Record<string, string[]> = {};
@@ -65,7 +76,8 @@ function parseErrorBody(status: number, body: unknown): ApiError {
           else if (typeof v === "string") fields[k] = [v];
         }
       }
-      return new ApiError(status, code, message, fields);
+      const retry = typeof e.retry_after_ms === "number" && e.retry_after_ms >= 0 ? e.retry_after_ms : null;
+      return new ApiError(status, code, message, fields, retry);
     }
   }
   // A 5xx without our envelope is a proxy's page (502 while the backend restarts, the dev server's proxy error):
@@ -204,46 +216,15 @@ export class Api {
   }
 }
 
-/** Human text for an error, for inline display. */
-export function describeError(err: unknown): string {
-  if (err instanceof NetworkError) return err.message;
-  if (err instanceof ApiError) {
-    switch (err.code) {
-      case "username_taken":
-        return "That username is already taken.";
-      case "invalid_credentials":
-        return "Wrong username or password.";
-      case "room_name_taken":
-        return "A room with that name already exists.";
-      case "user_not_found":
-        return "No user with that name.";
-      case "room_not_found":
-        return "That room does not exist or you cannot see it.";
-      case "room_archived":
-        return "That room is archived (read-only).";
-      case "not_a_member":
-        return "You are not a member of that room.";
-      case "not_authenticated":
-        return "Your session has ended. Please log in again.";
-      case "forbidden":
-        return "Only administrators can do that.";
-      case "cannot_disable_self":
-        return "You cannot disable your own account.";
-      case "registration_closed":
-        return "Registration is closed. Ask an administrator for an account.";
-      case "invite_invalid":
-        return "This invite link is not valid: it may have been used, revoked or have expired. Ask for a new one.";
-      case "invite_not_found":
-        return "That invite no longer exists.";
-      case "rate_limited":
-        return err.message || "Too many attempts. Wait a moment and try again.";
-      case "forbidden_origin":
-        return "This page's origin is not allowed by the server.";
-      case "internal_error":
-        return "The server hit an error. Try again.";
-      default:
-        return err.message || `Request failed (${err.status})`;
-    }
+/**
+ * What to show for an error, in the user's language (the view translates the Msg): a server error by its stable
+ * code (i18n/errors.ts), no answer at all as "cannot reach the server", anything else as unexpected.
+ */
+export function describeError(err: unknown): Msg {
+  if (err instanceof NetworkError) return msg("error.network");
+  if (err instanceof ApiError && err.code === "rate_limited" && err.retryAfterMs !== null) {
+    return msg("error.rate_limitedWait", { count: Math.max(1, Math.ceil(err.retryAfterMs / 1000)) });
   }
-  return err instanceof Error ? err.message : String(err);
+  if (err instanceof ApiError) return errorMsg(err.code, err.status);
+  return msg("error.unexpected", { detail: err instanceof Error ? err.message : String(err) });
 }

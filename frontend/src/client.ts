@@ -26,6 +26,7 @@
  * Timers: one 1-second sweep (ack deadlines, typing expiry, idle detection) instead of a timer per thing.
  */
 import type { Api } from "./api";
+import type { Msg } from "./i18n/translate";
 import { AdminEvents } from "./admin_events";
 import { MembersEvents } from "./members_events";
 import { MessagesEvents } from "./messages_events";
@@ -87,7 +88,7 @@ export class ChatClient {
   config: Config = { ...DEFAULT_CONFIG };
   conn: ConnInfo;
   /** a short-lived message for the user (an error frame without client_id, a failed action) */
-  notice: string | null = null;
+  notice: Msg | null = null;
   /** "info" for a confirmation (password changed), "error" for everything else */
   noticeKind: "error" | "info" = "error";
   onSessionEnded: ((reason: SessionEndReason) => void) | null = null;
@@ -174,7 +175,7 @@ export class ChatClient {
     return this.socket.send(frame);
   }
 
-  setNotice(text: string | null, kind: "error" | "info" = "error"): void {
+  setNotice(text: Msg | null, kind: "error" | "info" = "error"): void {
     this.notice = text;
     this.noticeKind = kind;
     this.changed();

@@ -3,6 +3,7 @@
  * Data only: no DOM. The views (AuthScreen, InviteDialog) render what this holds.
  */
 import { type Api, describeError } from "./api";
+import { msg, type Msg } from "./i18n/translate";
 import type { AdminInvite, RegistrationMode } from "./protocol";
 
 /** What an invite token looks like (the server makes 32 URL-safe characters). */
@@ -42,27 +43,27 @@ export function registerOffer(mode: RegistrationMode | null, invite: string | nu
 }
 
 /** Choices for how long a new invite stays valid, in seconds (the server allows 1 s to 90 days). */
-export const EXPIRY_CHOICES: readonly { label: string; seconds: number }[] = [
-  { label: "1 day", seconds: 86_400 },
-  { label: "7 days", seconds: 7 * 86_400 },
-  { label: "30 days", seconds: 30 * 86_400 },
+export const EXPIRY_CHOICES: readonly { label: Msg; seconds: number }[] = [
+  { label: msg("invites.days", { count: 1 }), seconds: 86_400 },
+  { label: msg("invites.days", { count: 7 }), seconds: 7 * 86_400 },
+  { label: msg("invites.days", { count: 30 }), seconds: 30 * 86_400 },
 ];
 export const DEFAULT_EXPIRY_S = 7 * 86_400;
 
-export function describeInvite(invite: AdminInvite, now: number): string {
+export function describeInvite(invite: AdminInvite, now: number): Msg {
   const day = 86_400_000;
   switch (invite.state) {
     case "used":
-      return invite.used_by ? `used by ${invite.used_by.username}` : "used";
+      return invite.used_by ? msg("invites.usedBy", { name: invite.used_by.username }) : msg("invites.used");
     case "revoked":
-      return "revoked";
+      return msg("invites.revoked");
     case "expired":
-      return "expired";
+      return msg("invites.expired");
     default: {
       const left = invite.expires_at - now;
-      if (left >= 1.5 * day) return `active, ${Math.round(left / day)} days left`;
-      if (left >= 3_600_000) return `active, ${Math.round(left / 3_600_000)} h left`;
-      return "active, expires within the hour";
+      if (left >= 1.5 * day) return msg("invites.activeDays", { count: Math.round(left / day) });
+      if (left >= 3_600_000) return msg("invites.activeHours", { count: Math.round(left / 3_600_000) });
+      return msg("invites.activeSoon");
     }
   }
 }
@@ -81,7 +82,7 @@ export class InvitePanel {
   copied = false;
   busy = false;
   loaded = false;
-  error: string | null = null;
+  error: Msg | null = null;
   onChange: () => void = () => undefined;
   private readonly api: Api;
   private readonly origin: string;

@@ -8,6 +8,7 @@
  */
 import { describeError } from "./api";
 import type { ChatClient } from "./client";
+import type { Msg } from "./i18n/translate";
 import type { User } from "./protocol";
 import type { FrameOf } from "./server_events_dispatch";
 
@@ -21,7 +22,7 @@ export class MembersEvents {
   /** the open room's list is being fetched (not quietly) */
   loading = false;
   /** why the open room's list could not be fetched */
-  error: string | null = null;
+  error: Msg | null = null;
   private lastRefresh = -Infinity;
 
   constructor(c: ChatClient) {

@@ -13,7 +13,11 @@
  *    "failed". Any stored message of ours carrying the same client_id resolves it: an ack, or the same
  *    message seen in a catch-up page after the ack was lost.
  */
+import { startOfLocalDay } from "./i18n/format";
+import { msg, type Msg } from "./i18n/translate";
 import type { Message, User } from "./protocol";
+
+export { startOfLocalDay } from "./i18n/format";
 
 export type PendingState = "queued" | "sent" | "failed";
 
@@ -27,7 +31,7 @@ export interface PendingSend {
   /** when state === "sent": local time after which it fails for lack of an ack */
   deadline: number | null;
   /** why it failed, for display */
-  error: string | null;
+  error: Msg | null;
 }
 
 interface RoomLog {
@@ -184,7 +188,7 @@ export class MessageStore {
     p.error = null;
   }
 
-  markFailed(clientId: string, error: string): boolean {
+  markFailed(clientId: string, error: Msg): boolean {
     const p = this.pending.get(clientId);
     if (!p) return false;
     p.state = "failed";
@@ -219,7 +223,7 @@ export class MessageStore {
   }
 
   /** Marks sent-but-unacked sends past their deadline as failed; returns their client ids. */
-  expire(now: number, reason = "No confirmation from the server."): string[] {
+  expire(now: number, reason: Msg = msg("messages.noAck")): string[] {
     const failed: string[] = [];
     for (const p of this.pending.values()) {
       if (p.state === "sent" && p.deadline !== null && now >= p.deadline) {
@@ -263,11 +267,6 @@ export interface PendingRow {
 }
 export type Row = DayRow | MessageRow | PendingRow;
 
-export function startOfLocalDay(ms: number): number {
-  const d = new Date(ms);
-  return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
-}
-
 /**
  * Turns a room's messages (oldest first) and its pending sends into display rows with day separators
  * and grouping flags. `self` is the author of the pending sends.
@@ -301,28 +300,23 @@ export function buildRows(messages: readonly Message[], pending: readonly Pendin
   return rows;
 }
 
-// ---- time labels -----------------------------------------------------------------------------
-
-export function formatTime(ms: number): string {
-  const d = new Date(ms);
-  return d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+/** The rows of one local day: what the message view draws under one day heading. */
+export interface DayGroup {
+  key: string;
+  /** local midnight of that day (ms) */
+  day: number;
+  rows: (MessageRow | PendingRow)[];
 }
 
-export function formatDay(dayStart: number, now: number): string {
-  const today = startOfLocalDay(now);
-  if (dayStart === today) return "Today";
-  const yesterday = startOfLocalDay(today - 12 * 3600_000);
-  if (dayStart === yesterday) return "Yesterday";
-  const d = new Date(dayStart);
-  const sameYear = d.getFullYear() === new Date(now).getFullYear();
-  return d.toLocaleDateString(undefined, {
-    weekday: "long",
-    month: "long",
-    day: "numeric",
-    ...(sameYear ? {} : { year: "numeric" }),
-  });
-}
-
-export function formatFullTimestamp(ms: number): string {
-  return new Date(ms).toLocaleString(undefined, { dateStyle: "full", timeStyle: "short" });
+/**
+ * Folds display rows into days, so the view can give each day a heading and its own list (a list holds only
+ * list items: the day label is not one of them).
+ */
+export function groupByDay(rows: readonly Row[]): DayGroup[] {
+  const days: DayGroup[] = [];
+  for (const row of rows) {
+    if (row.kind === "day") days.push({ key: row.key, day: row.day, rows: [] });
+    else if (days.length) days[days.length - 1].rows.push(row);
+  }
+  return days;
 }

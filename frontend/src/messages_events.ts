@@ -8,6 +8,8 @@
  * (messages_history.ts).
  */
 import type { ChatClient } from "./client";
+import { errorMsg } from "./i18n/errors";
+import { msg, type Msg } from "./i18n/translate";
 import type { Message } from "./protocol";
 import type { FrameOf } from "./server_events_dispatch";
 
@@ -40,7 +42,7 @@ export class MessagesEvents {
   }
 
   onError(f: FrameOf<"error">): void {
-    const text = socketErrorText(f.code, f.message);
+    const text = errorMsg(f.code);
     if (f.client_id && this.c.messagesData.markFailed(f.client_id, text)) return;
     this.c.notice = text;
     this.c.noticeKind = "error";
@@ -60,19 +62,17 @@ export class MessagesEvents {
 
   // ---- the outbox -----------------------------------------------------------------------------
 
-  /** Sends into the open room. Returns an error text when the message cannot be sent, else null. */
-  send(text: string): string | null {
+  /** Sends into the open room. Returns why the message cannot be sent, else null. */
+  send(text: string): Msg | null {
     const c = this.c;
     const roomId = c.rooms.currentId;
-    if (roomId === null) return "Pick a room first.";
+    if (roomId === null) return msg("messages.pickRoom");
     const body = text.trim();
-    if (!body) return "Message is empty.";
+    if (!body) return msg("composer.empty");
     const len = bodyLength(body);
-    if (len > c.config.max_body_chars) {
-      return `Message is too long (${len} / ${c.config.max_body_chars} characters).`;
-    }
+    if (len > c.config.max_body_chars) return msg("composer.tooLong", { length: len, max: c.config.max_body_chars });
     const room = c.roomsData.get(roomId);
-    if (room?.archived) return "This room is archived (read-only).";
+    if (room?.archived) return msg("composer.archived");
     c.typing.stop();
     const p = c.messagesData.addPending(roomId, c.uuid(), body, c.now());
     this.transmit(p.clientId);
@@ -96,7 +96,7 @@ export class MessagesEvents {
   flushQueue(): void {
     for (const p of this.c.messagesData.queued()) {
       if (!this.c.roomsData.isJoined(p.roomId)) {
-        this.c.messagesData.markFailed(p.clientId, "You are no longer a member of this room.");
+        this.c.messagesData.markFailed(p.clientId, msg("messages.noLongerMember"));
         continue;
       }
       this.transmit(p.clientId);
@@ -114,24 +114,5 @@ export class MessagesEvents {
     if (!p || p.state !== "queued") return;
     const ok = c.sendFrame({ type: "message.send", room_id: p.roomId, body: p.body, client_id: p.clientId });
     if (ok) c.messagesData.markSent(p.clientId, c.now(), ACK_TIMEOUT_MS);
-  }
-}
-
-function socketErrorText(code: string, message: string): string {
-  switch (code) {
-    case "rate_limited":
-      return "You are sending too fast. Wait a moment and retry.";
-    case "body_too_long":
-      return "Message is too long.";
-    case "body_empty":
-      return "Message is empty.";
-    case "not_a_member":
-      return "You are not a member of this room.";
-    case "room_archived":
-      return "This room is archived (read-only).";
-    case "room_not_found":
-      return "This room no longer exists.";
-    default:
-      return message || code;
   }
 }

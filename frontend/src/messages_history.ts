@@ -8,6 +8,7 @@
  */
 import { describeError } from "./api";
 import type { ChatClient } from "./client";
+import type { Msg } from "./i18n/translate";
 import { HISTORY_PAGE } from "./protocol";
 
 /** Catch-up pages use the largest page the server allows, to close a hole in as few requests as possible. */
@@ -24,7 +25,7 @@ export class MessagesHistory {
   /** rooms whose next older page is being fetched */
   readonly loadingOlder = new Set<number>();
   /** why the open room's newest page could not be fetched, for the message view */
-  error: string | null = null;
+  error: Msg | null = null;
   private readonly syncing = new Set<number>();
   private readonly resync = new Set<number>();
   private readonly olderFailedAt = new Map<number, number>();

@@ -78,17 +78,11 @@ export function sortMembers<T extends { username: string; status: Status }>(memb
   );
 }
 
-/** "last seen just now", "last seen 5 min ago", "last seen 3 h ago", "last seen 2 days ago". */
-export function lastSeenLabel(lastSeen: number | null, now: number): string {
-  if (lastSeen === null) return "offline";
-  const s = Math.max(0, Math.floor((now - lastSeen) / 1000));
-  if (s < 60) return "last seen just now";
-  const m = Math.floor(s / 60);
-  if (m < 60) return `last seen ${m} min ago`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return `last seen ${h} h ago`;
-  const d = Math.floor(h / 24);
-  return `last seen ${d} ${d === 1 ? "day" : "days"} ago`;
+/** What the interface shows: the known status, or "unknown" while we are not connected (it may be stale). */
+export type ShownStatus = Status | "unknown";
+
+export function shownStatus(status: Status, connected: boolean): ShownStatus {
+  return connected ? status : "unknown";
 }
 
 export type ActivityStatus = "online" | "idle";

@@ -162,3 +162,15 @@ export class RoomStore {
 function byName(a: Room, b: Room): number {
   return a.name.localeCompare(b.name, undefined, { sensitivity: "base" }) || a.id - b.id;
 }
+
+/**
+ * The room `delta` places from the current one in the sidebar's order (Alt+↑ is -1, Alt+↓ is +1), stopping at
+ * either end; the first room when none is open; null when there is nowhere to go.
+ */
+export function adjacentRoomId(rooms: readonly Room[], currentId: number | null, delta: number): number | null {
+  if (!rooms.length) return null;
+  const at = rooms.findIndex((r) => r.id === currentId);
+  if (at < 0) return rooms[0].id;
+  const next = Math.min(rooms.length - 1, Math.max(0, at + delta));
+  return next === at ? null : rooms[next].id;
+}

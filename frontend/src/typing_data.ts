@@ -9,6 +9,7 @@
  * `refreshMs` while the user types, active=false once when the composer is cleared, loses focus or the
  * message is sent. (Zulip's typing_status.ts follows the same shape.)
  */
+import { msg, type Msg } from "./i18n/translate";
 import type { User } from "./protocol";
 
 interface Typer {
@@ -86,12 +87,12 @@ export class TypingStore {
   }
 }
 
-/** "Ana is typing…", "Ana and Bo are typing…", "Several people are typing…". Empty string for nobody. */
-export function describeTypers(users: readonly User[]): string {
-  if (users.length === 0) return "";
-  if (users.length === 1) return `${users[0].username} is typing…`;
-  if (users.length === 2) return `${users[0].username} and ${users[1].username} are typing…`;
-  return "Several people are typing…";
+/** "Ana is typing…", "Ana and Bo are typing…", "Several people are typing…"; null for nobody. */
+export function describeTypers(users: readonly User[]): Msg | null {
+  if (users.length === 0) return null;
+  if (users.length === 1) return msg("typing.one", { name: users[0].username });
+  if (users.length === 2) return msg("typing.two", { first: users[0].username, second: users[1].username });
+  return msg("typing.many");
 }
 
 export interface TypingOut {

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError, describeError } from "../src/api";
 import type { Me } from "../src/protocol";
-import { ana, apiError, bo, chatSetup, json, room, settle } from "./fixtures";
+import { ana, apiError, bo, chatSetup, json, room, say, settle } from "./fixtures";
 
 const user: Me = { ...ana, is_admin: false };
 const admin: Me = { ...ana, is_admin: true };
@@ -41,7 +41,7 @@ describe("admin actions", () => {
     await client.admin.setRoomArchived(1, true);
     expect(requests.filter((r) => r.method === "POST").map((r) => r.path)).toEqual(["/api/admin/rooms/1/archive"]);
     expect(client.rooms.current()?.archived).toBe(true);
-    expect(client.messages.send("hello?")).toMatch(/archived/);
+    expect(say(client.messages.send("hello?"))).toMatch(/archived/);
     await client.admin.setRoomArchived(1, false);
     expect(client.rooms.current()?.archived).toBe(false);
     expect(client.roomsData.isJoined(1)).toBe(true);
@@ -103,10 +103,10 @@ describe("admin actions", () => {
     await settle();
     const self = await client.admin.setUserDisabled(ana.id, true).catch((e: unknown) => e);
     expect(self).toBeInstanceOf(ApiError);
-    expect(describeError(self)).toBe("You cannot disable your own account.");
+    expect(say(describeError(self))).toBe("You cannot disable your own account.");
     expect(client.admin.isDisabled(ana.id)).toBe(false);
     const forbidden = await client.admin.setRoomArchived(1, true).catch((e: unknown) => e);
-    expect(describeError(forbidden)).toBe("Only administrators can do that.");
+    expect(say(describeError(forbidden))).toBe("Only administrators can do that.");
     expect(client.rooms.current()?.archived).toBe(false);
     client.stop();
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { say } from "./fixtures";
 import { Api, ApiError, NetworkError, describeError, type FetchLike } from "../src/api";
 
 function respond(status: number, body?: unknown, raw?: string): FetchLike {
@@ -62,7 +63,7 @@ describe("Api", () => {
     });
     const err = await api.me().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NetworkError);
-    expect(describeError(err)).toMatch(/reach the server/);
+    expect(say(describeError(err))).toMatch(/reach the server/);
   });
 
   it("returns undefined for 204", async () => {
@@ -70,7 +71,17 @@ describe("Api", () => {
   });
 
   it("describes known codes in plain words", () => {
-    expect(describeError(new ApiError(409, "username_taken", "x"))).toBe("That username is already taken.");
-    expect(describeError(new ApiError(401, "invalid_credentials", "x"))).toBe("Wrong username or password.");
+    expect(say(describeError(new ApiError(409, "username_taken", "x")))).toBe("That username is already taken.");
+    expect(say(describeError(new ApiError(401, "invalid_credentials", "x")))).toBe("Wrong username or password.");
+  });
+
+  it("says how long to wait when the login throttle gives retry_after_ms", async () => {
+    const body = { error: { code: "rate_limited", message: "Try again in 3 s.", retry_after_ms: 2_100 } };
+    const err = await new Api(respond(429, body)).login("ana", "x").catch((e: unknown) => e);
+    expect((err as ApiError).retryAfterMs).toBe(2_100);
+    expect(say(describeError(err))).toBe("Too many attempts. Wait 3 seconds and try again.");
+    expect(say(describeError(new ApiError(429, "rate_limited", "x")))).toBe(
+      "Too many requests at once. Wait a moment and try again.",
+    );
   });
 });

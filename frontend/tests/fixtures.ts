@@ -1,6 +1,7 @@
 import { vi } from "vitest";
 import { Api } from "../src/api";
 import { ChatClient } from "../src/client";
+import { I18n, type Msg } from "../src/i18n";
 import type { Config, Me, Message, Room, User } from "../src/protocol";
 import type { WebSocketLike } from "../src/socket";
 
@@ -144,4 +145,10 @@ export function chatSetup(me: Me, opts: { history?: Message[]; routes?: Record<s
 export async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();
   await vi.advanceTimersByTimeAsync(0);
+}
+
+const english = new I18n("en", ["en-US"]);
+/** A Msg in English, as the views would show it (undefined/null pass through). */
+export function say(m: Msg | null | undefined): string | null | undefined {
+  return m ? english.text(m) : m;
 }

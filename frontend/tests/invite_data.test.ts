@@ -12,7 +12,9 @@ import type { AdminInvite, Me } from "../src/protocol";
 import { AuthScreen } from "../src/views/AuthScreen";
 import { InviteDialog } from "../src/views/InviteDialog";
 import { Sidebar } from "../src/views/Sidebar";
-import { ana, fakeClient } from "./fixtures";
+import { I18n } from "../src/i18n";
+import { LanguageContext } from "../src/views/i18n_context";
+import { ana, fakeClient, say } from "./fixtures";
 
 const TOKEN = "AbCdEfGhIjKlMnOpQrStUvWxYz012-_9";
 const NOW = 1_700_000_000_000;
@@ -100,16 +102,16 @@ describe("invite links", () => {
   });
 
   it("describes an invite's state", () => {
-    expect(describeInvite(invite(1), NOW)).toBe("active, 7 days left");
-    expect(describeInvite(invite(1), NOW + 1000)).toBe("active, 7 days left");
-    expect(describeInvite(invite(1, { expires_at: NOW + 30 * 3_600_000 }), NOW)).toBe("active, 30 h left");
-    expect(describeInvite(invite(1, { expires_at: NOW + 5 * 3_600_000 }), NOW)).toBe("active, 5 h left");
-    expect(describeInvite(invite(1, { expires_at: NOW + 60_000 }), NOW)).toBe("active, expires within the hour");
-    expect(describeInvite(invite(1, { state: "used", used_by: { id: 9, username: "newbie" } }), NOW)).toBe(
+    expect(say(describeInvite(invite(1), NOW))).toBe("active, 7 days left");
+    expect(say(describeInvite(invite(1), NOW + 1000))).toBe("active, 7 days left");
+    expect(say(describeInvite(invite(1, { expires_at: NOW + 30 * 3_600_000 }), NOW))).toBe("active, 30 h left");
+    expect(say(describeInvite(invite(1, { expires_at: NOW + 5 * 3_600_000 }), NOW))).toBe("active, 5 h left");
+    expect(say(describeInvite(invite(1, { expires_at: NOW + 60_000 }), NOW))).toBe("active, expires within the hour");
+    expect(say(describeInvite(invite(1, { state: "used", used_by: { id: 9, username: "newbie" } }), NOW))).toBe(
       "used by newbie",
     );
-    expect(describeInvite(invite(1, { state: "expired" }), NOW)).toBe("expired");
-    expect(describeInvite(invite(1, { state: "revoked" }), NOW)).toBe("revoked");
+    expect(say(describeInvite(invite(1, { state: "expired" }), NOW))).toBe("expired");
+    expect(say(describeInvite(invite(1, { state: "revoked" }), NOW))).toBe("revoked");
   });
 });
 
@@ -155,7 +157,7 @@ describe("the admin's invite panel", () => {
   it("shows a refusal as text and keeps what it had", async () => {
     const panel = new InvitePanel(new Api(async () => apiError(403, "forbidden")), "http://x", null);
     expect(await panel.create()).toBe(false);
-    expect(panel.error).toBe("Only administrators can do that.");
+    expect(say(panel.error)).toBe("Only administrators can do that.");
     expect(panel.link).toBeNull();
     expect(panel.busy).toBe(false);
   });
@@ -171,7 +173,9 @@ describe("the invite dialog and its button", () => {
   const mount = async (vnode: ComponentChild) => {
     root = document.createElement("div");
     document.body.appendChild(root);
-    await act(() => render(vnode, root as HTMLElement));
+    // Views read their language from the context the App provides.
+    const language = { i18n: new I18n("en", ["en-US"]), setLocale: () => undefined };
+    await act(() => render(h(LanguageContext.Provider, { value: language }, vnode), root as HTMLElement));
     await act(async () => {
       await new Promise((r) => setTimeout(r, 0));
     });
@@ -224,7 +228,8 @@ describe("the invite dialog and its button", () => {
       const { client } = fakeClient(me, async () => apiError(404, "not_found"));
       return h(Sidebar, {
         client,
-        open: true,
+        inert: false,
+        closeRef: { current: null },
         onClose: noop,
         onCreate: noop,
         onBrowse: noop,
@@ -241,7 +246,8 @@ describe("the invite dialog and its button", () => {
     el = await mount(
       h(Sidebar, {
         client,
-        open: true,
+        inert: false,
+        closeRef: { current: null },
         onClose: noop,
         onCreate: noop,
         onBrowse: noop,

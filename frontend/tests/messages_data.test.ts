@@ -111,7 +111,7 @@ describe("MessageStore outbox", () => {
     s.addPending(1, "c", "z", 2);
     s.markSent("a", 0, 10_000);
     s.markSent("b", 1, 10_000);
-    s.markFailed("c", "rate_limited");
+    s.markFailed("c", { key: "error.rate_limited" });
     s.requeueInFlight();
     expect(s.queued().map((p) => p.clientId)).toEqual(["a", "b"]);
     expect(s.getPending("a")?.deadline).toBeNull();
@@ -121,7 +121,7 @@ describe("MessageStore outbox", () => {
   it("retry keeps the client_id and clears the error", () => {
     const s = new MessageStore();
     s.addPending(1, "a", "x", 0);
-    s.markFailed("a", "boom");
+    s.markFailed("a", { key: "error.internal_error" });
     const p = s.markRetry("a");
     expect(p?.clientId).toBe("a");
     expect(p?.state).toBe("queued");

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ACK_TIMEOUT_MS, bodyLength } from "../src/messages_events";
-import { ana, chatSetup, msg, settle } from "./fixtures";
+import { ana, chatSetup, msg, say, settle } from "./fixtures";
 
 const me = { ...ana, is_admin: false };
 
@@ -37,8 +37,8 @@ describe("messages", () => {
     client.start();
     hello();
     await settle();
-    expect(client.messages.send("   ")).toMatch(/empty/);
-    expect(client.messages.send("x".repeat(4001))).toMatch(/too long/);
+    expect(say(client.messages.send("   "))).toMatch(/empty/);
+    expect(say(client.messages.send("x".repeat(4001)))).toBe("Message is too long (4,001 / 4,000 characters).");
     expect(client.messages.send("😀".repeat(4000))).toBeNull(); // code points, not UTF-16 units
     expect(last().sentOf("message.send")).toHaveLength(1);
     expect(bodyLength("  😀😀 ")).toBe(2);
@@ -66,10 +66,11 @@ describe("messages", () => {
     hello();
     await settle();
     last().receive({ type: "error", code: "room_archived", message: "archived", client_id: "not-ours" });
-    expect(client.notice).toBe("This room is archived (read-only).");
+    expect(say(client.notice)).toBe("That room is archived (read-only).");
     expect(client.noticeKind).toBe("error");
+    // A code this web app does not know yet (a newer server): a generic text naming the code.
     last().receive({ type: "error", code: "something_new", message: "Something new went wrong." });
-    expect(client.notice).toBe("Something new went wrong.");
+    expect(say(client.notice)).toBe("Something went wrong (something_new).");
     client.stop();
   });
 

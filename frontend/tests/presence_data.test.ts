@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ActivityTracker, PresenceStore, lastSeenLabel, sortMembers } from "../src/presence_data";
+import { ActivityTracker, PresenceStore, sortMembers } from "../src/presence_data";
 import { ana, bo, cy } from "./fixtures";
 
 describe("PresenceStore", () => {
@@ -47,16 +47,6 @@ describe("presence helpers", () => {
       { username: "cy", status: "online" as const },
     ]);
     expect(sorted.map((m) => m.username)).toEqual(["cy", "bo", "Al", "zed"]);
-  });
-
-  it("formats last seen", () => {
-    const now = 10 * 86_400_000;
-    expect(lastSeenLabel(null, now)).toBe("offline");
-    expect(lastSeenLabel(now - 5_000, now)).toBe("last seen just now");
-    expect(lastSeenLabel(now - 5 * 60_000, now)).toBe("last seen 5 min ago");
-    expect(lastSeenLabel(now - 3 * 3_600_000, now)).toBe("last seen 3 h ago");
-    expect(lastSeenLabel(now - 86_400_000, now)).toBe("last seen 1 day ago");
-    expect(lastSeenLabel(now - 3 * 86_400_000, now)).toBe("last seen 3 days ago");
   });
 });
 

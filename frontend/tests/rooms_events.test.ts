@@ -3,7 +3,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Me } from "../src/protocol";
-import { ana, bo, chatSetup, deferred, json, msg, room, settle } from "./fixtures";
+import { ana, bo, chatSetup, deferred, json, msg, room, say, settle } from "./fixtures";
 
 const user: Me = { ...ana, is_admin: false };
 
@@ -22,7 +22,7 @@ describe("rooms", () => {
     await settle();
     last().receive({ type: "room.updated", room: room(1, "general", 0, { archived: true }) });
     expect(client.rooms.current()?.archived).toBe(true);
-    expect(client.messages.send("x")).toMatch(/archived/);
+    expect(say(client.messages.send("x"))).toMatch(/archived/);
     last().receive({ type: "room.updated", room: room(1, "general", 0, { archived: false }) });
     expect(client.rooms.current()?.archived).toBe(false);
     client.stop();

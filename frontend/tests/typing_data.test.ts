@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TypingSender, TypingStore, describeTypers } from "../src/typing_data";
-import { ana, bo, cy } from "./fixtures";
+import { ana, bo, cy, say } from "./fixtures";
 
 describe("TypingStore", () => {
   it("lists typers by name and removes them on active=false", () => {
@@ -32,10 +32,10 @@ describe("TypingStore", () => {
 
 describe("describeTypers", () => {
   it("names one or two, then says several", () => {
-    expect(describeTypers([])).toBe("");
-    expect(describeTypers([ana])).toBe("ana is typing…");
-    expect(describeTypers([ana, bo])).toBe("ana and Bo are typing…");
-    expect(describeTypers([ana, bo, cy])).toBe("Several people are typing…");
+    expect(describeTypers([])).toBeNull();
+    expect(say(describeTypers([ana]))).toBe("ana is typing…");
+    expect(say(describeTypers([ana, bo]))).toBe("ana and Bo are typing…");
+    expect(say(describeTypers([ana, bo, cy]))).toBe("Several people are typing…");
   });
 });
 

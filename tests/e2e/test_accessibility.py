@@ -3,9 +3,9 @@
 axe-core is pinned in frontend/package.json (devDependencies) and read from frontend/node_modules; it is injected
 into the page under test and run on the whole document. Screens audited: login (empty and with an error),
 register, the chat screen with messages and the member list, each dialog (create room, browse rooms, change
-password), and an administrator's chat screen with the admin controls, the invite dialog with a link made, a
-confirmation open, and a disabled member. A new screen (search, settings, the admin console) is one more
-`audit(...)` call below.
+password, leave room), the room menu, and an administrator's chat screen with the admin controls, the invite
+dialog with a link made, a confirmation open, and a disabled member. A new screen (search, settings, the admin
+console) is one more `audit(...)` call below.
 
 The failure message names each violation's rule id, impact and the CSS targets of the offending nodes."""
 
@@ -112,13 +112,23 @@ async def test_every_screen_has_no_serious_or_critical_axe_violations(
         await open_dialog(page, button, dialog)
         await audit(page, dialog)
         await reset(page, "ana")
+    # The room menu, and the confirmation that leaving a room asks for.
+    await page.click(tid("room-menu-button"))
+    await page.wait_visible(tid("leave-room-button"))
+    await audit(page, "room menu")
+    await page.click(tid("leave-room-button"))
+    await page.wait_visible(tid("leave-room-dialog"))
+    await audit(page, "leave-room-dialog")
+    await reset(page, "ana")
 
-    # An administrator's view: archive control in the room header, disable controls in the member list, a
+    # An administrator's view: archive control in the room menu, disable controls in the member list, a
     # confirmation open, then a disabled member (whose row offers "enable").
     await steps.make_admin(e2e_chat, "ana")
     await reset(page, "ana")
+    await page.click(tid("room-menu-button"))
     await page.wait_visible(tid("admin-archive-room"))
-    await audit(page, "chat as admin")
+    await audit(page, "chat as admin, room menu open")
+    await reset(page, "ana")
     await open_dialog(page, "invite-button", "invite-dialog")
     await page.click(tid("invite-create"))
     await page.wait_visible(tid("invite-link"))

@@ -1,13 +1,20 @@
-import { useEffect, useState } from "preact/hooks";
-import { Api, ApiError, describeError } from "../api";
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { Api, ApiError, NetworkError, describeError } from "../api";
+import { I18n, msg, type Msg } from "../i18n";
 import { inviteFromLocation } from "../invite_data";
+import { initialLocale, readStoredLocale, storeLocale, type Locale } from "../i18n/locale";
 import type { Me } from "../protocol";
 import { AuthScreen } from "./AuthScreen";
+import { browserStorage, navigatorLanguages } from "./browser";
 import { ChatScreen } from "./ChatScreen";
+import { LanguageContext } from "./i18n_context";
+import { OfflineScreen } from "./OfflineScreen";
+import { useAppHeight } from "./viewport";
 
 type Boot =
   | { kind: "loading" }
-  | { kind: "anon"; message: string | null }
+  | { kind: "offline" }
+  | { kind: "anon"; message: Msg | null }
   | { kind: "authed"; me: Me };
 
 const api = new Api();
@@ -18,8 +25,38 @@ function forgetInvite(): void {
 }
 
 export function App() {
+  const storage = useMemo(browserStorage, []);
+  const [locale, setLocaleState] = useState<Locale>(() => initialLocale(storage, navigatorLanguages()));
+  const [languages, setLanguages] = useState(navigatorLanguages);
+  const i18n = useMemo(() => new I18n(locale, languages), [locale, languages]);
+  const language = useMemo(
+    () => ({
+      i18n,
+      setLocale: (next: Locale) => {
+        storeLocale(storage, next);
+        setLocaleState(next);
+      },
+    }),
+    [i18n, storage],
+  );
   const [boot, setBoot] = useState<Boot>({ kind: "loading" });
   const [invite, setInvite] = useState<string | null>(() => inviteFromLocation(window.location));
+  useAppHeight();
+
+  useEffect(() => {
+    document.documentElement.lang = locale;
+  }, [locale]);
+
+  // The browser's language changed: follow it unless the user picked one in the app.
+  useEffect(() => {
+    const onChange = () => {
+      const langs = navigatorLanguages();
+      setLanguages(langs);
+      if (!readStoredLocale(storage)) setLocaleState(initialLocale(null, langs));
+    };
+    window.addEventListener("languagechange", onChange);
+    return () => window.removeEventListener("languagechange", onChange);
+  }, [storage]);
 
   const check = () => {
     setBoot({ kind: "loading" });
@@ -27,6 +64,7 @@ export function App() {
       (me) => setBoot({ kind: "authed", me }),
       (err: unknown) => {
         if (err instanceof ApiError && err.status === 401) setBoot({ kind: "anon", message: null });
+        else if (err instanceof NetworkError) setBoot({ kind: "offline" });
         else setBoot({ kind: "anon", message: describeError(err) });
       },
     );
@@ -34,15 +72,17 @@ export function App() {
 
   useEffect(check, []);
 
+  let screen;
   if (boot.kind === "loading") {
-    return (
+    screen = (
       <div class="splash" data-testid="app-loading" role="status">
-        Loading Parley…
+        {i18n.t("app.loading")}
       </div>
     );
-  }
-  if (boot.kind === "anon") {
-    return (
+  } else if (boot.kind === "offline") {
+    screen = <OfflineScreen onRetry={check} />;
+  } else if (boot.kind === "anon") {
+    screen = (
       <AuthScreen
         api={api}
         initialError={boot.message}
@@ -54,18 +94,17 @@ export function App() {
         onAuthed={(me) => setBoot({ kind: "authed", me })}
       />
     );
+  } else {
+    screen = (
+      <ChatScreen
+        key={boot.me.id}
+        api={api}
+        me={boot.me}
+        onSessionEnded={(reason) =>
+          setBoot({ kind: "anon", message: reason === "logout" ? null : msg("app.sessionEnded") })
+        }
+      />
+    );
   }
-  return (
-    <ChatScreen
-      key={boot.me.id}
-      api={api}
-      me={boot.me}
-      onSessionEnded={(reason) =>
-        setBoot({
-          kind: "anon",
-          message: reason === "logout" ? null : "Your session has ended. Please log in again.",
-        })
-      }
-    />
-  );
+  return <LanguageContext.Provider value={language}>{screen}</LanguageContext.Provider>;
 }

@@ -1,33 +1,41 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Api, ApiError, describeError } from "../api";
+import { msg, type Msg } from "../i18n";
 import { registerOffer } from "../invite_data";
 import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_RE, type Me, type RegistrationMode } from "../protocol";
+import { useI18n } from "./i18n_context";
+import { LanguagePicker } from "./LanguagePicker";
 
 type Mode = "login" | "register";
-type FieldErrors = Partial<Record<"username" | "password", string>>;
+type FieldErrors = Partial<Record<"username" | "password", Msg>>;
 
 function validate(mode: Mode, username: string, password: string): FieldErrors {
   const errors: FieldErrors = {};
-  if (!username) errors.username = "Enter a username.";
-  else if (mode === "register" && !USERNAME_RE.test(username)) {
-    errors.username = "3–32 characters: letters, digits, _ . - (start with a letter or digit).";
-  }
-  if (!password) errors.password = "Enter a password.";
+  if (!username) errors.username = msg("auth.usernameRequired");
+  else if (mode === "register" && !USERNAME_RE.test(username)) errors.username = msg("auth.usernameRules");
+  if (!password) errors.password = msg("auth.passwordRequired");
   else if (mode === "register" && (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX)) {
-    errors.password = `Use ${PASSWORD_MIN}–${PASSWORD_MAX} characters.`;
+    errors.password = msg("auth.passwordLength", { min: PASSWORD_MIN, max: PASSWORD_MAX });
   }
   return errors;
 }
 
+/** The server refused a field: our own text for it (the server's field texts are English only). */
+const FIELD_TEXT: Record<"username" | "password", Msg> = {
+  username: msg("auth.usernameRules"),
+  password: msg("auth.passwordLength", { min: PASSWORD_MIN, max: PASSWORD_MAX }),
+};
+
 export function AuthScreen(props: {
   api: Api;
-  initialError: string | null;
+  initialError: Msg | null;
   onAuthed: (me: Me) => void;
   /** the token of the invite link the app was opened with */
   invite?: string | null;
   /** called once an invite has been used, so the app can drop it from the address bar */
   onInviteUsed?: () => void;
 }) {
+  const t = useI18n();
   const invite = props.invite ?? null;
   // An invite link opens the registration form.
   const [mode, setMode] = useState<Mode>(invite ? "register" : "login");
@@ -35,7 +43,7 @@ export function AuthScreen(props: {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(props.initialError);
+  const [error, setError] = useState<Msg | null>(props.initialError);
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const userRef = useRef<HTMLInputElement>(null);
 
@@ -64,14 +72,14 @@ export function AuthScreen(props: {
     } catch (err) {
       if (err instanceof ApiError && err.code === "validation_failed") {
         const fe: FieldErrors = {};
-        for (const [k, v] of Object.entries(err.fields)) {
-          if (k === "username" || k === "password") fe[k] = v.join(" ");
+        for (const k of Object.keys(err.fields)) {
+          if (k === "username" || k === "password") fe[k] = FIELD_TEXT[k];
         }
         setFieldErrors(fe);
-        setError(Object.keys(fe).length ? "Please fix the highlighted fields." : describeError(err));
+        setError(Object.keys(fe).length ? msg("form.fixFields") : describeError(err));
       } else if (err instanceof ApiError && err.code === "username_taken") {
-        setFieldErrors({ username: "That username is already taken." });
-        setError("That username is already taken.");
+        setFieldErrors({ username: msg("error.username_taken") });
+        setError(msg("error.username_taken"));
       } else {
         setError(describeError(err));
       }
@@ -86,26 +94,26 @@ export function AuthScreen(props: {
     setFieldErrors({});
   };
 
-  const title = mode === "login" ? "Log in to Parley" : "Create your Parley account";
+  const title = mode === "login" ? t.t("auth.titleLogin") : t.t("auth.titleRegister");
   return (
     <main class="auth" data-testid="auth-screen" data-mode={mode}>
       <form class="auth-card" data-testid="auth-form" onSubmit={submit} noValidate aria-labelledby="auth-title">
         <div class="brand" aria-hidden="true">
-          <span class="brand-mark">P</span> Parley
+          <span class="brand-mark">P</span> {t.t("app.name")}
         </div>
         <h1 id="auth-title">{title}</h1>
         {mode === "register" && invite && (
           <p class="muted" data-testid="auth-invite-note">
-            You have been invited. Choose a username and a password.
+            {t.t("auth.invited")}
           </p>
         )}
         {error && (
           <p class="form-error" role="alert" data-testid="auth-error">
-            {error}
+            {t.text(error)}
           </p>
         )}
         <div class="field">
-          <label for="auth-username">Username</label>
+          <label for="auth-username">{t.t("auth.username")}</label>
           <input
             id="auth-username"
             ref={userRef}
@@ -121,12 +129,12 @@ export function AuthScreen(props: {
           />
           {fieldErrors.username && (
             <p class="field-error" id="auth-username-error" data-testid="auth-username-error">
-              {fieldErrors.username}
+              {t.text(fieldErrors.username)}
             </p>
           )}
         </div>
         <div class="field">
-          <label for="auth-password">Password</label>
+          <label for="auth-password">{t.t("auth.password")}</label>
           <input
             id="auth-password"
             data-testid="auth-password"
@@ -140,27 +148,26 @@ export function AuthScreen(props: {
           />
           {fieldErrors.password && (
             <p class="field-error" id="auth-password-error" data-testid="auth-password-error">
-              {fieldErrors.password}
+              {t.text(fieldErrors.password)}
             </p>
           )}
         </div>
         <button type="submit" class="btn primary wide" data-testid="auth-submit" disabled={busy}>
-          {busy ? "Please wait…" : mode === "login" ? "Log in" : "Create account"}
+          {busy ? t.t("auth.busy") : mode === "login" ? t.t("auth.submitLogin") : t.t("auth.submitRegister")}
         </button>
         {mode === "register" || offer === "form" ? (
           <p class="auth-switch">
-            {mode === "login" ? "New here?" : "Already have an account?"}{" "}
+            {mode === "login" ? t.t("auth.newHere") : t.t("auth.haveAccount")}{" "}
             <button type="button" class="link" data-testid="auth-mode-toggle" onClick={switchMode}>
-              {mode === "login" ? "Create an account" : "Log in instead"}
+              {mode === "login" ? t.t("auth.createAccount") : t.t("auth.loginInstead")}
             </button>
           </p>
         ) : (
           <p class="auth-switch muted" data-testid="auth-register-note">
-            {offer === "closed"
-              ? "Accounts are made by an administrator."
-              : "New here? You need an invite link from an administrator."}
+            {offer === "closed" ? t.t("auth.registrationClosed") : t.t("auth.inviteOnly")}
           </p>
         )}
+        <LanguagePicker id="auth-language" class="auth-language" />
       </form>
     </main>
   );

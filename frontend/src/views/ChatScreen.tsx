@@ -1,37 +1,54 @@
-import { useEffect, useMemo, useState } from "preact/hooks";
-import { describeError, type Api } from "../api";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { Api } from "../api";
 import { ChatClient, type SessionEndReason } from "../client";
 import type { Me } from "../protocol";
+import { adjacentRoomId } from "../rooms_data";
+import { BrowseRoomsDialog } from "./BrowseRoomsDialog";
+import { browserStorage } from "./browser";
+import { ChangePasswordDialog } from "./ChangePasswordDialog";
 import { Composer } from "./Composer";
-import { RoomIcon } from "./icons";
 import { ConnectionBanner } from "./ConnectionBanner";
-import { BrowseRoomsDialog, ChangePasswordDialog, CreateRoomDialog } from "./Dialogs";
+import { CreateRoomDialog } from "./CreateRoomDialog";
 import { InviteDialog } from "./InviteDialog";
+import { CloseIcon } from "./icons";
+import { useI18n } from "./i18n_context";
+import { LeaveRoomDialog } from "./LeaveRoomDialog";
 import { MembersPanel } from "./MembersPanel";
 import { MessageList } from "./MessageList";
+import { RoomHeader } from "./RoomHeader";
 import { Sidebar } from "./Sidebar";
 import { TypingIndicator } from "./TypingIndicator";
-import { useClient } from "./useClient";
+import { useClient, useMedia } from "./useClient";
 
+/** The members list is a column beside the messages from this width; below it, a drawer over them. */
 const WIDE_QUERY = "(min-width: 1100px)";
+/** The rooms list is a drawer (opened from the header) below this width. */
+const NARROW_QUERY = "(max-width: 700px)";
 
-function browserStorage(): Storage | null {
-  try {
-    return window.localStorage;
-  } catch {
-    return null;
-  }
-}
+type Dialog = "create" | "browse" | "password" | "leave" | "invite";
 
+/**
+ * The chat page: sidebar (rooms), the open room (header, messages, composer) and its members. On a phone the
+ * sidebar and the members list are drawers with visible open and close controls; while one is open the rest of
+ * the page is inert, Escape closes it, and focus goes back to the control that opened it.
+ *
+ * Keyboard: Alt+↑ / Alt+↓ open the previous / next room from anywhere (the composer included); Escape closes the
+ * open dialog, menu or drawer.
+ */
 export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: SessionEndReason) => void }) {
+  const t = useI18n();
   const client = useMemo(() => new ChatClient(props.me, { api: props.api, storage: browserStorage() }), [props.me, props.api]);
   useClient(client);
+  const wide = useMedia(WIDE_QUERY);
+  const narrow = useMedia(NARROW_QUERY);
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [membersOpen, setMembersOpen] = useState(() => window.matchMedia?.(WIDE_QUERY).matches ?? true);
-  const [dialog, setDialog] = useState<"create" | "browse" | "password" | "invite" | null>(null);
-  /** an admin action on the current room that failed, shown under the header */
-  const [adminError, setAdminError] = useState<string | null>(null);
-  const [adminBusy, setAdminBusy] = useState(false);
+  const [dialog, setDialog] = useState<Dialog | null>(null);
+  const sidebarToggleRef = useRef<HTMLButtonElement>(null);
+  const sidebarCloseRef = useRef<HTMLButtonElement>(null);
+  const membersToggleRef = useRef<HTMLButtonElement>(null);
+  const membersCloseRef = useRef<HTMLButtonElement>(null);
+  const menuButtonRef = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
     client.onSessionEnded = props.onSessionEnded;
@@ -39,169 +56,104 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
     const onVisibility = () => client.visibilityChanged();
     const onActivity = () => client.presence.userActivity();
     const onOnline = () => client.reconnectNow();
+    const onOffline = () => client.changed();
     document.addEventListener("visibilitychange", onVisibility);
     for (const ev of ["keydown", "pointerdown", "wheel", "touchstart"]) {
       window.addEventListener(ev, onActivity, { passive: true });
     }
     window.addEventListener("online", onOnline);
+    window.addEventListener("offline", onOffline);
     return () => {
       client.onSessionEnded = null;
       client.stop();
       document.removeEventListener("visibilitychange", onVisibility);
       for (const ev of ["keydown", "pointerdown", "wheel", "touchstart"]) window.removeEventListener(ev, onActivity);
       window.removeEventListener("online", onOnline);
+      window.removeEventListener("offline", onOffline);
     };
   }, [client]);
 
   // Unread total in the tab title.
   const total = client.unread.total();
   const room = client.rooms.current();
-  useEffect(() => {
-    const name = room ? `#${room.name} · Parley` : "Parley";
-    document.title = total > 0 ? `(${total}) ${name}` : name;
-  }, [total, room?.name]);
-
   const roomId = client.rooms.currentId;
+  useEffect(() => {
+    const name = room ? t.t("title.room", { room: room.name }) : t.t("app.name");
+    document.title = total > 0 ? t.t("title.unread", { count: total, title: name }) : name;
+  }, [total, room?.name, t]);
 
   // Opening a room (from the list, a dialog or after leaving one) closes the off-canvas sidebar.
   useEffect(() => setSidebarOpen(false), [roomId]);
-  useEffect(() => setAdminError(null), [roomId]);
 
-  const setArchived = async (id: number, archived: boolean) => {
-    if (adminBusy) return;
-    setAdminBusy(true);
-    setAdminError(null);
-    try {
-      await client.admin.setRoomArchived(id, archived);
-    } catch (err) {
-      setAdminError(`Could not ${archived ? "archive" : "unarchive"} the room: ${describeError(err)}`);
-    } finally {
-      setAdminBusy(false);
-    }
+  const sidebarOverlay = narrow && sidebarOpen;
+  const membersOverlay = !wide && membersOpen && room !== undefined;
+
+  const closeSidebar = (refocus: boolean) => {
+    setSidebarOpen(false);
+    if (refocus) sidebarToggleRef.current?.focus();
+  };
+  const closeMembers = (refocus: boolean) => {
+    setMembersOpen(false);
+    if (refocus) membersToggleRef.current?.focus();
   };
 
-  // Escape closes whichever overlay is open (dialogs handle their own Escape).
+  // A drawer that opens takes focus (its close button), so keyboard and screen reader users land inside it.
+  useEffect(() => {
+    if (sidebarOverlay) sidebarCloseRef.current?.focus();
+  }, [sidebarOverlay]);
+  useEffect(() => {
+    if (membersOverlay) membersCloseRef.current?.focus();
+  }, [membersOverlay]);
+
   useEffect(() => {
     const onKey = (ev: KeyboardEvent) => {
-      if (ev.key !== "Escape" || dialog) return;
-      if (sidebarOpen) setSidebarOpen(false);
-      else if (membersOpen && !window.matchMedia?.(WIDE_QUERY).matches) setMembersOpen(false);
+      if (dialog || ev.defaultPrevented) return;
+      if (ev.key === "Escape") {
+        if (sidebarOverlay) closeSidebar(true);
+        else if (membersOverlay) closeMembers(true);
+        return;
+      }
+      if (ev.altKey && !ev.ctrlKey && !ev.metaKey && (ev.key === "ArrowUp" || ev.key === "ArrowDown")) {
+        const next = adjacentRoomId(client.roomsData.joinedRooms(), client.rooms.currentId, ev.key === "ArrowUp" ? -1 : 1);
+        ev.preventDefault();
+        if (next !== null) client.rooms.select(next);
+      }
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [sidebarOpen, membersOpen, dialog]);
+  }, [sidebarOverlay, membersOverlay, dialog, client]);
 
+  const closeDialog = () => setDialog(null);
   return (
     <div class={`chat ${sidebarOpen ? "sidebar-open" : ""} ${membersOpen ? "members-open" : ""}`} data-testid="chat-screen">
       <ConnectionBanner client={client} />
       <Sidebar
         client={client}
-        open={sidebarOpen}
-        onClose={() => setSidebarOpen(false)}
+        inert={membersOverlay}
+        closeRef={sidebarCloseRef}
+        onClose={() => closeSidebar(sidebarOverlay)}
         onCreate={() => setDialog("create")}
         onBrowse={() => setDialog("browse")}
         onChangePassword={() => setDialog("password")}
         onInvite={() => setDialog("invite")}
       />
-      {sidebarOpen && <div class="scrim" onClick={() => setSidebarOpen(false)} aria-hidden="true" />}
-      <main class="room" aria-label={room ? `Room ${room.name}` : "No room"}>
-        <header class="room-header" data-testid="room-header">
-          <button
-            type="button"
-            class="icon-btn sidebar-toggle"
-            data-testid="sidebar-toggle"
-            aria-label="Rooms"
-            aria-controls="sidebar"
-            aria-expanded={sidebarOpen}
-            onClick={() => setSidebarOpen(!sidebarOpen)}
-          >
-            <span aria-hidden="true">☰</span>
-            {total > 0 && <span class="dot-badge" aria-hidden="true" />}
-          </button>
-          {room ? (
-            <div class="room-title-wrap">
-              <h1 class="room-title" data-testid="room-title">
-                <span class="hash" aria-hidden="true">
-                  <RoomIcon private={room.private} />
-                </span>
-                {room.name}
-                {room.archived && (
-                  <span class="tag" data-testid="room-archived">
-                    archived
-                  </span>
-                )}
-              </h1>
-              {room.topic && (
-                <p class="room-topic" data-testid="room-topic" title={room.topic}>
-                  {room.topic}
-                </p>
-              )}
-            </div>
-          ) : (
-            <div class="room-title-wrap">
-              <h1 class="room-title">No room</h1>
-            </div>
-          )}
-          {room && (
-            <div class="room-actions">
-              <button
-                type="button"
-                class="btn ghost"
-                data-testid="members-toggle"
-                aria-controls="members-panel"
-                aria-expanded={membersOpen}
-                onClick={() => setMembersOpen(!membersOpen)}
-              >
-                Members
-              </button>
-              {client.admin.isAdmin &&
-                (room.archived ? (
-                  <button
-                    type="button"
-                    class="btn ghost"
-                    data-testid="admin-unarchive-room"
-                    aria-label={`Unarchive room ${room.name} (admin)`}
-                    title="Admin: make the room writable again"
-                    disabled={adminBusy}
-                    onClick={() => void setArchived(room.id, false)}
-                  >
-                    Unarchive
-                  </button>
-                ) : (
-                  <button
-                    type="button"
-                    class="btn ghost"
-                    data-testid="admin-archive-room"
-                    aria-label={`Archive room ${room.name} (admin)`}
-                    title="Admin: make the room read-only for everyone"
-                    disabled={adminBusy}
-                    onClick={() => void setArchived(room.id, true)}
-                  >
-                    Archive room
-                  </button>
-                ))}
-              <button
-                type="button"
-                class="btn ghost"
-                data-testid="leave-room-button"
-                aria-label={`Leave room ${room.name}`}
-                onClick={() => {
-                  client.rooms.leave(room.id).catch(() => client.setNotice("Could not leave the room. Try again."));
-                }}
-              >
-                Leave
-              </button>
-            </div>
-          )}
-        </header>
-        {adminError && (
-          <div class="notice" role="alert" data-testid="admin-error">
-            <span>{adminError}</span>
-            <button type="button" class="icon-btn" aria-label="Dismiss" onClick={() => setAdminError(null)}>
-              ×
-            </button>
-          </div>
-        )}
+      {sidebarOpen && <div class="scrim" onClick={() => closeSidebar(true)} aria-hidden="true" />}
+      <main
+        class="room"
+        aria-label={room ? t.t("room.label", { room: room.name }) : t.t("room.none")}
+        inert={sidebarOverlay || membersOverlay ? true : undefined}
+      >
+        <RoomHeader
+          client={client}
+          sidebarOpen={sidebarOpen}
+          membersOpen={membersOpen}
+          onToggleSidebar={() => setSidebarOpen(!sidebarOpen)}
+          onToggleMembers={() => (membersOpen ? closeMembers(false) : setMembersOpen(true))}
+          onLeave={() => setDialog("leave")}
+          sidebarToggleRef={sidebarToggleRef}
+          membersToggleRef={membersToggleRef}
+          menuButtonRef={menuButtonRef}
+        />
         {client.notice && (
           <div
             class={`notice ${client.noticeKind}`}
@@ -209,9 +161,9 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
             data-testid="notice"
             data-kind={client.noticeKind}
           >
-            <span>{client.notice}</span>
-            <button type="button" class="icon-btn" aria-label="Dismiss" onClick={() => client.setNotice(null)}>
-              ×
+            <span>{t.text(client.notice)}</span>
+            <button type="button" class="icon-btn" aria-label={t.t("form.dismiss")} onClick={() => client.setNotice(null)}>
+              <CloseIcon />
             </button>
           </div>
         )}
@@ -223,28 +175,29 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
           </>
         ) : (
           <div class="empty-room" data-testid="no-room">
-            <p>You are not in any room yet.</p>
+            <p>{t.t("room.notInAny")}</p>
             <div class="row">
               <button type="button" class="btn primary" onClick={() => setDialog("browse")}>
-                Browse rooms
+                {t.t("rooms.browse")}
               </button>
               <button type="button" class="btn" onClick={() => setDialog("create")}>
-                Create a room
+                {t.t("create.title")}
               </button>
             </div>
           </div>
         )}
       </main>
+      {room && membersOpen && <div class="scrim members-scrim" onClick={() => closeMembers(true)} aria-hidden="true" />}
       {room && membersOpen && (
-        <div class="scrim members-scrim" onClick={() => setMembersOpen(false)} aria-hidden="true" />
+        <MembersPanel client={client} room={room} onClose={() => closeMembers(true)} closeRef={membersCloseRef} />
       )}
-      {room && membersOpen && (
-        <MembersPanel client={client} room={room} onClose={() => setMembersOpen(false)} />
+      {dialog === "create" && <CreateRoomDialog client={client} onClose={closeDialog} />}
+      {dialog === "browse" && <BrowseRoomsDialog client={client} onClose={closeDialog} />}
+      {dialog === "password" && <ChangePasswordDialog client={client} onClose={closeDialog} />}
+      {dialog === "invite" && <InviteDialog api={props.api} onClose={closeDialog} />}
+      {dialog === "leave" && room && (
+        <LeaveRoomDialog client={client} room={room} onClose={closeDialog} returnFocus={() => menuButtonRef.current} />
       )}
-      {dialog === "create" && <CreateRoomDialog client={client} onClose={() => setDialog(null)} />}
-      {dialog === "browse" && <BrowseRoomsDialog client={client} onClose={() => setDialog(null)} />}
-      {dialog === "password" && <ChangePasswordDialog client={client} onClose={() => setDialog(null)} />}
-      {dialog === "invite" && <InviteDialog api={props.api} onClose={() => setDialog(null)} />}
     </div>
   );
 }

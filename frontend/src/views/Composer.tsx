@@ -1,15 +1,18 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ChatClient } from "../client";
+import type { Msg } from "../i18n";
 import { bodyLength } from "../messages_events";
 import type { Room } from "../protocol";
+import { useI18n } from "./i18n_context";
 
 /** Drafts survive switching rooms (kept for the page's lifetime). */
 const drafts = new Map<number, string>();
 
 export function Composer(props: { client: ChatClient; room: Room }) {
+  const t = useI18n();
   const { client, room } = props;
   const [text, setText] = useState(() => drafts.get(room.id) ?? "");
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<Msg | null>(null);
   const ref = useRef<HTMLTextAreaElement>(null);
   const max = client.config.max_body_chars;
   const length = bodyLength(text);
@@ -61,17 +64,18 @@ export function Composer(props: { client: ChatClient; room: Room }) {
     .filter(Boolean)
     .join(" ");
   return (
-    <form class="composer" data-testid="composer" onSubmit={submit} aria-label="Send a message">
+    <form class="composer" data-testid="composer" onSubmit={submit} aria-label={t.t("composer.label")}>
       <div class={`composer-box ${tooLong ? "over" : ""}`}>
         <label for="composer-input" class="sr-only">
-          Message #{room.name}
+          {t.t("composer.placeholder", { room: room.name })}
         </label>
         <textarea
           id="composer-input"
           ref={ref}
           data-testid="composer-input"
           rows={1}
-          placeholder={archived ? "This room is archived" : `Message #${room.name}`}
+          placeholder={archived ? t.t("composer.archivedPlaceholder") : t.t("composer.placeholder", { room: room.name })}
+          enterkeyhint="send"
           value={text}
           disabled={archived}
           onInput={(e) => update(e.currentTarget.value)}
@@ -86,28 +90,28 @@ export function Composer(props: { client: ChatClient; room: Room }) {
           data-testid="composer-send"
           disabled={archived || !text.trim() || tooLong}
         >
-          Send
+          {t.t("composer.send")}
         </button>
       </div>
       <div class="composer-meta">
         {archived ? (
           <span id="composer-archived" class="archived-note" role="status" data-testid="composer-archived-note">
-            This room is archived: it is read-only. You can read its history but not post.
+            {t.t("composer.archivedNote")}
           </span>
         ) : (
           <span id="composer-hint" class="muted">
-            Enter to send · Shift+Enter for a new line
+            {t.t("composer.hint")}
           </span>
         )}
         {length > max * 0.9 && (
           <span class={`counter ${tooLong ? "over" : ""}`} data-testid="composer-counter" aria-live="polite">
-            {length} / {max}
+            {t.t("composer.counter", { length, max })}
           </span>
         )}
       </div>
       {(error || tooLong) && (
         <p class="field-error" id="composer-error" role="alert" data-testid="composer-error">
-          {error ?? `Message is too long (${length} / ${max} characters).`}
+          {t.text(error ?? { key: "composer.tooLong", params: { length, max } })}
         </p>
       )}
     </form>

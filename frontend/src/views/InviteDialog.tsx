@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Api } from "../api";
 import { DEFAULT_EXPIRY_S, EXPIRY_CHOICES, InvitePanel, describeInvite, type Clipboard } from "../invite_data";
-import { Modal } from "./Dialogs";
+import { useI18n } from "./i18n_context";
+import { Modal } from "./Modal";
 
 /**
  * Admins: make an invite link, copy it, see and revoke the invites made so far (invite_data.InvitePanel).
@@ -14,6 +15,7 @@ export function InviteDialog(props: {
   clipboard?: Clipboard | null;
   now?: () => number;
 }) {
+  const t = useI18n();
   const [, setVersion] = useState(0);
   const panel = useMemo(
     () =>
@@ -45,18 +47,18 @@ export function InviteDialog(props: {
   };
 
   return (
-    <Modal title="Invite people" testid="invite-dialog" onClose={props.onClose}>
+    <Modal title={t.t("invites.title")} testid="invite-dialog" onClose={props.onClose}>
       <div class="modal-body">
         <p class="muted">
-          An invite link lets one person create an account. Send it privately; it stops working once used.
+          {t.t("invites.intro")}
         </p>
         {panel.error && (
           <p class="form-error" role="alert" data-testid="invite-error">
-            {panel.error}
+            {t.text(panel.error)}
           </p>
         )}
         <div class="row invite-controls">
-          <label for="invite-expiry">Valid for</label>
+          <label for="invite-expiry">{t.t("invites.validFor")}</label>
           <select
             id="invite-expiry"
             data-testid="invite-expiry"
@@ -65,7 +67,7 @@ export function InviteDialog(props: {
           >
             {EXPIRY_CHOICES.map((c) => (
               <option key={c.seconds} value={String(c.seconds)}>
-                {c.label}
+                {t.text(c.label)}
               </option>
             ))}
           </select>
@@ -76,12 +78,12 @@ export function InviteDialog(props: {
             disabled={panel.busy}
             onClick={() => void panel.create(expiresS)}
           >
-            {panel.busy ? "Please wait…" : "Create invite link"}
+            {panel.busy ? t.t("auth.busy") : t.t("invites.create")}
           </button>
         </div>
         {panel.link && (
           <div class="field">
-            <label for="invite-link">Invite link (shown only now)</label>
+            <label for="invite-link">{t.t("invites.link")}</label>
             <div class="row invite-link-row">
               <input
                 id="invite-link"
@@ -92,29 +94,29 @@ export function InviteDialog(props: {
                 onFocus={(e) => e.currentTarget.select()}
               />
               <button type="button" class="btn" data-testid="invite-copy" onClick={() => void copy()}>
-                {panel.copied ? "Copied" : "Copy"}
+                {panel.copied ? t.t("invites.copied") : t.t("invites.copy")}
               </button>
             </div>
           </div>
         )}
-        {panel.loaded && panel.invites.length === 0 && <p class="muted">No invites yet.</p>}
+        {panel.loaded && panel.invites.length === 0 && <p class="muted">{t.t("invites.none")}</p>}
         <ul class="browse-list" data-testid="invite-list">
           {panel.invites.map((invite) => (
             <li key={invite.id} class="browse-item" data-testid="invite-item" data-invite-state={invite.state}>
               <div class="browse-text">
-                <span class="browse-name">Invite {invite.id}</span>
-                <span class="muted">{describeInvite(invite, now)}</span>
+                <span class="browse-name">{t.t("invites.name", { id: String(invite.id) })}</span>
+                <span class="muted">{t.text(describeInvite(invite, now))}</span>
               </div>
               {invite.state === "active" && (
                 <button
                   type="button"
                   class="btn ghost small"
                   data-testid="invite-revoke"
-                  aria-label={`Revoke invite ${invite.id}`}
+                  aria-label={t.t("invites.revokeLabel", { id: String(invite.id) })}
                   disabled={panel.busy}
                   onClick={() => void panel.revoke(invite.id)}
                 >
-                  Revoke
+                  {t.t("invites.revoke")}
                 </button>
               )}
             </li>

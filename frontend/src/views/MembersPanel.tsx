@@ -1,13 +1,28 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError } from "../api";
 import type { ChatClient } from "../client";
-import { lastSeenLabel, sortMembers } from "../presence_data";
+import type { Msg } from "../i18n";
+import { shownStatus, sortMembers } from "../presence_data";
 import type { Room } from "../protocol";
+import { CloseIcon } from "./icons";
+import { useI18n } from "./i18n_context";
+import { PresenceDot, statusText } from "./PresenceDot";
 import { useNow } from "./useClient";
 
-export function MembersPanel(props: { client: ChatClient; room: Room; onClose: () => void }) {
+/**
+ * The open room's members with their presence. While the socket is down every status is shown as unknown
+ * (greyed, dashed mark, "status unknown"): what we last heard may no longer be true.
+ */
+export function MembersPanel(props: {
+  client: ChatClient;
+  room: Room;
+  onClose: () => void;
+  closeRef: { current: HTMLButtonElement | null };
+}) {
+  const t = useI18n();
   const { client, room } = props;
   const now = useNow(30_000);
+  const connected = client.conn.state === "open";
   const users = client.members.of(room.id);
   const list = users
     ? sortMembers(
@@ -18,45 +33,59 @@ export function MembersPanel(props: { client: ChatClient; room: Room; onClose: (
         }),
       )
     : null;
-  const online = list ? list.filter((m) => m.status !== "offline").length : 0;
+  const online = list && connected ? list.filter((m) => m.status !== "offline").length : null;
 
   return (
     <aside id="members-panel" class="members" data-testid="members-panel" aria-labelledby="members-heading">
       <div class="members-head">
         <h2 id="members-heading">
-          Members {list && <span class="muted">({online} online / {list.length})</span>}
+          {t.t("room.members")}{" "}
+          {list && (
+            <span class="muted" data-testid="members-summary">
+              {online === null ? `(${list.length})` : `(${t.t("members.summary", { online, total: list.length })})`}
+            </span>
+          )}
         </h2>
-        <button type="button" class="icon-btn" aria-label="Close members" onClick={props.onClose}>
-          ×
+        <button
+          type="button"
+          ref={props.closeRef}
+          class="icon-btn"
+          data-testid="members-close"
+          aria-label={t.t("members.close")}
+          title={t.t("members.close")}
+          onClick={props.onClose}
+        >
+          <CloseIcon />
         </button>
       </div>
       {client.members.error && (
         <p class="form-error" role="alert">
-          {client.members.error}
+          {t.text(client.members.error)}
         </p>
       )}
-      {!list && !client.members.error && <p class="muted pad">Loading…</p>}
+      {!list && !client.members.error && <p class="muted pad">{t.t("form.loading")}</p>}
       {list && (
         <ul class="member-list" data-testid="member-list">
           {list.map((m) => {
-            const label = m.status === "offline" ? lastSeenLabel(m.lastSeen, now) : m.status;
+            const status = shownStatus(m.status, connected);
+            const label = status === "offline" ? t.lastSeen(m.lastSeen, now) : statusText(t, status);
             const disabled = client.admin.isAdmin && client.admin.isDisabled(m.id);
             return (
               <li
                 key={m.id}
-                class={`member ${m.status}`}
+                class={`member ${status}`}
                 data-testid="member-item"
                 data-username={m.username}
-                data-status={m.status}
+                data-status={status}
                 data-disabled={disabled ? "true" : undefined}
               >
-                <span class={`presence-dot ${m.status}`} data-testid="presence-dot" aria-hidden="true" />
+                <PresenceDot status={status} />
                 <span class="member-name">
                   {m.username}
-                  {m.id === client.me.id && <span class="muted"> (you)</span>}
+                  {m.id === client.me.id && <span class="muted member-you">{t.t("members.you")}</span>}
                   {disabled && (
                     <span class="tag" data-testid="member-disabled">
-                      disabled
+                      {t.t("members.disabledTag")}
                     </span>
                   )}
                 </span>
@@ -77,9 +106,10 @@ export function MembersPanel(props: { client: ChatClient; room: Room; onClose: (
 }
 
 function AddMemberForm(props: { client: ChatClient; room: Room }) {
+  const t = useI18n();
   const [name, setName] = useState("");
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<Msg | null>(null);
   const [done, setDone] = useState<string | null>(null);
 
   const submit = async (ev: Event) => {
@@ -92,7 +122,7 @@ function AddMemberForm(props: { client: ChatClient; room: Room }) {
     try {
       await props.client.members.add(props.room.id, username);
       setName("");
-      setDone(`Added ${username}.`);
+      setDone(username);
     } catch (err) {
       setError(describeError(err));
     } finally {
@@ -102,12 +132,12 @@ function AddMemberForm(props: { client: ChatClient; room: Room }) {
 
   return (
     <form class="add-member" data-testid="add-member-form" onSubmit={submit}>
-      <label for="add-member-input">Add a member</label>
+      <label for="add-member-input">{t.t("members.addLabel")}</label>
       <div class="row tight">
         <input
           id="add-member-input"
           data-testid="add-member-input"
-          placeholder="username"
+          placeholder={t.t("members.addPlaceholder")}
           autocomplete="off"
           autocapitalize="none"
           value={name}
@@ -116,17 +146,17 @@ function AddMemberForm(props: { client: ChatClient; room: Room }) {
           aria-describedby={error ? "add-member-error" : undefined}
         />
         <button type="submit" class="btn" data-testid="add-member-submit" disabled={busy || !name.trim()}>
-          Add
+          {t.t("members.add")}
         </button>
       </div>
       {error && (
         <p class="field-error" id="add-member-error" role="alert" data-testid="add-member-error">
-          {error}
+          {t.text(error)}
         </p>
       )}
       {done && (
         <p class="muted" role="status">
-          {done}
+          {t.t("members.added", { name: done })}
         </p>
       )}
     </form>
@@ -139,10 +169,11 @@ function AddMemberForm(props: { client: ChatClient; room: Room }) {
  * You cannot disable yourself, so your own row has no such action (the server would answer 409 anyway).
  */
 function MemberAdmin(props: { client: ChatClient; userId: number; username: string; disabled: boolean }) {
+  const t = useI18n();
   const { client, userId, username, disabled } = props;
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<Msg | null>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const triggerRef = useRef<HTMLButtonElement>(null);
   const restoreFocus = useRef(false);
@@ -193,7 +224,7 @@ function MemberAdmin(props: { client: ChatClient; userId: number; username: stri
           }}
         >
           <p id={questionId} class="member-confirm-text">
-            Disable {username}? They are logged out everywhere at once and cannot log in until re-enabled.
+            {t.t("members.disableQuestion", { name: username })}
           </p>
           <div class="row tight">
             <button
@@ -204,7 +235,7 @@ function MemberAdmin(props: { client: ChatClient; userId: number; username: stri
               aria-describedby={error ? errorId : undefined}
               onClick={() => void run(true)}
             >
-              {busy ? "Disabling…" : "Disable account"}
+              {busy ? t.t("members.disabling") : t.t("members.disable")}
             </button>
             <button
               type="button"
@@ -214,7 +245,7 @@ function MemberAdmin(props: { client: ChatClient; userId: number; username: stri
               disabled={busy}
               onClick={cancel}
             >
-              Cancel
+              {t.t("form.cancel")}
             </button>
           </div>
         </div>
@@ -224,11 +255,11 @@ function MemberAdmin(props: { client: ChatClient; userId: number; username: stri
           class="btn ghost small"
           data-testid="member-enable"
           ref={triggerRef}
-          aria-label={`Enable the account of ${username} (admin)`}
+          aria-label={t.t("members.enableLabel", { name: username })}
           disabled={busy}
           onClick={() => void run(false)}
         >
-          {busy ? "Enabling…" : "Enable account"}
+          {busy ? t.t("members.enabling") : t.t("members.enable")}
         </button>
       ) : (
         <button
@@ -236,18 +267,18 @@ function MemberAdmin(props: { client: ChatClient; userId: number; username: stri
           class="btn ghost small"
           data-testid="member-disable"
           ref={triggerRef}
-          aria-label={`Disable the account of ${username} (admin)`}
+          aria-label={t.t("members.disableLabel", { name: username })}
           onClick={() => {
             setError(null);
             setConfirming(true);
           }}
         >
-          Disable account
+          {t.t("members.disable")}
         </button>
       )}
       {error && (
         <p class="field-error" id={errorId} role="alert" data-testid="admin-error">
-          {error}
+          {t.text(error)}
         </p>
       )}
     </div>

@@ -1,6 +1,9 @@
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { ChatClient } from "../client";
-import { buildRows, formatDay, formatFullTimestamp, formatTime, type Row } from "../messages_data";
+import { buildRows, groupByDay } from "../messages_data";
+import { ArrowDownIcon } from "./icons";
+import { useI18n } from "./i18n_context";
+import { MessageItem } from "./MessageItem";
 import { useNow } from "./useClient";
 
 /** Within this many pixels of the bottom counts as "at the bottom" (sticks to new messages). */
@@ -15,7 +18,14 @@ interface Snapshot {
   lastKey: string | null;
 }
 
+/**
+ * The open room's messages, oldest first, under one heading per day; short rooms sit at the bottom next to the
+ * composer. The scroll position stays with the newest message while the reader is at the bottom, and stays put
+ * when older pages load above. The list is a polite live region (role=log): new messages are read out; it is
+ * marked busy while a history page loads, so a loaded page is not.
+ */
 export function MessageList(props: { client: ChatClient; roomId: number }) {
+  const t = useI18n();
   const { client, roomId } = props;
   const now = useNow(60_000);
   const ref = useRef<HTMLDivElement>(null);
@@ -27,6 +37,7 @@ export function MessageList(props: { client: ChatClient; roomId: number }) {
   const messages = client.messagesData.list(roomId);
   const pending = client.messagesData.pendingFor(roomId);
   const rows = buildRows(messages, pending, client.me);
+  const days = groupByDay(rows);
   const firstKey = rows.find((r) => r.kind !== "day")?.key ?? null;
   const lastRow = rows[rows.length - 1];
   const lastKey = lastRow ? lastRow.key : null;
@@ -86,7 +97,7 @@ export function MessageList(props: { client: ChatClient; roomId: number }) {
     <div class="messages-wrap">
       {loadingOlder && (
         <div class="loading-older" data-testid="load-older-status" role="status">
-          Loading older messages…
+          {t.t("messages.loadingOlder")}
         </div>
       )}
       <div
@@ -96,43 +107,53 @@ export function MessageList(props: { client: ChatClient; roomId: number }) {
         role="log"
         aria-live="polite"
         aria-relevant="additions"
-        aria-label="Messages"
+        aria-label={t.t("messages.label")}
+        aria-busy={loadingOlder || loadingInitial ? true : undefined}
         data-testid="message-list"
         data-room-id={roomId}
         tabIndex={0}
       >
-        {loaded && !hasOlder && (
-          <div class="history-start" data-testid="history-start">
-            This is the beginning of the room.
-          </div>
-        )}
-        {loadingInitial && (
-          <div class="muted pad center" role="status">
-            Loading messages…
-          </div>
-        )}
-        {client.history.error && !loaded && (
-          <div class="form-error pad" role="alert" data-testid="history-error">
-            {client.history.error}{" "}
-            <button type="button" class="link" onClick={() => void client.history.loadInitial(roomId)}>
-              Try again
-            </button>
-          </div>
-        )}
-        {loaded && messages.length === 0 && pending.length === 0 && (
-          <div class="muted pad center" data-testid="no-messages">
-            No messages yet. Say hello!
-          </div>
-        )}
-        <ol class="message-rows">
-          {rows.map((row) => (
-            <RowView key={row.key} row={row} client={client} now={now} />
+        <div class="messages-inner">
+          {loaded && !hasOlder && (
+            <div class="history-start" data-testid="history-start">
+              {t.t("messages.historyStart")}
+            </div>
+          )}
+          {loadingInitial && (
+            <div class="muted pad center" role="status">
+              {t.t("messages.loading")}
+            </div>
+          )}
+          {client.history.error && !loaded && (
+            <div class="form-error pad" role="alert" data-testid="history-error">
+              {t.text(client.history.error)}{" "}
+              <button type="button" class="link" onClick={() => void client.history.loadInitial(roomId)}>
+                {t.t("form.tryAgain")}
+              </button>
+            </div>
+          )}
+          {loaded && messages.length === 0 && pending.length === 0 && (
+            <div class="muted pad center" data-testid="no-messages">
+              {t.t("messages.empty")}
+            </div>
+          )}
+          {days.map((d) => (
+            <div class="day" key={d.key}>
+              <h2 class="day-sep" id={`${d.key}-${roomId}`} data-testid="day-separator">
+                <span>{t.day(d.day, now)}</span>
+              </h2>
+              <ol class="message-rows" aria-labelledby={`${d.key}-${roomId}`}>
+                {d.rows.map((row) => (
+                  <MessageItem key={row.key} row={row} client={client} />
+                ))}
+              </ol>
+            </div>
           ))}
-        </ol>
+        </div>
       </div>
       {!atBottom && unseen > 0 && (
         <button type="button" class="new-messages" data-testid="new-messages-button" onClick={jumpToBottom}>
-          {unseen === 1 ? "1 new message" : `${unseen} new messages`} ↓
+          {t.t("messages.newCount", { count: unseen })} <ArrowDownIcon />
         </button>
       )}
       {!atBottom && unseen === 0 && (
@@ -140,106 +161,13 @@ export function MessageList(props: { client: ChatClient; roomId: number }) {
           type="button"
           class="new-messages subtle"
           data-testid="jump-to-bottom"
-          aria-label="Jump to newest"
+          aria-label={t.t("messages.jumpToNewest")}
+          title={t.t("messages.jumpToNewest")}
           onClick={jumpToBottom}
         >
-          ↓
+          <ArrowDownIcon />
         </button>
       )}
     </div>
   );
-}
-
-function RowView(props: { row: Row; client: ChatClient; now: number }) {
-  const { row, client } = props;
-  if (row.kind === "day") {
-    const label = formatDay(row.day, props.now);
-    return (
-      <li class="day-sep" data-testid="day-separator" role="separator" aria-label={label}>
-        <span>{label}</span>
-      </li>
-    );
-  }
-  if (row.kind === "message") {
-    const m = row.message;
-    const mine = m.user.id === client.me.id;
-    return (
-      <li
-        class={`msg ${row.grouped ? "grouped" : ""} ${mine ? "mine" : ""}`}
-        data-testid="message-item"
-        data-seq={m.seq}
-        data-status="sent"
-        data-client-id={m.client_id}
-        data-author={m.user.username}
-      >
-        <MessageHead author={m.user.username} time={m.created_at} grouped={row.grouped} />
-        <div class="msg-body" data-testid="message-body">
-          {m.body}
-        </div>
-      </li>
-    );
-  }
-  const p = row.pending;
-  const failed = p.state === "failed";
-  return (
-    <li
-      class={`msg mine ${row.grouped ? "grouped" : ""} ${failed ? "failed" : "pending"}`}
-      data-testid="message-item"
-      data-status={failed ? "failed" : "pending"}
-      data-client-id={p.clientId}
-      data-author={client.me.username}
-      aria-busy={failed ? undefined : true}
-    >
-      <MessageHead author={client.me.username} time={p.createdAt} grouped={row.grouped} />
-      <div class="msg-body" data-testid="message-body">
-        {p.body}
-      </div>
-      {failed ? (
-        <div class="msg-status failed" role="alert">
-          <span data-testid="message-error">Not sent{p.error ? `: ${p.error}` : "."}</span>
-          <button type="button" class="link" data-testid="message-retry" onClick={() => client.messages.retry(p.clientId)}>
-            Retry
-          </button>
-          <button type="button" class="link muted" data-testid="message-discard" onClick={() => client.messages.discard(p.clientId)}>
-            Discard
-          </button>
-        </div>
-      ) : (
-        <div class="msg-status" data-testid="message-pending">
-          {p.state === "queued" ? "Waiting for connection…" : "Sending…"}
-        </div>
-      )}
-    </li>
-  );
-}
-
-function MessageHead(props: { author: string; time: number; grouped: boolean }) {
-  const iso = new Date(props.time).toISOString();
-  if (props.grouped) {
-    return (
-      <time class="msg-side-time" dateTime={iso} title={formatFullTimestamp(props.time)} data-testid="message-time">
-        {formatTime(props.time)}
-      </time>
-    );
-  }
-  return (
-    <div class="msg-head">
-      <span class="avatar" aria-hidden="true" data-hue={hueOf(props.author)}>
-        {props.author.slice(0, 1).toUpperCase()}
-      </span>
-      <span class="author" data-testid="message-author">
-        {props.author}
-      </span>
-      <time dateTime={iso} title={formatFullTimestamp(props.time)} data-testid="message-time">
-        {formatTime(props.time)}
-      </time>
-    </div>
-  );
-}
-
-/** A stable colour bucket per name (CSS maps data-hue 0–7 to colours; no inline styles under CSP). */
-function hueOf(name: string): number {
-  let h = 0;
-  for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) >>> 0;
-  return h % 8;
 }

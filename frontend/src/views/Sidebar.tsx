@@ -1,9 +1,15 @@
 import type { ChatClient } from "../client";
-import { RoomIcon } from "./icons";
+import { shownStatus } from "../presence_data";
+import { CloseIcon, PlusIcon, RoomIcon, SearchIcon } from "./icons";
+import { useI18n } from "./i18n_context";
+import { LanguagePicker } from "./LanguagePicker";
+import { PresenceDot, statusText } from "./PresenceDot";
 
 export function Sidebar(props: {
   client: ChatClient;
-  open: boolean;
+  /** another drawer covers the page */
+  inert: boolean;
+  closeRef: { current: HTMLButtonElement | null };
   onClose: () => void;
   onCreate: () => void;
   onBrowse: () => void;
@@ -11,51 +17,44 @@ export function Sidebar(props: {
   /** admins only: make invite links */
   onInvite: () => void;
 }) {
+  const t = useI18n();
   const { client } = props;
   const rooms = client.roomsData.joinedRooms();
-  const status = client.presence.ownStatus;
+  const status = shownStatus(client.presence.ownStatus, client.conn.state === "open");
   return (
-    <nav id="sidebar" class="sidebar" data-testid="sidebar" aria-label="Rooms">
+    <nav id="sidebar" class="sidebar" data-testid="sidebar" aria-label={t.t("rooms.heading")} inert={props.inert ? true : undefined}>
       <div class="sidebar-top">
         <div class="brand">
           <span class="brand-mark" aria-hidden="true">
             P
           </span>{" "}
-          Parley
+          {t.t("app.name")}
         </div>
-        <button type="button" class="icon-btn sidebar-close" aria-label="Close rooms" onClick={props.onClose}>
-          ×
+        <button
+          type="button"
+          ref={props.closeRef}
+          class="icon-btn sidebar-close"
+          data-testid="sidebar-close"
+          aria-label={t.t("rooms.close")}
+          title={t.t("rooms.close")}
+          onClick={props.onClose}
+        >
+          <CloseIcon />
         </button>
       </div>
-      <div class="sidebar-section-head">
-        <h2 id="rooms-heading">Rooms</h2>
-        <div class="row tight">
-          <button
-            type="button"
-            class="icon-btn"
-            data-testid="browse-rooms-button"
-            aria-label="Browse rooms"
-            title="Browse rooms"
-            onClick={props.onBrowse}
-          >
-            <span aria-hidden="true">⌕</span>
-          </button>
-          <button
-            type="button"
-            class="icon-btn"
-            data-testid="create-room-button"
-            aria-label="Create room"
-            title="Create room"
-            onClick={props.onCreate}
-          >
-            <span aria-hidden="true">+</span>
-          </button>
-        </div>
-      </div>
-      <ul class="room-list" data-testid="room-list" aria-labelledby="rooms-heading">
+      <h2 id="rooms-heading" class="sidebar-section-head">
+        {t.t("rooms.heading")}
+      </h2>
+      <p id="rooms-shortcut" class="sr-only">
+        {t.t("rooms.shortcutHint")}
+      </p>
+      <ul class="room-list" data-testid="room-list" aria-labelledby="rooms-heading" aria-describedby="rooms-shortcut">
         {rooms.map((r) => {
           const unread = client.roomsData.unread(r.id);
           const current = r.id === client.rooms.currentId;
+          const label = [r.name, r.private ? t.t("rooms.private") : "", unread ? t.t("rooms.unread", { count: unread }) : ""]
+            .filter(Boolean)
+            .join(", ");
           return (
             <li key={r.id}>
               <button
@@ -65,7 +64,8 @@ export function Sidebar(props: {
                 data-room-id={r.id}
                 data-room-name={r.name}
                 aria-current={current ? "page" : undefined}
-                aria-label={`${r.name}${r.private ? " (private)" : ""}${unread ? `, ${unread} unread` : ""}`}
+                aria-label={label}
+                aria-keyshortcuts="Alt+ArrowUp Alt+ArrowDown"
                 onClick={() => {
                   client.rooms.select(r.id);
                   props.onClose();
@@ -85,28 +85,38 @@ export function Sidebar(props: {
           );
         })}
       </ul>
-      {rooms.length === 0 && <p class="muted pad">No rooms yet.</p>}
+      {rooms.length === 0 && <p class="muted pad">{t.t("rooms.none")}</p>}
+      <div class="sidebar-actions">
+        <button type="button" class="side-btn" data-testid="browse-rooms-button" onClick={props.onBrowse}>
+          <SearchIcon />
+          <span>{t.t("rooms.browse")}</span>
+        </button>
+        <button type="button" class="side-btn" data-testid="create-room-button" onClick={props.onCreate}>
+          <PlusIcon />
+          <span>{t.t("rooms.create")}</span>
+        </button>
+      </div>
       <div class="sidebar-foot">
-        <span class={`presence-dot ${status}`} aria-hidden="true" />
-        <span class="me" data-testid="current-user">
-          {client.me.username}
-        </span>
-        <span class="sr-only" data-testid="own-status">
-          {status}
-        </span>
+        <div class="me-row">
+          <PresenceDot status={status} />
+          <div class="me-text">
+            <span class="me" data-testid="current-user">
+              {client.me.username}
+            </span>
+            <span class="me-status" data-testid="own-status" data-status={status}>
+              {statusText(t, status)}
+            </span>
+          </div>
+        </div>
+        <LanguagePicker id="sidebar-language" class="sidebar-language" />
         <div class="foot-actions">
           {client.admin.isAdmin && (
             <button type="button" class="btn ghost small" data-testid="invite-button" onClick={props.onInvite}>
-              Invite people
+              {t.t("invites.button")}
             </button>
           )}
-          <button
-            type="button"
-            class="btn ghost small"
-            data-testid="change-password-button"
-            onClick={props.onChangePassword}
-          >
-            Change password
+          <button type="button" class="btn ghost small" data-testid="change-password-button" onClick={props.onChangePassword}>
+            {t.t("account.changePassword")}
           </button>
           <button
             type="button"
@@ -116,7 +126,7 @@ export function Sidebar(props: {
               client.session.logout().catch(() => undefined);
             }}
           >
-            Log out
+            {t.t("account.logout")}
           </button>
         </div>
       </div>

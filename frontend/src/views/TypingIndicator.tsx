@@ -1,11 +1,13 @@
 import type { ChatClient } from "../client";
 import { describeTypers } from "../typing_data";
+import { useI18n } from "./i18n_context";
 
 export function TypingIndicator(props: { client: ChatClient; roomId: number }) {
-  const text = describeTypers(props.client.typingData.typers(props.roomId, Date.now()));
+  const t = useI18n();
+  const typers = describeTypers(props.client.typingData.typers(props.roomId, Date.now()));
   return (
     <div class="typing" data-testid="typing-indicator" aria-live="polite">
-      {text}
+      {typers ? t.text(typers) : ""}
     </div>
   );
 }
