@@ -28,7 +28,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["eslint.config.js", "vite.config.ts"],
+    files: ["eslint.config.js", "vite.config.ts", "plugins/**/*.ts"],
     languageOptions: { globals: { ...globals.node } },
   },
 );

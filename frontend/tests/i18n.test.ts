@@ -19,6 +19,7 @@ import {
   storeLocale,
   type LocaleStorage,
 } from "../src/i18n/locale";
+import { DateFormats } from "../src/i18n/format";
 import { placeholdersOf, type PluralForms } from "../src/i18n/translate";
 
 const PROTOCOL = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "../../docs/protocol.md"), "utf8");
@@ -167,6 +168,11 @@ describe("dates", () => {
       expect(() => i.fullTimestamp(at0341)).not.toThrow();
       expect(() => i.lastSeen(at0341, at0341 + 3_600_000)).not.toThrow();
     }
+    // Even handed "C" itself, the formatters fall back to English instead of throwing RangeError.
+    expect(() => new Intl.DateTimeFormat("C")).toThrow(RangeError);
+    const c = new DateFormats("C");
+    expect(c.time(at0341)).toMatch(/^3:41\s?AM$/);
+    expect(c.lastSeen(at0341 - 120_000, at0341)).toEqual({ kind: "ago", text: "2 minutes ago" });
   });
 
   it("writes 12-hour times without a leading zero, 24-hour ones in their own style", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GROUP_WINDOW_MS, MessageStore, buildRows, startOfLocalDay } from "../src/messages_data";
+import { GROUP_WINDOW_MS, MessageStore, buildRows, groupByDay, startOfLocalDay } from "../src/messages_data";
 import { ana, bo, msg, msgs } from "./fixtures";
 
 describe("MessageStore merge and dedupe", () => {
@@ -170,5 +170,17 @@ describe("buildRows", () => {
     expect(rows.map((r) => r.kind)).toEqual(["day", "message", "pending"]);
     const last = rows[2];
     expect(last.kind === "pending" && last.grouped).toBe(true);
+  });
+});
+
+describe("groupByDay", () => {
+  it("puts each day's rows under its day, so a list holds only messages", () => {
+    const day1 = new Date(2025, 0, 6, 9).getTime();
+    const day2 = new Date(2025, 0, 7, 9).getTime();
+    const rows = buildRows([msg(1, 1, ana, day1), msg(1, 2, bo, day1 + 1), msg(1, 3, ana, day2)], [], ana);
+    const days = groupByDay(rows);
+    expect(days.map((d) => d.day)).toEqual([startOfLocalDay(day1), startOfLocalDay(day2)]);
+    expect(days.map((d) => d.rows.map((r) => r.kind === "message" && r.message.seq))).toEqual([[1, 2], [3]]);
+    expect(groupByDay([])).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ActivityTracker, PresenceStore, sortMembers } from "../src/presence_data";
+import { ActivityTracker, PresenceStore, shownStatus, sortMembers } from "../src/presence_data";
 import { ana, bo, cy } from "./fixtures";
 
 describe("PresenceStore", () => {
@@ -71,5 +71,13 @@ describe("ActivityTracker", () => {
 
   it("starts idle when the page loads hidden", () => {
     expect(new ActivityTracker(1000, 0, true).status).toBe("idle");
+  });
+});
+
+describe("shownStatus", () => {
+  it("is unknown while not connected: a stale online is never shown", () => {
+    expect(shownStatus("online", true)).toBe("online");
+    expect(shownStatus("online", false)).toBe("unknown");
+    expect(shownStatus("offline", false)).toBe("unknown");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RoomStore, type KeyValueStorage } from "../src/rooms_data";
+import { RoomStore, adjacentRoomId, type KeyValueStorage } from "../src/rooms_data";
 import { room } from "./fixtures";
 
 function memoryStorage(): KeyValueStorage & { data: Map<string, string> } {
@@ -73,5 +73,20 @@ describe("RoomStore", () => {
     expect(r.isJoined(1)).toBe(false);
     expect(r.get(1)?.joined).toBe(false);
     expect(r.get(2)).toBeUndefined();
+  });
+});
+
+describe("adjacentRoomId (Alt+↑ / Alt+↓)", () => {
+  const rooms = [room(4, "alpha"), room(2, "beta"), room(9, "gamma")];
+  it("moves in the sidebar's order and stops at either end", () => {
+    expect(adjacentRoomId(rooms, 2, 1)).toBe(9);
+    expect(adjacentRoomId(rooms, 2, -1)).toBe(4);
+    expect(adjacentRoomId(rooms, 9, 1)).toBeNull();
+    expect(adjacentRoomId(rooms, 4, -1)).toBeNull();
+  });
+  it("starts at the first room when none is open, and goes nowhere without rooms", () => {
+    expect(adjacentRoomId(rooms, null, 1)).toBe(4);
+    expect(adjacentRoomId(rooms, 77, -1)).toBe(4);
+    expect(adjacentRoomId([], null, 1)).toBeNull();
   });
 });

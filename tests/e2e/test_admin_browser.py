@@ -82,9 +82,14 @@ async def test_admin_archives_a_room_and_a_members_composer_turns_read_only_live
     url = base_url(server)
     boss, bob = await admin_and_user(e2e_chat, browsing, url)
 
-    # Only the admin sees admin controls.
+    # Only the admin sees admin controls (in the room menu, away from everyday buttons).
+    await bob.get_by_test_id("room-menu-button").click()
+    await expect(bob.get_by_test_id("leave-room-button")).to_be_visible()
     await expect(bob.get_by_test_id("admin-archive-room")).to_have_count(0)
+    await bob.keyboard.press("Escape")
+    await expect(bob.get_by_test_id("leave-room-button")).to_have_count(0)
     await expect(bob.get_by_test_id("member-disable")).to_have_count(0)
+    await boss.get_by_test_id("room-menu-button").click()
     await expect(boss.get_by_test_id("admin-archive-room")).to_be_visible()
 
     await boss.get_by_test_id("admin-archive-room").click()
@@ -93,11 +98,15 @@ async def test_admin_archives_a_room_and_a_members_composer_turns_read_only_live
     await expect(bob.get_by_test_id("composer-archived-note")).to_contain_text("read-only")
     await expect(bob.get_by_test_id("room-archived")).to_be_visible()
     await expect(boss.get_by_test_id("composer-input")).to_be_disabled()
+    await boss.get_by_test_id("room-menu-button").click()
     await expect(boss.get_by_test_id("admin-unarchive-room")).to_be_visible()
     await expect(boss.get_by_test_id("admin-archive-room")).to_have_count(0)
+    await boss.keyboard.press("Escape")
 
-    # Unarchiving, by keyboard: writable again for everyone, live.
-    await boss.get_by_test_id("admin-unarchive-room").focus()
+    # Unarchiving, by keyboard: the menu opens with ArrowDown on its first item; Enter chooses it.
+    await boss.get_by_test_id("room-menu-button").focus()
+    await boss.keyboard.press("ArrowDown")
+    await expect(boss.get_by_test_id("admin-unarchive-room")).to_be_focused()
     await boss.keyboard.press("Enter")
     await expect(composer).to_be_enabled()
     await expect(bob.get_by_test_id("room-archived")).to_have_count(0)
