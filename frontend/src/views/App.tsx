@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import { Api, ApiError, NetworkError, describeError } from "../api";
 import { I18n, msg, type Msg } from "../i18n";
 import { inviteFromLocation } from "../invite_data";
@@ -58,8 +58,9 @@ export function App() {
     return () => window.removeEventListener("languagechange", onChange);
   }, [storage]);
 
-  const check = () => {
-    setBoot({ kind: "loading" });
+  /** Who is logged in? `quiet` (a retry from the offline screen) keeps the current screen while asking. */
+  const check = (quiet = false) => {
+    if (!quiet) setBoot({ kind: "loading" });
     api.me().then(
       (me) => setBoot({ kind: "authed", me }),
       (err: unknown) => {
@@ -70,7 +71,8 @@ export function App() {
     );
   };
 
-  useEffect(check, []);
+  useEffect(() => check(), []);
+  const retry = useCallback(() => check(true), []);
 
   let screen;
   if (boot.kind === "loading") {
@@ -80,7 +82,7 @@ export function App() {
       </div>
     );
   } else if (boot.kind === "offline") {
-    screen = <OfflineScreen onRetry={check} />;
+    screen = <OfflineScreen onRetry={retry} />;
   } else if (boot.kind === "anon") {
     screen = (
       <AuthScreen

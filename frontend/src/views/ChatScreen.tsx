@@ -88,13 +88,15 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
   const sidebarOverlay = narrow && sidebarOpen;
   const membersOverlay = !wide && membersOpen && room !== undefined;
 
+  // Focus goes back once the page has re-rendered without the drawer (until then the rest is inert).
+  const focusSoon = (ref: { current: HTMLElement | null }) => setTimeout(() => ref.current?.focus(), 0);
   const closeSidebar = (refocus: boolean) => {
     setSidebarOpen(false);
-    if (refocus) sidebarToggleRef.current?.focus();
+    if (refocus) focusSoon(sidebarToggleRef);
   };
   const closeMembers = (refocus: boolean) => {
     setMembersOpen(false);
-    if (refocus) membersToggleRef.current?.focus();
+    if (refocus) focusSoon(membersToggleRef);
   };
 
   // A drawer that opens takes focus (its close button), so keyboard and screen reader users land inside it.
@@ -132,6 +134,7 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
         inert={membersOverlay}
         closeRef={sidebarCloseRef}
         onClose={() => closeSidebar(sidebarOverlay)}
+        onPicked={() => closeSidebar(false)}
         onCreate={() => setDialog("create")}
         onBrowse={() => setDialog("browse")}
         onChangePassword={() => setDialog("password")}

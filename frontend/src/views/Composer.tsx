@@ -3,6 +3,7 @@ import type { ChatClient } from "../client";
 import type { Msg } from "../i18n";
 import { bodyLength } from "../messages_events";
 import type { Room } from "../protocol";
+import { matches } from "./browser";
 import { useI18n } from "./i18n_context";
 
 /** Drafts survive switching rooms (kept for the page's lifetime). */
@@ -21,7 +22,8 @@ export function Composer(props: { client: ChatClient; room: Room }) {
   useEffect(() => {
     setText(drafts.get(room.id) ?? "");
     setError(null);
-    ref.current?.focus();
+    // Ready to type in the room just opened; not on touch screens, where focus would pop the keyboard up.
+    if (!matches("(pointer: coarse)")) ref.current?.focus();
   }, [room.id]);
 
   // Grow with the content up to a few lines (CSS caps the height).

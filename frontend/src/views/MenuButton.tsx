@@ -32,11 +32,26 @@ export function MenuButton(props: {
   const id = `${props.testid}-menu`;
   const enabled = props.items.map((it, i) => (it.disabled ? -1 : i)).filter((i) => i >= 0);
 
+  const focusItem = (index: number) => {
+    const items = menuRef.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]');
+    items?.[index]?.focus();
+  };
+
+  useEffect(() => {
+    if (open) focusItem(focusIndex);
+  }, [open, focusIndex]);
+
+  // Escape closes the menu even when focus is not in it (an item re-rendered under the pointer, say).
   useEffect(() => {
     if (!open) return;
-    const items = menuRef.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]');
-    items?.[focusIndex]?.focus();
-  }, [open, focusIndex]);
+    const onKey = (ev: KeyboardEvent) => {
+      if (ev.key !== "Escape" || ev.defaultPrevented) return;
+      ev.preventDefault();
+      close(true);
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [open]);
 
   useEffect(() => {
     if (!open) return;
@@ -50,6 +65,7 @@ export function MenuButton(props: {
 
   const openAt = (index: number) => {
     if (!enabled.length) return;
+    if (open && index === focusIndex) focusItem(index);
     setFocusIndex(index);
     setOpen(true);
   };
@@ -105,7 +121,7 @@ export function MenuButton(props: {
         <div class="menu" role="menu" id={id} ref={menuRef} aria-label={props.label} onKeyDown={onMenuKey}>
           {props.items.map((it, i) => (
             <button
-              key={it.testid}
+              key={i}
               type="button"
               role="menuitem"
               class={`menu-item ${it.danger ? "danger" : ""}`}

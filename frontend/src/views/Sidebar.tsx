@@ -11,6 +11,8 @@ export function Sidebar(props: {
   inert: boolean;
   closeRef: { current: HTMLButtonElement | null };
   onClose: () => void;
+  /** a room was picked: the drawer closes and focus stays with the room (its composer) */
+  onPicked: () => void;
   onCreate: () => void;
   onBrowse: () => void;
   onChangePassword: () => void;
@@ -68,7 +70,7 @@ export function Sidebar(props: {
                 aria-keyshortcuts="Alt+ArrowUp Alt+ArrowDown"
                 onClick={() => {
                   client.rooms.select(r.id);
-                  props.onClose();
+                  props.onPicked();
                 }}
               >
                 <span class="hash" aria-hidden="true">

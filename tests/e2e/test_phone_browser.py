@@ -1,0 +1,122 @@
+"""The web app on a phone-sized touch screen (390x844, issue #15): every control is at least 44 px, nothing is
+wider than the screen, the room name is not cut, the rooms drawer and the member list open and close with
+visible controls (and Escape, giving focus back), short rooms sit next to the composer, and the composer stays
+on screen when the visible height shrinks as it does when the on-screen keyboard opens.
+
+Every wait is bounded (Playwright's expect with the context's timeout)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import IN_CI, Chat, eventually
+
+from .conftest import UI_TIMEOUT, Browsing, base_url, register, send, start_server
+
+try:
+    from playwright.async_api import expect
+except ImportError:
+    if IN_CI:
+        raise
+    pytest.skip("playwright is not installed (pip install -e '.[test]')", allow_module_level=True)
+
+pytestmark = pytest.mark.e2e
+
+PHONE = {"width": 390, "height": 844}
+# Apple's and Google's guidance (and WCAG 2.5.5): a touch target at least 44 CSS px on each side.
+MIN_TARGET_PX = 44
+
+# Visible controls smaller than MIN_TARGET_PX. A checkbox counts with its label (the label is the target).
+_SMALL_TARGETS = """(min) => {
+    const out = [];
+    for (const el of document.querySelectorAll('button, a[href], input, select, textarea, [role="menuitem"]')) {
+        if (el.closest('[inert]') || el.type === 'hidden') continue;
+        const r = el.getBoundingClientRect();
+        const style = getComputedStyle(el);
+        if (r.width <= 1 || r.height <= 1 || style.visibility === 'hidden' || el.closest('.sr-only')) continue;
+        if (r.right <= 0 || r.left >= innerWidth || r.bottom <= 0 || r.top >= innerHeight) continue;
+        let box = r;
+        if (el.type === 'checkbox' && el.labels && el.labels[0]) {
+            box = el.labels[0].parentElement.getBoundingClientRect();
+        }
+        if (box.height < min - 0.5 || box.width < min - 0.5) {
+            const name = el.dataset.testid || el.getAttribute('aria-label') || el.textContent.trim();
+            out.push(`${el.tagName.toLowerCase()}[${name}] ${Math.round(box.width)}x${Math.round(box.height)}`);
+        }
+    }
+    return out;
+}"""
+
+_OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+async def phone_page(browsing: Browsing, name: str) -> Any:
+    context = await browsing.browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context.set_default_timeout(UI_TIMEOUT)
+    browsing.contexts.append(context)
+    return await browsing.page(name, context=context)
+
+
+async def in_view(page: Any, testid: str) -> bool:
+    box = await page.get_by_test_id(testid).bounding_box()
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 0.5
+
+
+async def test_phone_layout_touch_targets_drawers_and_composer(e2e_chat: Chat, browsing: Browsing) -> None:
+    server = await start_server(e2e_chat)
+    url = base_url(server)
+    ana = await phone_page(browsing, "ana")
+    await register(ana, url, "ana")
+    await send(ana, "hello from a phone")
+
+    # Nothing wider than the screen, no control smaller than a finger, the room name whole.
+    assert await ana.evaluate(_OVERFLOW) <= 0
+    assert await ana.evaluate(_SMALL_TARGETS, MIN_TARGET_PX) == []
+    title = ana.locator(".room-title-text")
+    await expect(title).to_have_text("general")
+    assert await title.evaluate("el => el.scrollWidth <= el.clientWidth")
+
+    # A short room sits at the bottom, next to the composer (no gap under the messages).
+    last = await ana.get_by_test_id("message-item").last.bounding_box()
+    composer = await ana.get_by_test_id("composer").bounding_box()
+    assert last is not None and composer is not None
+    assert composer["y"] + composer["height"] <= PHONE["height"] + 0.5
+    assert composer["y"] - (last["y"] + last["height"]) < 60, (last, composer)
+
+    # The rooms drawer: a visible control opens it, focus moves in; Escape closes it and focus comes back.
+    toggle = ana.get_by_test_id("sidebar-toggle")
+    await expect(toggle).to_be_visible()
+    assert not await in_view(ana, "sidebar")
+    await toggle.click()
+    await expect(ana.get_by_test_id("sidebar-close")).to_be_focused()
+    await eventually(lambda: in_view(ana, "sidebar"))  # it slides in
+    assert await ana.evaluate(_SMALL_TARGETS, MIN_TARGET_PX) == []
+    await ana.keyboard.press("Escape")
+    await expect(toggle).to_be_focused()
+    await expect(ana.get_by_test_id("sidebar")).not_to_be_visible()
+    # ...and its own close button closes it too.
+    await toggle.click()
+    await ana.get_by_test_id("sidebar-close").click()
+    await expect(ana.get_by_test_id("sidebar")).not_to_be_visible()
+
+    # The member list: the header's control opens it over the room, its close button closes it.
+    members_toggle = ana.get_by_test_id("members-toggle")
+    await expect(ana.get_by_test_id("members-panel")).to_have_count(0)
+    await members_toggle.click()
+    await expect(ana.get_by_test_id("members-panel")).to_be_visible()
+    await expect(ana.get_by_test_id("members-close")).to_be_focused()
+    await eventually(lambda: in_view(ana, "members-panel"))
+    await ana.get_by_test_id("members-close").click()
+    await expect(ana.get_by_test_id("members-panel")).to_have_count(0)
+    await expect(members_toggle).to_be_focused()
+
+    # The visible height shrinks (an on-screen keyboard resizing the layout): the composer stays on screen.
+    await ana.get_by_test_id("composer-input").focus()
+    await ana.set_viewport_size({"width": PHONE["width"], "height": 420})
+    await expect(ana.get_by_test_id("composer-input")).to_be_in_viewport()
+    composer = await ana.get_by_test_id("composer").bounding_box()
+    assert composer is not None and composer["y"] + composer["height"] <= 420 + 0.5
+    await expect(ana.get_by_test_id("message-item").last).to_be_in_viewport()
+    assert browsing.page_errors == []
