@@ -122,7 +122,8 @@ export const en = {
   "presence.you": "You: {status}",
 
   "members.heading": "Members",
-  "members.summary": "{online} online / {total}",
+  "members.summary": "({online} online / {total})",
+  "members.count": "({total})",
   "members.close": "Close members",
   "members.you": "(you)",
   "members.disabledTag": "disabled",

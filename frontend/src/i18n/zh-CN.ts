@@ -121,7 +121,8 @@ export const zhCN: Catalogue = {
   "presence.you": "你：{status}",
 
   "members.heading": "成员",
-  "members.summary": "{online} 在线 / 共 {total}",
+  "members.summary": "（{online} 在线 / 共 {total}）",
+  "members.count": "（共 {total}）",
   "members.close": "关闭成员列表",
   "members.you": "（你）",
   "members.disabledTag": "已停用",

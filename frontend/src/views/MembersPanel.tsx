@@ -39,10 +39,12 @@ export function MembersPanel(props: {
     <aside id="members-panel" class="members" data-testid="members-panel" aria-labelledby="members-heading">
       <div class="members-head">
         <h2 id="members-heading">
-          {t.t("room.members")}{" "}
+          {t.t("room.members")}
           {list && (
-            <span class="muted" data-testid="members-summary">
-              {online === null ? `(${list.length})` : `(${t.t("members.summary", { online, total: list.length })})`}
+            <span class="muted members-summary" data-testid="members-summary">
+              {online === null
+                ? t.t("members.count", { total: list.length })
+                : t.t("members.summary", { online, total: list.length })}
             </span>
           )}
         </h2>
