@@ -34,6 +34,11 @@ class Room:
     archived: bool
     last_seq: int
     created_at: int
+    # The reader's own state of the room (zero and False where the reader is not a member).
+    last_read_seq: int = 0
+    unread: int = 0
+    mentions: int = 0
+    muted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,8 @@ class Message:
     body: str
     created_at: int
     client_id: str
+    # Ids of the users the message mentions, ascending; never its author.
+    mentions: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

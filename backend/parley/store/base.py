@@ -32,6 +32,8 @@ from .core import (
     username_key,
 )
 from .invites import InviteInvalid, InviteQueries, record_invitee, use_invite
+from .mentions import MentionQueries
+from .reads import ReadQueries
 
 __all__ = [
     "Args",
@@ -51,8 +53,9 @@ __all__ = [
 ]
 
 
-class Store(AdminQueries, InviteQueries):
-    """Parley's persistence: the chat's queries on top of the admin ones and a backend's plumbing."""
+class Store(ReadQueries, MentionQueries, AdminQueries, InviteQueries):
+    """Parley's persistence: the chat's queries on top of the read-state, mention, admin and invite ones and a
+    backend's plumbing."""
 
     # -- users and sessions -------------------------------------------------------------------------------
 
@@ -72,9 +75,10 @@ class Store(AdminQueries, InviteQueries):
                 " VALUES (%s, %s, %s, %s, %s)",
                 (username, username_key(username), password_hash, int(is_admin), now_ms),
             )
+            # A new member's read marker starts at the room's newest message: what came before is not unread.
             await tx.execute(
-                "INSERT INTO room_members (room_id, user_id, joined_at)"
-                " SELECT id, %s, %s FROM rooms WHERE name_key = 'general'",
+                "INSERT INTO room_members (room_id, user_id, joined_at, last_read_seq)"
+                " SELECT id, %s, %s, last_seq FROM rooms WHERE name_key = 'general'",
                 (user_id, now_ms),
             )
             if invite_hash is not None:
@@ -263,9 +267,11 @@ class Store(AdminQueries, InviteQueries):
             )
             if row is not None:
                 return False
+            # The marker starts at the room's newest message, as for general in create_user.
             await tx.insert(
-                "INSERT INTO room_members (room_id, user_id, joined_at) VALUES (%s, %s, %s)",
-                (room_id, user_id, now_ms),
+                "INSERT INTO room_members (room_id, user_id, joined_at, last_read_seq)"
+                " SELECT id, %s, %s, last_seq FROM rooms WHERE id = %s",
+                (user_id, now_ms, room_id),
             )
         return True
 
@@ -315,9 +321,9 @@ class Store(AdminQueries, InviteQueries):
     # -- messages -----------------------------------------------------------------------------------------
 
     async def insert_message(
-        self, room_id: int, author: User, body: str, client_id: str, now_ms: int
+        self, room_id: int, author: User, body: str, client_id: str, now_ms: int, mentions: Sequence[int] = ()
     ) -> tuple[Message, bool]:
-        """Store a message under the room's row lock with the next seq.
+        """Store a message under the room's row lock with the next seq, and the users it mentions.
 
         Returns (message, True), or (the earlier message, False) when this user already sent this client_id.
         Raises NotFound for a missing room, RoomArchived for a read-only one.
@@ -340,6 +346,8 @@ class Store(AdminQueries, InviteQueries):
                     " VALUES (%s, %s, %s, %s, %s, %s)",
                     (room_id, seq, user_id, body, client_id, now_ms),
                 )
+                if mentions:
+                    await self.insert_mentions(tx, message_id, room_id, seq, mentions)
         except (Conflict, RoomArchived):
             # Conflict: the same client_id committed concurrently (a resend racing the original); that one wins.
             # RoomArchived: a resend of a message stored before the room was archived still gets its original.
@@ -347,7 +355,8 @@ class Store(AdminQueries, InviteQueries):
             if earlier is None:
                 raise
             return earlier, False
-        return Message(message_id, room_id, seq, user_id, author.username, body, now_ms, client_id), True
+        message = Message(message_id, room_id, seq, user_id, author.username, body, now_ms, client_id, tuple(mentions))
+        return message, True
 
     async def message_by_client_id(self, user_id: int, client_id: str) -> Message | None:
         async with self.read() as tx:
@@ -356,7 +365,7 @@ class Store(AdminQueries, InviteQueries):
                 " WHERE m.user_id = %s AND m.client_id = %s",
                 (user_id, client_id),
             )
-        return None if row is None else message_from_row(row)
+            return None if row is None else (await self.with_mentions(tx, [message_from_row(row)]))[0]
 
     async def messages_before(self, room_id: int, before_seq: int | None, limit: int) -> Page:
         """The newest `limit` messages below `before_seq` (all if None), oldest first."""
@@ -368,8 +377,8 @@ class Store(AdminQueries, InviteQueries):
                 f" WHERE m.room_id = %s{bound} ORDER BY m.seq DESC LIMIT %s",
                 (*args, limit + 1),
             )
-        has_more = len(rows) > limit
-        return Page([message_from_row(r) for r in reversed(rows[:limit])], has_more)
+            messages = await self.with_mentions(tx, [message_from_row(r) for r in reversed(rows[:limit])])
+        return Page(messages, len(rows) > limit)
 
     async def messages_after(self, room_id: int, after_seq: int, limit: int) -> Page:
         """The oldest `limit` messages above `after_seq`, oldest first."""
@@ -379,7 +388,8 @@ class Store(AdminQueries, InviteQueries):
                 " WHERE m.room_id = %s AND m.seq > %s ORDER BY m.seq LIMIT %s",
                 (room_id, after_seq, limit + 1),
             )
-        return Page([message_from_row(r) for r in rows[:limit]], len(rows) > limit)
+            messages = await self.with_mentions(tx, [message_from_row(r) for r in rows[:limit]])
+        return Page(messages, len(rows) > limit)
 
     async def messages_between(self, room_id: int, after_seq: int, upto_seq: int) -> list[Message]:
         """Messages with after_seq < seq <= upto_seq, oldest first (filling a gap in live delivery)."""
@@ -389,7 +399,7 @@ class Store(AdminQueries, InviteQueries):
                 " WHERE m.room_id = %s AND m.seq > %s AND m.seq <= %s ORDER BY m.seq",
                 (room_id, after_seq, upto_seq),
             )
-        return [message_from_row(r) for r in rows]
+            return await self.with_mentions(tx, [message_from_row(r) for r in rows])
 
     async def iter_messages(self, room_id: int | None, batch: int = 1000) -> AsyncIterator[Message]:
         """Every message (of one room or all), by id, fetched in batches so memory stays flat."""
