@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 import pymysql
 import pytest
+import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient, TestServer
 
 from parley.app import create_app
@@ -26,6 +27,7 @@ from parley.settings import DatabaseUrl, Settings
 from parley.store import Store, migrations, open_store
 
 MYSQL_SOCKET = os.environ.get("PARLEY_TEST_MYSQL_SOCKET", "/run/mysqld/mysqld.sock")
+REDIS_URL = "redis://127.0.0.1:6379/0"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PASSWORD = "correct horse battery"
 
@@ -159,6 +161,30 @@ class Chat:
 async def chat(database_url: DatabaseUrl) -> AsyncIterator[Chat]:
     async with Chat(database_url) as c:
         yield c
+
+
+@pytest.fixture
+async def redis_namespace() -> AsyncIterator[str]:
+    """A Redis namespace of its own for one test (several app instances as one server), cleaned afterwards."""
+    client = aioredis.Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except Exception:
+        await client.aclose()
+        service_missing("Redis at 127.0.0.1:6379")
+    namespace = f"parley-test-{uuid.uuid4().hex[:8]}"
+    try:
+        yield namespace
+    finally:
+        async for key in client.scan_iter(match=f"{namespace}:*"):
+            await client.delete(key)
+        await client.aclose()
+
+
+async def server_pair(chat: Chat, namespace: str, **overrides: Any) -> tuple[TestServer, TestServer]:
+    """Two app instances sharing the database and a Redis namespace."""
+    settings = {"redis_url": REDIS_URL, "redis_namespace": namespace} | overrides
+    return await chat.server(**settings), await chat.server(**settings)
 
 
 @pytest.fixture

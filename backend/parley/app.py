@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -14,13 +15,17 @@ from parley import keys
 from parley.actions.accounts import Accounts
 from parley.actions.chatter import Chatter
 from parley.actions.invites import Invites
+from parley.actions.mentions import Mentions
 from parley.actions.messages import Messages
+from parley.actions.mutes import Mutes
+from parley.actions.reads import Reads
 from parley.actions.rooms import Rooms
 from parley.clock import Clock, SystemClock
 from parley.live import wire
 from parley.live.broker import Broker, LocalBroker
 from parley.live.hub import CLOSE_GOING_AWAY, Hub
 from parley.live.login_counters import MemoryThrottle, ThrottleState
+from parley.live.read_markers import ReadMarkers
 from parley.live.revocations import RevocationWatcher
 from parley.live.room_changes import RoomChangeWatcher
 from parley.live.state import Live
@@ -32,6 +37,8 @@ from parley.web.request_ids import request_ids
 from parley.web.sessions import SessionCookies, require_user
 from parley.web.static import add_frontend
 from parley.web.ws import websocket
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
@@ -45,6 +52,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     setup_session(app, SessionCookies(settings.secret_key, always_secure=settings.cookie_secure))
     app.middlewares.append(require_user)
     app.cleanup_ctx.append(_parts)
+    # After _parts, so it stops first: the last batch of read markers is written while the store is still open.
+    app.cleanup_ctx.append(_read_markers)
     app.on_shutdown.append(_close_sockets)
     app.router.add_routes(rest.routes)
     app.router.add_routes(admin_rest.routes)
@@ -69,9 +78,17 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
         store=store, broker=broker, clock=clock, settings=settings, throttle_state=throttle_state
     )
     app[keys.INVITES] = Invites(store=store, clock=clock)
-    rooms = Rooms(store=store, broker=broker, live=live, clock=clock)
+    markers = ReadMarkers(store=store, clock=clock, flush_ms=settings.read_flush_ms)
+    app[keys.READ_MARKERS] = markers
+    reads = Reads(store=store, broker=broker, hub=hub, markers=markers)
+    app[keys.READS] = reads
+    rooms = Rooms(store=store, broker=broker, live=live, reads=reads, clock=clock)
     app[keys.ROOMS] = rooms
-    app[keys.MESSAGES] = Messages(store=store, broker=broker, live=live, rooms=rooms, clock=clock, settings=settings)
+    app[keys.MUTES] = Mutes(store=store, broker=broker, rooms=rooms)
+    mentions = Mentions(store=store)
+    app[keys.MESSAGES] = Messages(
+        store=store, broker=broker, live=live, rooms=rooms, mentions=mentions, clock=clock, settings=settings
+    )
     app[keys.CHATTER] = Chatter(live=live)
     poll_s = settings.revocation_poll_ms / 1000
     watcher = RevocationWatcher(store=store, hub=hub, clock=clock, poll_s=poll_s)
@@ -97,6 +114,22 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
     finally:
         await throttle_state.close()
         await store.close()
+
+
+async def _read_markers(app: web.Application) -> AsyncIterator[None]:
+    """The batch writer of read markers: a periodic flush, and the last batch written on the way out."""
+    markers = app[keys.READ_MARKERS]
+    task = asyncio.get_running_loop().create_task(markers.run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        try:
+            await markers.flush()
+        except Exception:
+            log.exception("writing the last read markers failed; %d are lost", markers.waiting())
 
 
 def make_broker(settings: Settings, hub: Hub, clock: Clock) -> Broker:

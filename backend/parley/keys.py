@@ -11,10 +11,13 @@ if TYPE_CHECKING:
     from parley.actions.chatter import Chatter
     from parley.actions.invites import Invites
     from parley.actions.messages import Messages
+    from parley.actions.mutes import Mutes
+    from parley.actions.reads import Reads
     from parley.actions.rooms import Rooms
     from parley.clock import Clock
     from parley.live.broker import Broker
     from parley.live.hub import Hub
+    from parley.live.read_markers import ReadMarkers
     from parley.live.state import Live
     from parley.models import User
     from parley.settings import Settings
@@ -31,6 +34,9 @@ ROOMS: web.AppKey[Rooms] = web.AppKey("rooms")
 MESSAGES: web.AppKey[Messages] = web.AppKey("messages")
 CHATTER: web.AppKey[Chatter] = web.AppKey("chatter")
 INVITES: web.AppKey[Invites] = web.AppKey("invites")
+READ_MARKERS: web.AppKey[ReadMarkers] = web.AppKey("read_markers")
+READS: web.AppKey[Reads] = web.AppKey("reads")
+MUTES: web.AppKey[Mutes] = web.AppKey("mutes")
 
 # The authenticated user and session id of a request, set by the auth middleware.
 USER: web.RequestKey[User] = web.RequestKey("user")

@@ -256,6 +256,9 @@ class Settings:
     process_ttl_ms: int = 6_000
     # A session ended in another process (or by the admin CLI) closes its sockets here within this.
     revocation_poll_ms: int = 500
+    # Read markers wait at most this long in memory before one batched write: with the writer's check every
+    # fifth of it, other processes see a read within about 0.6 s, under the 1 s the protocol promises.
+    read_flush_ms: int = 500
     max_body_chars: int = 4_000
     # Room for the longest valid frame (4,000 four-byte characters, JSON-escaped) with margin.
     max_frame_bytes: int = 65_536

@@ -4,7 +4,7 @@
  * never asks the admin API.
  */
 import type { ChatClient } from "./client";
-import type { AdminUser, Me, Room } from "./protocol";
+import type { AdminUser, Me, SharedRoom } from "./protocol";
 
 export class AdminEvents {
   private readonly c: ChatClient;
@@ -42,10 +42,10 @@ export class AdminEvents {
   }
 
   /** Archive or unarchive a room. Members, this page included, also get `room.updated`. */
-  async setRoomArchived(roomId: number, archived: boolean): Promise<Room> {
+  async setRoomArchived(roomId: number, archived: boolean): Promise<SharedRoom> {
     const room = await this.c.api.adminSetArchived(roomId, archived);
     // `joined` in the answer is the caller's membership; upsert never un-joins, so a joined room stays joined.
-    this.c.roomsData.upsert(room);
+    this.c.roomsData.updateShared(room);
     this.c.changed();
     return room;
   }

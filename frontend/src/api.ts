@@ -25,6 +25,8 @@ import type {
   Room,
   RoomResponse,
   RoomsResponse,
+  SharedRoom,
+  SharedRoomResponse,
   UserResponse,
 } from "./protocol";
 import { errorMsg } from "./i18n/errors";
@@ -200,9 +202,9 @@ export class Api {
     const action = disabled ? "disable" : "enable";
     return (await this.request<AdminUserResponse>("POST", `/admin/users/${userId}/${action}`)).user;
   }
-  async adminSetArchived(roomId: number, archived: boolean): Promise<Room> {
+  async adminSetArchived(roomId: number, archived: boolean): Promise<SharedRoom> {
     const action = archived ? "archive" : "unarchive";
-    return (await this.request<RoomResponse>("POST", `/admin/rooms/${roomId}/${action}`)).room;
+    return (await this.request<SharedRoomResponse>("POST", `/admin/rooms/${roomId}/${action}`)).room;
   }
   async adminInvites(): Promise<AdminInvite[]> {
     return (await this.request<InvitesResponse>("GET", "/admin/invites")).invites;

@@ -12,7 +12,8 @@ export interface Me extends User {
   is_admin: boolean;
 }
 
-export interface Room {
+/** A room without anyone's own state: what `room.updated` and the admin API carry. */
+export interface SharedRoom {
   id: number;
   name: string;
   topic: string;
@@ -21,6 +22,18 @@ export interface Room {
   joined: boolean;
   /** seq of the newest message in the room; 0 for an empty room */
   last_seq: number;
+}
+
+/** A room as this user sees it (hello, GET /api/rooms, room.joined, create and join answers). */
+export interface Room extends SharedRoom {
+  /** the user's read marker: every message up to this seq counts as read; 0 where not joined */
+  last_read_seq: number;
+  /** messages after the marker (up to last_seq) by others */
+  unread: number;
+  /** of those, the ones that mention the user (by name or @room) */
+  mentions: number;
+  /** the user muted this room: no notifications, no unread badge (the server still counts) */
+  muted: boolean;
 }
 
 export interface Message {
@@ -32,6 +45,8 @@ export interface Message {
   /** ms since the Unix epoch (UTC) */
   created_at: number;
   client_id: string;
+  /** ids of the users the message mentions (by @name or @room), ascending; never its author */
+  mentions: number[];
 }
 
 export type Status = "online" | "idle" | "offline";
@@ -76,6 +91,10 @@ export interface ErrorBody {
 export interface UserResponse {
   user: Me;
 }
+/** The admin API's room answers: the room without the caller's own state. */
+export interface SharedRoomResponse {
+  room: SharedRoom;
+}
 export interface RoomsResponse {
   rooms: Room[];
 }
@@ -95,6 +114,11 @@ export interface MessagesResponse {
 }
 export interface PresenceResponse {
   presence: PresenceEntry[];
+}
+/** PUT /api/rooms/{id}/mute */
+export interface MuteResponse {
+  room_id: number;
+  muted: boolean;
 }
 
 /** Admin API (docs/protocol.md "Admin API"): an account as administrators see it. */
@@ -158,7 +182,13 @@ export interface TypingSendFrame {
   room_id: number;
   active: boolean;
 }
-export type ClientFrame = MessageSendFrame | PresenceSetFrame | TypingSendFrame;
+/** Moves the user's read marker forward (never back); seq is clamped to the room's last_seq. */
+export interface ReadSendFrame {
+  type: "read";
+  room_id: number;
+  seq: number;
+}
+export type ClientFrame = MessageSendFrame | PresenceSetFrame | TypingSendFrame | ReadSendFrame;
 
 // ---- WebSocket: server → client ------------------------------------------------------------
 
@@ -186,10 +216,10 @@ export interface RoomLeftFrame {
   type: "room.left";
   room_id: number;
 }
-/** An admin changed the room (archived / unarchived): replace its fields. */
+/** An admin changed the room (archived / unarchived): replace its shared fields, keep the user's own. */
 export interface RoomUpdatedFrame {
   type: "room.updated";
-  room: Room;
+  room: SharedRoom;
 }
 export interface MemberJoinedFrame {
   type: "member.joined";
@@ -215,6 +245,18 @@ export interface TypingFrame {
   user: User;
   active: boolean;
 }
+/** The user's read marker of a room moved (in any tab): marker = max(marker, seq). */
+export interface ReadFrame {
+  type: "read";
+  room_id: number;
+  seq: number;
+}
+/** The user muted or unmuted a room (in any tab). */
+export interface MuteFrame {
+  type: "mute";
+  room_id: number;
+  muted: boolean;
+}
 export interface ErrorFrame {
   type: "error";
   code: SocketErrorCode | string;
@@ -233,6 +275,8 @@ export type ServerFrame =
   | MemberLeftFrame
   | PresenceFrame
   | TypingFrame
+  | ReadFrame
+  | MuteFrame
   | ErrorFrame;
 
 export type SocketErrorCode =
@@ -245,6 +289,7 @@ export type SocketErrorCode =
   | "room_not_found"
   | "not_a_member"
   | "room_archived"
+  | "mention_room_too_large"
   | "rate_limited";
 
 /** Every server frame type once: a type missing from this record, or foreign to ServerFrame, fails to compile. */
@@ -259,6 +304,8 @@ const SERVER_FRAME_TYPE_KEYS: Record<ServerFrame["type"], true> = {
   "member.left": true,
   presence: true,
   typing: true,
+  read: true,
+  mute: true,
   error: true,
 };
 export const SERVER_FRAME_TYPES: ReadonlySet<string> = new Set(Object.keys(SERVER_FRAME_TYPE_KEYS));
@@ -294,3 +341,5 @@ export const PASSWORD_MAX = 256;
 export const ROOM_NAME_MAX = 64;
 export const ROOM_TOPIC_MAX = 250;
 export const HISTORY_PAGE = 50;
+/** `@room` is refused (mention_room_too_large) in rooms of more members than this. */
+export const ROOM_MENTION_MAX_MEMBERS = 50;

@@ -7,7 +7,7 @@
  * storage (localStorage in the browser) so they survive reloads. A room the user has never seen before
  * starts fully read at the seq it had then, so joining a busy room does not show thousands unread.
  */
-import type { Room } from "./protocol";
+import type { Room, SharedRoom } from "./protocol";
 
 export interface KeyValueStorage {
   getItem(key: string): string | null;
@@ -62,6 +62,25 @@ export class RoomStore {
     this.rooms.set(room.id, { ...prev, ...room });
     this.bumpLatest(room.id, room.last_seq);
     if (room.joined) this.markJoined(room.id);
+  }
+
+  /** A room's shared fields (room.updated, the admin API): the user's own state stays (none yet: 0, false). */
+  updateShared(room: SharedRoom): void {
+    const prev = this.rooms.get(room.id);
+    this.upsert({ last_read_seq: 0, unread: 0, mentions: 0, muted: false, ...prev, ...room });
+  }
+
+  /** A `read` frame: the user's marker of the room moved, in this tab or another (it only moves forward). */
+  applyRead(roomId: number, seq: number): void {
+    this.markRead(roomId, seq);
+    const room = this.rooms.get(roomId);
+    if (room && seq > room.last_read_seq) this.rooms.set(roomId, { ...room, last_read_seq: seq });
+  }
+
+  /** A `mute` frame: the user muted or unmuted the room, in this tab or another. */
+  applyMute(roomId: number, muted: boolean): void {
+    const room = this.rooms.get(roomId);
+    if (room) this.rooms.set(roomId, { ...room, muted });
   }
 
   /** The `hello` room list: exactly the joined rooms now. */

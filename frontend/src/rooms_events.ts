@@ -31,9 +31,15 @@ export class RoomsEvents {
     this.forget(f.room_id);
   }
 
-  /** An admin changed the room (archived / unarchived). */
+  /** An admin changed the room (archived / unarchived): its shared fields; the user's own state stays. */
   onUpdated(f: FrameOf<"room.updated">): void {
-    this.c.roomsData.upsert(f.room);
+    this.c.roomsData.updateShared(f.room);
+  }
+
+  /** The user muted or unmuted the room (in any tab). */
+  onMute(f: FrameOf<"mute">): void {
+    this.c.roomsData.applyMute(f.room_id, f.muted);
+    this.c.changed();
   }
 
   /** `hello`: exactly its rooms are joined now; messages of rooms left meanwhile are forgotten. */

@@ -36,5 +36,7 @@ export function serverFrameHandlers(c: ChatClient): ServerFrameHandlers {
     "member.left": (f) => c.members.onLeft(f),
     presence: (f) => c.presence.onPresence(f),
     typing: (f) => c.typing.onTyping(f),
+    read: (f) => c.unread.onRead(f),
+    mute: (f) => c.rooms.onMute(f),
   };
 }

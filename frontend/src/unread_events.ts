@@ -3,6 +3,7 @@
  * screen — the message view shows its bottom and the page is visible — and unread totals for the tab title.
  */
 import type { ChatClient } from "./client";
+import type { FrameOf } from "./server_events_dispatch";
 
 export class UnreadEvents {
   private readonly c: ChatClient;
@@ -27,6 +28,12 @@ export class UnreadEvents {
       c.roomsData.markRead(id);
       c.changed();
     }
+  }
+
+  /** The user's read marker of a room moved (in this tab or another). */
+  onRead(f: FrameOf<"read">): void {
+    this.c.roomsData.applyRead(f.room_id, f.seq);
+    this.c.changed();
   }
 
   /** Unread messages in all joined rooms. */

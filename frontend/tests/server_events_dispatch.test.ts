@@ -24,11 +24,13 @@ const SAMPLES: { [K in FrameType]: Extract<ServerFrame, { type: K }> } = {
   error: { type: "error", code: "rate_limited", message: "slow down" },
   "room.joined": { type: "room.joined", room: room(2, "random") },
   "room.left": { type: "room.left", room_id: 2 },
-  "room.updated": { type: "room.updated", room: room(1, "general", 0, { archived: true }) },
+  "room.updated": { type: "room.updated", room: { id: 1, name: "general", topic: "", private: false, archived: true, joined: true, last_seq: 0 } },
   "member.joined": { type: "member.joined", room_id: 1, user: bo },
   "member.left": { type: "member.left", room_id: 1, user: bo },
   presence: { type: "presence", user: bo, status: "idle", last_seen: null, at: 1 },
   typing: { type: "typing", room_id: 1, user: bo, active: true },
+  read: { type: "read", room_id: 1, seq: 3 },
+  mute: { type: "mute", room_id: 1, muted: true },
 };
 const TYPES = Object.keys(SAMPLES) as FrameType[];
 
@@ -50,6 +52,8 @@ const ROUTES: Record<FrameType, [module: (c: ChatClient) => object, method: stri
   "member.left": [(c) => c.members, "onLeft"],
   presence: [(c) => c.presence, "onPresence"],
   typing: [(c) => c.typing, "onTyping"],
+  read: [(c) => c.unread, "onRead"],
+  mute: [(c) => c.rooms, "onMute"],
 };
 
 beforeEach(() => {

@@ -147,6 +147,13 @@ ROWS = [
         body=lambda w: {"username": "target"},
     ),
     Row(
+        "PUT",
+        "/api/rooms/{room_id}/mute",
+        _logged_in(200, outsider=404, admin=404),
+        path=lambda w: _private(w, "mute"),
+        body=lambda w: {"muted": True},
+    ),
+    Row(
         "GET",
         "/api/rooms/{room_id}/messages",
         _logged_in(200, outsider=404, admin=404),
@@ -228,6 +235,7 @@ FRAMES: dict[str, Frame] = {
     "message.send": lambda w: {"type": "message.send", "room_id": w.private_room, "body": "hi", "client_id": "c1"},
     "typing": lambda w: {"type": "typing", "room_id": w.private_room, "active": True},
     "presence.set": lambda w: {"type": "presence.set", "status": "idle"},
+    "read": lambda w: {"type": "read", "room_id": w.private_room, "seq": 0},
 }
 # What each connected role gets for each frame sent to the private room: the frame type it answers with, or
 # "error:<code>", or None for no answer to the sender (typing and presence answer others, not the sender).
@@ -235,6 +243,7 @@ WS_EXPECTED: dict[str, dict[str, str | None]] = {
     "message.send": {"member": "message.ack", "outsider": "error:not_a_member", "admin": "error:not_a_member"},
     "typing": {"member": None, "outsider": "error:not_a_member", "admin": "error:not_a_member"},
     "presence.set": {"member": None, "outsider": None, "admin": None},
+    "read": {"member": None, "outsider": "error:room_not_found", "admin": "error:room_not_found"},
 }
 
 
@@ -271,8 +280,8 @@ async def _answer(ws: Any) -> str | None:
             frame = await next_frame(ws, timeout=0.3)
         except TimeoutError:
             return None
-        if frame["type"] == "message.ack":
-            return "message.ack"
+        if frame["type"] in ("message.ack", "read"):
+            return str(frame["type"])
         if frame["type"] == "error":
             return f"error:{frame['code']}"
         assert frame["type"] in ("presence", "typing"), frame

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from parley import errors
+from parley.actions.mentions import Mentions
 from parley.actions.rooms import Rooms
 from parley.clock import Clock
 from parley.live import wire
@@ -19,9 +20,18 @@ from parley.store import NotFound, RoomArchived, Store
 
 class Messages:
     def __init__(
-        self, *, store: Store, broker: Broker, live: Live, rooms: Rooms, clock: Clock, settings: Settings
+        self,
+        *,
+        store: Store,
+        broker: Broker,
+        live: Live,
+        rooms: Rooms,
+        mentions: Mentions,
+        clock: Clock,
+        settings: Settings,
     ) -> None:
         self._store = store
+        self._mentions = mentions
         self._broker = broker
         self._live = live
         self._rooms = rooms
@@ -56,9 +66,11 @@ class Messages:
         return room_id, body, client_id
 
     async def send(self, conn: Connection, room_id: int, body: str, client_id: str) -> None:
+        # Without an '@' there is nothing to resolve, and no query: the common case costs one substring scan.
+        mentions = await self._mentions.resolve(room_id, conn.user.id, body, client_id) if "@" in body else ()
         try:
             message, created = await self._store.insert_message(
-                room_id, conn.user, body, client_id, self._clock.now_ms()
+                room_id, conn.user, body, client_id, self._clock.now_ms(), mentions
             )
         except NotFound:
             raise errors.ApiError(404, "room_not_found", "No such room.", client_id=client_id) from None

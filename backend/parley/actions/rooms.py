@@ -7,6 +7,7 @@ stored first and announced after (through the broker, so every process's connect
 from __future__ import annotations
 
 from parley import errors
+from parley.actions.reads import Reads
 from parley.clock import Clock
 from parley.live import wire
 from parley.live.broker import Broker
@@ -16,8 +17,9 @@ from parley.store import Conflict, Store
 
 
 class Rooms:
-    def __init__(self, *, store: Store, broker: Broker, live: Live, clock: Clock) -> None:
+    def __init__(self, *, store: Store, broker: Broker, live: Live, reads: Reads, clock: Clock) -> None:
         self._store = store
+        self._reads = reads
         self._broker = broker
         self._live = live
         self._clock = clock
@@ -33,7 +35,7 @@ class Rooms:
         return room, member
 
     async def list_rooms(self, user: User) -> list[tuple[Room, bool]]:
-        return await self._store.visible_rooms(user.id)
+        return await self._reads.visible_rooms(user)
 
     async def create_room(self, user: User, name: str, topic: str, private: bool) -> Room:
         try:
@@ -45,12 +47,11 @@ class Rooms:
 
     async def join(self, user: User, room_id: int) -> Room:
         room, member = await self.visible_room(user, room_id)
-        if member:
-            return room
-        if room.archived:
-            raise errors.room_archived()
-        await self._add(user, room)
-        return room
+        if not member:
+            if room.archived:
+                raise errors.room_archived()
+            await self._add(user, room)
+        return await self._reads.my_room(user.id, room.id) or room
 
     async def add_member(self, actor: User, room_id: int, username: str) -> Member:
         room, member = await self.visible_room(actor, room_id)
@@ -69,7 +70,7 @@ class Rooms:
     async def _add(self, user: User, room: Room) -> None:
         if not await self._store.add_member(room.id, user.id, self._clock.now_ms()):
             return
-        fresh = await self._store.room(room.id) or room
+        fresh = await self._reads.my_room(user.id, room.id) or room
         self._broker.joined(user.id, room.id, room_joined_frame(fresh))
         self._broker.to_room(
             room.id,
@@ -99,7 +100,8 @@ class Rooms:
         if room is None:
             raise errors.room_not_found()
         # Its members' connections are the ones subscribed to it, so for them the room is joined.
-        self._broker.to_room(room.id, wire.encode({"type": "room.updated", "room": wire.room(room, joined=True)}))
+        frame = {"type": "room.updated", "room": wire.shared_room(room, joined=True)}
+        self._broker.to_room(room.id, wire.encode(frame))
         return room, await self._store.is_member(room.id, actor.id)
 
 

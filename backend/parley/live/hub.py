@@ -228,6 +228,11 @@ class Hub:
     def room_connections(self, room_id: int) -> set[Connection]:
         return self._by_room.get(room_id, set())
 
+    def delivered_seq(self, room_id: int) -> int:
+        """The room's newest seq this process has delivered (or seeded at start-up): what its clients can have."""
+        stream = self._streams.get(room_id)
+        return 0 if stream is None else stream.last_seq
+
     def local_user_ids(self) -> list[int]:
         return list(self._by_user)
 

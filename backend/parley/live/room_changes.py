@@ -53,13 +53,16 @@ class RoomChangeWatcher:
             return
         hub = self._hub
         if kind == ROOM_UPDATED:
-            hub.to_room(room_id, wire.encode({"type": "room.updated", "room": wire.room(room, joined=True)}))
+            hub.to_room(room_id, wire.encode({"type": "room.updated", "room": wire.shared_room(room, joined=True)}))
             return
         account = await self._store.account_by_id(user_id) if user_id is not None else None
         if account is None:
             return
         user = User(account.id, account.username, account.is_admin)
         if kind == MEMBER_ADDED:
+            # The new member's own view: their read marker (set when they were added) and counts since.
+            mine = await self._store.member_rooms(user.id, room_id=room_id)
+            room = mine[0] if mine else room
             hub.joined(user.id, room_id, wire.encode({"type": "room.joined", "room": wire.room(room, joined=True)}))
             frame = {"type": "member.joined", "room_id": room_id, "user": wire.user(user)}
             hub.to_room(room_id, wire.encode(frame), exclude_user=user.id)

@@ -26,6 +26,14 @@ def me(u: User) -> Json:
 
 
 def room(r: Room, *, joined: bool) -> Json:
+    """A room as one user sees it: with their read marker, counts and mute setting."""
+    fields = shared_room(r, joined=joined)
+    fields.update(last_read_seq=r.last_read_seq, unread=r.unread, mentions=r.mentions, muted=r.muted)
+    return fields
+
+
+def shared_room(r: Room, *, joined: bool) -> Json:
+    """A room without anyone's own state: for frames every member gets alike (room.updated) and the admin API."""
     return {
         "id": r.id,
         "name": r.name,
@@ -46,6 +54,7 @@ def message(m: Message) -> Json:
         "body": m.body,
         "created_at": m.created_at,
         "client_id": m.client_id,
+        "mentions": list(m.mentions),
     }
 
 
@@ -61,3 +70,11 @@ def error_frame(code: str, text: str, **extra: Any) -> Json:
     frame: Json = {"type": "error", "code": code, "message": text}
     frame.update(extra)
     return frame
+
+
+def read_frame(room_id: int, seq: int) -> Json:
+    return {"type": "read", "room_id": room_id, "seq": seq}
+
+
+def mute_frame(room_id: int, muted: bool) -> Json:
+    return {"type": "mute", "room_id": room_id, "muted": muted}

@@ -99,7 +99,7 @@ async def _set_archived(request: web.Request, archived: bool) -> web.Response:
     actor = check_admin(request)
     room_id = _id(request, "room_id", errors.room_not_found())
     room, joined = await request.app[keys.ROOMS].set_archived(actor, room_id, archived)
-    return web.json_response({"room": wire.room(room, joined=joined)})
+    return web.json_response({"room": wire.shared_room(room, joined=joined)})
 
 
 @routes.post("/api/admin/rooms/{room_id}/archive")

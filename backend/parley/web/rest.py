@@ -23,6 +23,7 @@ _password = schemas.PasswordChange()
 _room_create = schemas.RoomCreate()
 _member_add = schemas.MemberAdd()
 _history = schemas.HistoryQuery()
+_mute = schemas.MuteSet()
 
 # Seconds a health check waits for the database before calling it unavailable.
 HEALTH_TIMEOUT_S = 3.0
@@ -146,6 +147,14 @@ async def add_member(request: web.Request) -> web.Response:
     member = await request.app[keys.ROOMS].add_member(request[keys.USER], _room_id(request), data["username"])
     status = request.app[keys.LIVE].status(member.id)
     return web.json_response({"member": wire.member(member, status)})
+
+
+@routes.put("/api/rooms/{room_id}/mute")
+async def mute_room(request: web.Request) -> web.Response:
+    data = await load_body(request, _mute)
+    room_id = _room_id(request)
+    await request.app[keys.MUTES].set_muted(request[keys.USER], room_id, data["muted"])
+    return web.json_response({"room_id": room_id, "muted": data["muted"]})
 
 
 @routes.get("/api/rooms/{room_id}/messages")

@@ -25,6 +25,15 @@ def _refuse(problem: Callable[[str], str | None], value: str) -> None:
         raise ValidationError(reason)
 
 
+class _Bool(fields.Boolean):
+    """true or false only: JSON 1 and 0 are numbers, not booleans (Python's 1 == True would let them through)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class _Strict(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -80,6 +89,10 @@ class MemberAdd(_Strict):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
+class MuteSet(_Strict):
+    muted = _Bool(required=True)
+
+
 class HistoryQuery(_Strict):
     before = fields.Integer(load_default=None, validate=_SEQ)
     after = fields.Integer(load_default=None, validate=_SEQ)
@@ -104,9 +117,15 @@ class TypingFrame(_Strict):
     active = fields.Boolean(required=True, truthy={True}, falsy={False})
 
 
+class ReadFrame(_Strict):
+    room_id = fields.Integer(required=True, strict=True, validate=_ID)
+    seq = fields.Integer(required=True, strict=True, validate=_SEQ)
+
+
 # Schemas are stateless after construction, so one instance of each serves every request.
 CLIENT_FRAMES: dict[str, Schema] = {
     "message.send": MessageSend(),
     "presence.set": PresenceSet(),
     "typing": TypingFrame(),
+    "read": ReadFrame(),
 }

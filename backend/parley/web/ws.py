@@ -77,7 +77,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         hub.register(conn, room_ids)
         registered = True
         live.connected(conn)
-        rooms = await app[keys.STORE].user_rooms(user.id)
+        rooms = await app[keys.READS].my_rooms(user.id)
         hello = {
             "type": "hello",
             "user": wire.me(user),
@@ -126,6 +126,9 @@ async def _dispatch(conn: Connection, budgets: _Budgets, text: str, request: web
         return
     client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
     echo = {"client_id": client_id} if client_id is not None and kind == "message.send" else {}
+    room_id = frame.get("room_id")
+    if kind == "read" and isinstance(room_id, int) and not isinstance(room_id, bool):
+        echo = {"room_id": room_id}
     try:
         data: dict[str, Any] = schema.load({k: v for k, v in frame.items() if k != "type"})
     except ValidationError as exc:
@@ -147,6 +150,11 @@ async def _dispatch(conn: Connection, budgets: _Budgets, text: str, request: web
             if not budgets.chatter.take(clock.monotonic_ms()):
                 return
             app[keys.CHATTER].presence(conn, data["status"])
+        elif kind == "read":
+            # Unlike typing, a read is not repeated by the client: over the budget it is refused, not dropped.
+            if not budgets.chatter.take(clock.monotonic_ms()):
+                raise errors.ApiError(429, "rate_limited", "Slow down: too many frames.", **echo)
+            await app[keys.READS].read(conn, data["room_id"], data["seq"])
     except errors.ApiError as exc:
         conn.push(_error(exc.code, exc.message, **exc.extra))
     except DatabaseUnavailable:
