@@ -4,6 +4,7 @@
     .venv/bin/python scripts/bench.py idle   --connections 1000
     .venv/bin/python scripts/bench.py fanout --receivers 500 --senders 10 --rate 100 --seconds 10
     .venv/bin/python scripts/bench.py sign
+    .venv/bin/python scripts/bench.py --database-url mysql://... hello --rooms 50 --messages 10000
 
 idle:   memory per idle WebSocket connection (server RSS after N connected and settled, minus before, over N).
 fanout: server CPU per delivered message (utime+stime of the server process over the run, divided by the
@@ -11,6 +12,10 @@ fanout: server CPU per delivered message (utime+stime of the server process over
         percentiles under that load (each body carries its send time; the receivers note their receive time).
 sign:   µs to sign and to verify one Redis envelope (live/signing.py), for a typical message.new and the
         largest frame; in this process, no server (best of several timeit runs).
+hello:  the time a `hello` (and a `GET /api/rooms`) takes for a user in many rooms with long histories: the rooms
+        and messages are written straight into the database before the server starts (every 20th message
+        mentions the reader), then the reader connects `--repeat` times; with `--unread N` their read marker sits
+        N messages before the end of every room (default: they never read anything, the costliest case).
 
 The server runs on a throwaway SQLite file (or --database-url) with a fresh SECRET_KEY. On a machine with two or
 more cores the server is pinned to core 0 and the bench clients (this process) to core 1, so the load generator
@@ -34,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +69,9 @@ def rss_bytes(pid: int) -> int:
 
 
 @contextlib.asynccontextmanager
-async def server(database_url: str | None) -> AsyncIterator[tuple[str, int]]:
+async def server(
+    database_url: str | None, seed: Callable[[str], Awaitable[None]] | None = None
+) -> AsyncIterator[tuple[str, int]]:
     with tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
         port = _free_port()
         env = dict(os.environ)
@@ -78,6 +85,8 @@ async def server(database_url: str | None) -> AsyncIterator[tuple[str, int]]:
         )
         # Blocking on purpose: nothing else runs yet in this harness.
         subprocess.run([PARLEY, "migrate"], env=env, cwd=tmp, check=True, stdout=subprocess.DEVNULL)  # noqa: ASYNC221
+        if seed is not None:
+            await seed(env["DATABASE_URL"])
         proc = subprocess.Popen(  # noqa: ASYNC220
             [PARLEY, "serve"], env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
@@ -257,6 +266,82 @@ def bench_sign() -> dict[str, Any]:
             result[f"{name}_{verb}_us"] = round(best / number * 1e6, 2)
         result[f"{name}_bytes"] = len(payload)
     return result
+async def seed_history(database_url: str, rooms: int, messages: int, unread: int | None) -> None:
+    """Two users ("reader", "author") in `rooms` rooms of `messages` messages each, written in bulk."""
+    import argon2
+
+    from parley.settings import DatabaseUrl
+    from parley.store import open_store
+
+    store = await open_store(DatabaseUrl.parse(database_url))
+    try:
+        password_hash = argon2.PasswordHasher(time_cost=1, memory_cost=1024).hash("benchmark-password")
+        reader = await store.create_user("reader", password_hash, 0)
+        author = await store.create_user("author", password_hash, 0)
+        for r in range(rooms):
+            room = await store.create_room(f"room{r:03}", "", False, author.id, 0)
+            await store.add_member(room.id, reader.id, 0)
+            for start in range(1, messages + 1, 1000):
+                seqs = range(start, min(messages, start + 999) + 1)
+                rows = [(room.id, seq, author.id, f"message {seq}", f"r{room.id}s{seq}", seq) for seq in seqs]
+                async with store.transaction() as tx:
+                    await tx.execute(
+                        "INSERT INTO messages (room_id, seq, user_id, body, client_id, created_at) VALUES "
+                        + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows)),
+                        [v for row in rows for v in row],
+                    )
+            async with store.transaction() as tx:
+                await tx.execute("UPDATE rooms SET last_seq = %s WHERE id = %s", (messages, room.id))
+                stored = await tx.fetchall("SELECT id, seq FROM messages WHERE room_id = %s", (room.id,))
+                for message_id, seq in (row for row in stored if int(row[1]) % 20 == 0):
+                    await tx.execute(
+                        "INSERT INTO message_mentions (user_id, room_id, seq, message_id) VALUES (%s, %s, %s, %s)",
+                        (reader.id, room.id, seq, message_id),
+                    )
+                marker = 0 if unread is None else max(0, messages - unread)
+                await tx.execute(
+                    "UPDATE room_members SET last_read_seq = %s WHERE room_id = %s AND user_id = %s",
+                    (marker, room.id, reader.id),
+                )
+    finally:
+        await store.close()
+
+
+async def bench_hello(args: argparse.Namespace) -> dict[str, Any]:
+    async def seed(url: str) -> None:
+        await seed_history(url, args.rooms, args.messages, args.unread)
+
+    seed_started = time.perf_counter()
+    async with server(args.database_url, seed) as (url, _pid):
+        seeded_s = time.perf_counter() - seed_started
+        http = await session(url, "reader")
+        try:
+            hello_ms, rooms_ms = [], []
+            hello: dict[str, Any] = {}
+            for _ in range(args.repeat):
+                started = time.perf_counter()
+                ws = await http.ws_connect("/ws")
+                hello = await ws.receive_json(timeout=30)
+                hello_ms.append((time.perf_counter() - started) * 1000)
+                await ws.close()
+                started = time.perf_counter()
+                resp = await http.get("/api/rooms")
+                await resp.json()
+                rooms_ms.append((time.perf_counter() - started) * 1000)
+        finally:
+            await http.close()
+    counted = [r for r in hello["rooms"] if r["name"].startswith("room")]
+    return {
+        "rooms": args.rooms,
+        "messages_per_room": args.messages,
+        "unread_per_room": counted[0]["unread"] if counted else None,
+        "mentions_per_room": counted[0]["mentions"] if counted else None,
+        "seed_and_start_s": round(seeded_s, 1),
+        "hello_ms_median": round(statistics.median(hello_ms), 2),
+        "hello_ms_max": round(max(hello_ms), 2),
+        "get_rooms_ms_median": round(statistics.median(rooms_ms), 2),
+        "get_rooms_ms_max": round(max(rooms_ms), 2),
+    }
 
 
 def main() -> int:
@@ -270,6 +355,11 @@ def main() -> int:
     fan.add_argument("--senders", type=int, default=10, help="connections sending (each is rate-limited to 10/s)")
     fan.add_argument("--rate", type=int, default=50, help="messages per second in total")
     fan.add_argument("--seconds", type=int, default=10)
+    hello = sub.add_parser("hello", help="hello and GET /api/rooms time for a user in many long rooms")
+    hello.add_argument("--rooms", type=int, default=50)
+    hello.add_argument("--messages", type=int, default=10_000, help="messages per room")
+    hello.add_argument("--unread", type=int, default=None, help="unread per room (default: all of them)")
+    hello.add_argument("--repeat", type=int, default=20)
     parser.add_argument(
         "--sockets-per-user", type=int, default=25, help="connections per receiving account (capped per account)"
     )
@@ -285,10 +375,13 @@ def main() -> int:
         parser.error("each sender connection may send 10 messages/s: raise --senders or lower --rate")
     if args.what == "idle" and not 1 <= args.connections <= 20_000:
         parser.error("--connections must be between 1 and 20000")
+    if args.what == "hello" and not (1 <= args.rooms <= 1000 and 1 <= args.messages <= 1_000_000):
+        parser.error("--rooms must be 1-1000 and --messages 1-1000000")
     if args.what == "sign":
         result = bench_sign()
     else:
-        result = asyncio.run(bench_idle(args) if args.what == "idle" else bench_fanout(args))
+        benches = {"idle": bench_idle, "fanout": bench_fanout, "hello": bench_hello}
+        result = asyncio.run(benches[args.what](args))
     print(json.dumps({"bench": args.what, "pinned": PIN is not None, **result}, indent=2))
     return 0
 
