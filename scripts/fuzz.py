@@ -200,7 +200,8 @@ def fuzz_rest(srv: Server, count: int, findings: Findings, seed: int) -> None:
     schema = schemathesis.openapi.from_path(str(SPEC))
     operations = [result.ok() for result in schema.get_all_operations()]
     identities = Identities(srv.url)
-    per_operation = max(1, count // (2 * len(operations)))
+    # Rounded up: each new operation must not shrink every other's share below the total asked for.
+    per_operation = max(1, -(-count // (2 * len(operations))))
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
@@ -244,7 +245,7 @@ def fuzz_rest(srv: Server, count: int, findings: Findings, seed: int) -> None:
 
 # -- WebSocket frames -----------------------------------------------------------------------------------------
 
-FRAME_TYPES = ["message.send", "presence.set", "typing", "zzz", "", "message.SEND", None]
+FRAME_TYPES = ["message.send", "presence.set", "typing", "read", "zzz", "", "message.SEND", None]
 _scalars = st.one_of(
     st.none(),
     st.booleans(),
@@ -266,6 +267,7 @@ _frame = st.fixed_dictionaries(
         "client_id": st.one_of(st.text(max_size=70), _scalars),
         "status": st.one_of(st.sampled_from(["online", "idle", "offline"]), _scalars),
         "active": _scalars,
+        "seq": st.one_of(st.integers(min_value=-5, max_value=2**64), _scalars),
         "extra": _json,
     },
 )
