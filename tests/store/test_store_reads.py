@@ -197,3 +197,33 @@ def _count_statements(store: Store) -> _Counter:
 
     store.read = counting_read  # type: ignore[method-assign]
     return counter
+
+
+async def test_upgrading_marks_what_exists_as_read(database_url: Any) -> None:
+    """Members from before the read-state migration have read every message there was: no flood of unread."""
+    from parley.store import migrations, open_store
+
+    store = await open_store(database_url, create=True)
+    try:
+        await store.ensure_version_table()
+        todo = migrations.available(store.kind)
+        before = [m for m in todo if m.name != "read_state"]
+        for m in before:
+            await store.apply_migration(m.version, m.name, m.statements(), NOW)
+        async with store.transaction() as tx:
+            user_id = await tx.insert(
+                "INSERT INTO users (username, username_key, password_hash, created_at) VALUES ('old', 'old', 'h', 0)"
+            )
+            await tx.execute("INSERT INTO room_members (room_id, user_id, joined_at) VALUES (1, %s, 0)", (user_id,))
+            for seq in (1, 2, 3):
+                await tx.execute(
+                    "INSERT INTO messages (room_id, seq, user_id, body, client_id, created_at)"
+                    " VALUES (1, %s, %s, 'x', %s, 0)",
+                    (seq, user_id, f"c{seq}"),
+                )
+            await tx.execute("UPDATE rooms SET last_seq = 3 WHERE id = 1")
+        await migrations.migrate(store, NOW)
+        (general,) = await store.member_rooms(user_id)
+        assert _state(general) == (3, 3, 0, 0, False)
+    finally:
+        await store.close()
