@@ -210,6 +210,7 @@ export const en = {
   "error.user_not_found": "No user with that name.",
   "error.room_not_found": "That room does not exist or you cannot see it.",
   "error.room_archived": "That room is archived (read-only).",
+  "error.mention_room_too_large": "@room works only in rooms of at most 50 members. Mention people by name instead.",
   "error.not_a_member": "You are not a member of that room.",
   "error.not_authenticated": "Your session has ended. Please log in again.",
   "error.forbidden": "Only administrators can do that.",

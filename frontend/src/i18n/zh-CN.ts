@@ -209,6 +209,7 @@ export const zhCN: Catalogue = {
   "error.user_not_found": "没有这个用户。",
   "error.room_not_found": "该聊天室不存在，或你无权查看。",
   "error.room_archived": "该聊天室已归档（只读）。",
+  "error.mention_room_too_large": "@room 只能在不超过 50 名成员的聊天室中使用。请改为按名字提及。",
   "error.not_a_member": "你不是该聊天室的成员。",
   "error.not_authenticated": "你的会话已结束，请重新登录。",
   "error.forbidden": "只有管理员可以这样做。",
