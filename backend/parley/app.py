@@ -24,6 +24,7 @@ from parley.clock import Clock, SystemClock
 from parley.live import wire
 from parley.live.broker import Broker, LocalBroker
 from parley.live.hub import CLOSE_GOING_AWAY, Hub
+from parley.live.limits import Limits, LocalLimits, rates_from
 from parley.live.login_counters import MemoryThrottle, ThrottleState
 from parley.live.read_markers import ReadMarkers
 from parley.live.revocations import RevocationWatcher
@@ -69,6 +70,7 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
     hub = Hub(fill_gap=lambda room, after, upto: _read_gap(store, room, after, upto))
     broker = make_broker(settings, hub, clock)
     live = Live(store=store, hub=hub, broker=broker, clock=clock, settings=settings)
+    limits = make_limits(settings, clock)
     app[keys.STORE] = store
     app[keys.HUB] = hub
     app[keys.BROKER] = broker
@@ -82,18 +84,26 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
     app[keys.READ_MARKERS] = markers
     reads = Reads(store=store, broker=broker, hub=hub, markers=markers)
     app[keys.READS] = reads
-    rooms = Rooms(store=store, broker=broker, live=live, reads=reads, clock=clock)
+    rooms = Rooms(store=store, broker=broker, live=live, reads=reads, limits=limits, clock=clock, settings=settings)
     app[keys.ROOMS] = rooms
     app[keys.MUTES] = Mutes(store=store, broker=broker, rooms=rooms)
     mentions = Mentions(store=store)
     app[keys.MESSAGES] = Messages(
-        store=store, broker=broker, live=live, rooms=rooms, mentions=mentions, clock=clock, settings=settings
+        store=store,
+        broker=broker,
+        live=live,
+        rooms=rooms,
+        mentions=mentions,
+        limits=limits,
+        clock=clock,
+        settings=settings,
     )
-    app[keys.CHATTER] = Chatter(live=live)
+    app[keys.CHATTER] = Chatter(live=live, limits=limits)
     poll_s = settings.revocation_poll_ms / 1000
     watcher = RevocationWatcher(store=store, hub=hub, clock=clock, poll_s=poll_s)
     room_changes = RoomChangeWatcher(store=store, hub=hub, live=live, clock=clock, poll_s=poll_s)
     try:
+        await limits.start()
         await broker.start(live)
         hub.seed(await store.room_seqs())
         await watcher.start()
@@ -113,6 +123,7 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
             await broker.stop()
     finally:
         await throttle_state.close()
+        await limits.stop()
         await store.close()
 
 
@@ -154,6 +165,16 @@ def make_throttle_state(settings: Settings) -> ThrottleState:
 
         return RedisThrottle(settings.redis_url, namespace=settings.redis_namespace)
     return MemoryThrottle()
+
+
+def make_limits(settings: Settings, clock: Clock) -> Limits:
+    """Per-account limits: shared through Redis when processes share it, else this process's own."""
+    rates = rates_from(settings)
+    if settings.redis_url:
+        from parley.live.redis_limits import RedisLimits
+
+        return RedisLimits(settings.redis_url, namespace=settings.redis_namespace, rates=rates, clock=clock)
+    return LocalLimits(rates, clock)
 
 
 async def _read_gap(store: Store, room_id: int, after: int, upto: int) -> list[tuple[int, bytes]]:

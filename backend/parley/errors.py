@@ -41,3 +41,8 @@ def user_not_found() -> ApiError:
 
 def validation_failed(fields: dict[str, Any]) -> ApiError:
     return ApiError(400, "validation_failed", "Some fields are not valid.", fields=fields)
+
+
+def rate_limited(message: str, retry_after_ms: int, **extra: Any) -> ApiError:
+    """Over a rate limit: `retry_after_ms` says when the same request would pass."""
+    return ApiError(429, "rate_limited", message, retry_after_ms=retry_after_ms, **extra)

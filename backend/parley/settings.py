@@ -264,8 +264,23 @@ class Settings:
     max_frame_bytes: int = 65_536
     # Tabs, devices and bots of one account on one process; more is a runaway client, refused at the handshake.
     max_connections_per_user: int = 50
-    # Frames, not bytes: a receiver this far behind is closed and catches up over REST.
+    # Frames: a receiver this far behind is closed and catches up over REST.
     send_queue_max: int = 1_024
+    # Bytes too: 1,024 full-length messages would be 16 MB per connection; 1 MiB is still ~60 of them behind.
+    send_queue_max_bytes: int = 1_048_576
+    # Per account, across its sockets and processes: message.send bursts of 20, 10 a second sustained (a paste
+    # of several lines or a bot catching up passes; 50 sockets no longer multiply it).
+    message_burst: int = 20
+    message_per_min: int = 600
+    # typing and presence.set together: a client refreshes typing every 3 s and reports idle/online per tab.
+    chatter_burst: int = 10
+    chatter_per_min: int = 120
+    # REST writes (create room, join, leave, add member): joining a dozen rooms at once passes; each one is a
+    # frame to every member, so a loop of them is not.
+    rest_write_burst: int = 20
+    rest_write_per_min: int = 30
+    # New rooms per account in any 24 hours (admins exempt): every room is listed to everyone in GET /api/rooms.
+    rooms_per_day: int = 20
     history_page_max: int = 100
     # argon2id cost; tests lower it so hashing many passwords stays quick.
     argon2_time_cost: int = 3
@@ -329,4 +344,14 @@ class Settings:
             login_backoff_max_s=_int(env, "LOGIN_BACKOFF_MAX_S", 900, minimum=1, maximum=86_400),
             login_address_failures=_int(env, "LOGIN_ADDRESS_FAILURES", 20, minimum=1, maximum=1_000_000),
             registrations_per_hour=_int(env, "REGISTRATIONS_PER_HOUR", 50, minimum=1, maximum=1_000_000),
+            max_connections_per_user=_int(env, "MAX_CONNECTIONS_PER_USER", 50, minimum=1, maximum=100_000),
+            # At least one frame of the largest size (max_frame_bytes) must fit.
+            send_queue_max_bytes=_int(env, "SEND_QUEUE_MAX_BYTES", 1_048_576, minimum=65_536, maximum=2**30),
+            message_burst=_int(env, "MESSAGE_BURST", 20, minimum=1, maximum=1_000_000),
+            message_per_min=_int(env, "MESSAGE_RATE_PER_MIN", 600, minimum=1, maximum=60_000_000),
+            chatter_burst=_int(env, "CHATTER_BURST", 10, minimum=1, maximum=1_000_000),
+            chatter_per_min=_int(env, "CHATTER_RATE_PER_MIN", 120, minimum=1, maximum=60_000_000),
+            rest_write_burst=_int(env, "REST_WRITE_BURST", 20, minimum=1, maximum=1_000_000),
+            rest_write_per_min=_int(env, "REST_WRITE_RATE_PER_MIN", 30, minimum=1, maximum=60_000_000),
+            rooms_per_day=_int(env, "ROOMS_PER_DAY", 20, minimum=1, maximum=1_000_000),
         )

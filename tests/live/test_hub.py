@@ -35,7 +35,7 @@ class FakeSocket:
 
 def _conn(hub: Hub, user_id: int, socket: FakeSocket, rooms: list[int], queue_max: int = 8) -> Connection:
     user = User(user_id, f"u{user_id}")
-    conn = Connection(hub.next_connection_id(), user, f"s{user_id}", socket, queue_max=queue_max)
+    conn = Connection(hub.next_connection_id(), user, f"s{user_id}", socket, queue_max=queue_max, queue_max_bytes=2**20)
     hub.register(conn, rooms)
     return conn
 

@@ -78,7 +78,9 @@ async def test_a_paused_transport_hands_over_to_a_task_and_keeps_order(serve: Se
     hub = Hub(fill_gap=lambda room, after, upto: asyncio.sleep(0, []))
 
     async def on_open(ws: web.WebSocketResponse) -> None:
-        conn = Connection(hub.next_connection_id(), User(1, "reader"), "s1", ws, queue_max=frames + 1)
+        conn = Connection(
+            hub.next_connection_id(), User(1, "reader"), "s1", ws, queue_max=frames + 1, queue_max_bytes=2**30
+        )
         hub.register(conn, [1])
         for seq in range(1, frames + 1):
             hub.message(1, seq, f'{{"seq":{seq},"pad":"{payload}"}}'.encode(), None, None)

@@ -1,5 +1,5 @@
-"""The rules of messages: reading history, and sending (validate, authorize, store under the room's seq, then
-announce in seq order through the broker, with the ack to the sending connection)."""
+"""The rules of messages: reading history, and sending (cap the account's rate, validate, authorize, store under
+the room's seq, then announce in seq order through the broker, with the ack to the sending connection)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from parley.clock import Clock
 from parley.live import wire
 from parley.live.broker import Broker
 from parley.live.hub import Connection
+from parley.live.limits import Limits
 from parley.live.state import Live
 from parley.models import Page, User
 from parley.settings import Settings
@@ -27,11 +28,13 @@ class Messages:
         live: Live,
         rooms: Rooms,
         mentions: Mentions,
+        limits: Limits,
         clock: Clock,
         settings: Settings,
     ) -> None:
         self._store = store
         self._mentions = mentions
+        self._limits = limits
         self._broker = broker
         self._live = live
         self._rooms = rooms
@@ -47,6 +50,15 @@ class Messages:
         if after is not None:
             return await self._store.messages_after(room_id, after, limit)
         return await self._store.messages_before(room_id, before, limit)
+
+    async def check_rate(self, user: User, client_id: str) -> None:
+        """One message.send of the account's budget (all its sockets and processes share it), or rate_limited.
+
+        Taken before anything else is checked, so refused sends (empty, not a member) cost the same as good ones.
+        """
+        wait_ms = await self._limits.take("message", user.id)
+        if wait_ms:
+            raise errors.rate_limited("Slow down: too many messages.", wait_ms, client_id=client_id)
 
     def check_send(self, conn: Connection, frame: dict[str, Any]) -> tuple[int, str, str]:
         """Validate and authorize a message.send; return (room_id, trimmed body, client_id)."""

@@ -2,6 +2,11 @@
 
 A private room is invisible to non-members: the same `room_not_found` as for an id never used. Every change is
 stored first and announced after (through the broker, so every process's connections hear it).
+
+Every change a user asks for (create, join, leave, add a member) comes out of the account's REST write budget
+(live/limits.py): each is a frame to every member of the room, so a loop of them must not reach everyone. A user
+who is not an admin creates at most `rooms_per_day` rooms in any 24 hours (counted in the database, so restarts
+and processes do not multiply it): every room is listed to everyone.
 """
 
 from __future__ import annotations
@@ -11,18 +16,41 @@ from parley.actions.reads import Reads
 from parley.clock import Clock
 from parley.live import wire
 from parley.live.broker import Broker
+from parley.live.limits import Limits
 from parley.live.state import Live
 from parley.models import Member, Room, User
-from parley.store import Conflict, Store
+from parley.settings import Settings
+from parley.store import Conflict, QuotaExceeded, Store
+
+# The window of the rooms-per-account cap.
+DAY_MS = 24 * 3600 * 1000
 
 
 class Rooms:
-    def __init__(self, *, store: Store, broker: Broker, live: Live, reads: Reads, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        broker: Broker,
+        live: Live,
+        reads: Reads,
+        limits: Limits,
+        clock: Clock,
+        settings: Settings,
+    ) -> None:
         self._store = store
         self._reads = reads
         self._broker = broker
         self._live = live
+        self._limits = limits
         self._clock = clock
+        self._settings = settings
+
+    async def check_write(self, user: User) -> None:
+        """One change of the account's REST write budget, or rate_limited."""
+        wait_ms = await self._limits.take("rest_write", user.id)
+        if wait_ms:
+            raise errors.rate_limited(f"Too many changes; try again in {wait_ms // 1000 + 1} s.", wait_ms)
 
     async def visible_room(self, user: User, room_id: int) -> tuple[Room, bool]:
         """The room and whether the user is a member; a private room is invisible to non-members."""
@@ -38,14 +66,23 @@ class Rooms:
         return await self._reads.visible_rooms(user)
 
     async def create_room(self, user: User, name: str, topic: str, private: bool) -> Room:
+        await self.check_write(user)
+        now_ms = self._clock.now_ms()
+        most = self._settings.rooms_per_day
+        quota = None if user.is_admin else (most, now_ms - DAY_MS + 1)
         try:
-            room = await self._store.create_room(name, topic, private, user.id, self._clock.now_ms())
+            room = await self._store.create_room(name, topic, private, user.id, now_ms, quota=quota)
         except Conflict:
             raise errors.ApiError(409, "room_name_taken", "A room with that name exists.") from None
+        except QuotaExceeded as exc:
+            wait_ms = max(1, exc.oldest_ms + DAY_MS - now_ms)
+            message = f"At most {most} new rooms in 24 hours; the next one in {wait_ms // 60_000 + 1} min."
+            raise errors.ApiError(429, "too_many_rooms", message, retry_after_ms=wait_ms) from None
         self._broker.joined(user.id, room.id, room_joined_frame(room))
         return room
 
     async def join(self, user: User, room_id: int) -> Room:
+        await self.check_write(user)
         room, member = await self.visible_room(user, room_id)
         if not member:
             if room.archived:
@@ -54,6 +91,7 @@ class Rooms:
         return await self._reads.my_room(user.id, room.id) or room
 
     async def add_member(self, actor: User, room_id: int, username: str) -> Member:
+        await self.check_write(actor)
         room, member = await self.visible_room(actor, room_id)
         if not member and not actor.is_admin:
             raise errors.not_a_member()
@@ -80,6 +118,7 @@ class Rooms:
         self._live.joined(user, room.id, await self._store.members(room.id))
 
     async def leave(self, user: User, room_id: int) -> None:
+        await self.check_write(user)
         await self.visible_room(user, room_id)
         await self.remove_member(user, room_id)
 

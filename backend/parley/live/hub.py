@@ -3,7 +3,11 @@
 Policy:
 - A broadcast is bytes encoded once by the caller; the hub appends the same object to each recipient's queue
   and never awaits a peer. Each connection drains its own queue (see Connection), so a stalled receiver
-  delays nobody else; one that falls `queue_max` frames behind is closed with 4408 and catches up over REST.
+  delays nobody else; one that falls `queue_max` frames or `queue_max_bytes` bytes behind is closed with 4408
+  and catches up over REST. A close the peer does not take within CLOSE_TIMEOUT_S drops the TCP connection.
+- Connection slots: a handshake takes one of its account's slots (`reserve`) in the same step that checks the
+  cap, before anything awaits, and gives it back (`release`) when its handler ends; so concurrent handshakes
+  can never hold more than the cap between them.
 - Room messages go out in seq order. Commits happen in seq order, but publishes can arrive out of order
   (two coroutines racing after their commits, or two processes through Redis). A message that arrives ahead of
   a missing seq waits in a small per-room buffer; if the gap is not filled within `gap_wait_s`, the missing
@@ -30,6 +34,11 @@ log = logging.getLogger(__name__)
 CLOSE_SESSION_ENDED = 4401
 CLOSE_TOO_SLOW = 4408
 CLOSE_GOING_AWAY = 1001
+CLOSE_POLICY = 1008
+
+# A peer gets this long to take its close frame (a healthy one answers in a round trip); a peer that does not
+# read is then cut off, so its handler, file descriptor and connection slot are not held forever.
+CLOSE_TIMEOUT_S = 5.0
 
 # (room_id, after_seq, upto_seq) -> [(seq, message.new bytes)] read back from the store
 GapFiller = Callable[[int, int, int], Awaitable[list[tuple[int, bytes]]]]
@@ -50,29 +59,51 @@ class Connection:
     """One WebSocket: who it is, which rooms it hears, and its bounded outgoing queue."""
 
     __slots__ = (
+        "_abort",
         "_closing",
+        "_held",
         "_queue",
+        "_queued_bytes",
         "_writer",
         "close_task",
         "id",
         "queue_max",
+        "queue_max_bytes",
         "rooms",
         "session_id",
         "socket",
         "user",
     )
 
-    def __init__(self, conn_id: str, user: User, session_id: str, socket: Socket, *, queue_max: int) -> None:
+    def __init__(
+        self,
+        conn_id: str,
+        user: User,
+        session_id: str,
+        socket: Socket,
+        *,
+        queue_max: int,
+        queue_max_bytes: int,
+        abort: Callable[[], None] | None = None,
+        held: bool = False,
+    ) -> None:
         self.id = conn_id
         self.user = user
         self.session_id = session_id
         self.socket = socket
         self.queue_max = queue_max
+        self.queue_max_bytes = queue_max_bytes
         self.rooms: set[int] = set()
-        self.close_task: asyncio.Task[bool] | None = None
+        self.close_task: asyncio.Task[None] | None = None
         self._queue: deque[bytes] = deque()
+        self._queued_bytes = 0
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
+        # Held: frames wait in the queue until `push_first` puts the hello before them (a connection registered
+        # while its hello is still being read from the database must not send anything ahead of it).
+        self._held = held
+        # Drops the TCP connection at once (the transport's abort); None where there is none (tests' sockets).
+        self._abort = abort
 
     @property
     def closing(self) -> bool:
@@ -82,21 +113,27 @@ class Connection:
         """Send or queue a frame without waiting. A connection too far behind is closed instead (never a gap)."""
         if self._closing:
             return
-        if self._writer is None and not self._queue:
+        if self._writer is None and not self._queue and not self._held:
             self._send_now(data)
             return
-        if len(self._queue) >= self.queue_max:
+        if len(self._queue) >= self.queue_max or self._queued_bytes + len(data) > self.queue_max_bytes:
             self.close(CLOSE_TOO_SLOW, "too slow: reconnect and catch up")
             return
         self._queue.append(data)
-        if self._writer is None:
+        self._queued_bytes += len(data)
+        if self._writer is None and not self._held:
             # A writer exists only while there is something to write: idle connections hold no task.
             self._writer = asyncio.get_running_loop().create_task(self._drain())
 
     def push_first(self, data: bytes) -> None:
-        """Put a frame before everything queued so far (the hello, which must be the first frame)."""
+        """Put a frame before everything queued so far (the hello, which must be the first frame) and stop
+        holding the queue back."""
+        self._held = False
+        if self._closing:
+            return
         self._queue.appendleft(data)
-        if self._writer is None and not self._closing:
+        self._queued_bytes += len(data)
+        if self._writer is None:
             self._writer = asyncio.get_running_loop().create_task(self._drain())
 
     def _send_now(self, data: bytes) -> None:
@@ -132,7 +169,7 @@ class Connection:
                 except StopIteration:
                     break
         except (ConnectionError, RuntimeError):
-            self._queue.clear()
+            self._clear()
             self._writer = None
             return
         except BaseException:
@@ -144,25 +181,47 @@ class Connection:
     async def _drain(self) -> None:
         try:
             while self._queue and not self._closing:
-                await self.socket.send_frame(self._queue.popleft(), WSMsgType.TEXT)
+                data = self._queue.popleft()
+                self._queued_bytes -= len(data)
+                await self.socket.send_frame(data, WSMsgType.TEXT)
         except (ConnectionError, RuntimeError):
             # The peer went away mid-write; the reader loop sees the close and unregisters us.
-            self._queue.clear()
+            self._clear()
         finally:
             self._writer = None
 
+    def _clear(self) -> None:
+        self._queue.clear()
+        self._queued_bytes = 0
+
     def close(self, code: int, reason: str) -> None:
-        """Close from outside the reader loop: drop what is queued and send the close frame."""
+        """Close (from the reader loop or anywhere else): drop what is queued and send the close frame.
+
+        The reader loop keeps running until aiohttp ends it; it must not act on frames once `closing` is set.
+        """
         if self._closing:
             return
         self._closing = True
-        self._queue.clear()
+        self._clear()
         if self._writer is not None:
             self._writer.cancel()
-        self.close_task = asyncio.get_running_loop().create_task(self.socket.close(code=code, message=reason.encode()))
+        self.close_task = asyncio.get_running_loop().create_task(self._close(code, reason))
+
+    async def _close(self, code: int, reason: str) -> None:
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                await self.socket.close(code=code, message=reason.encode())
+        except TimeoutError:
+            if self._abort is not None:
+                self._abort()
+        except (ConnectionError, RuntimeError):
+            pass  # the peer is gone already
 
     def queued(self) -> int:
         return len(self._queue)
+
+    def queued_bytes(self) -> int:
+        return self._queued_bytes
 
 
 class _RoomStream:
@@ -185,6 +244,8 @@ class Hub:
         self._by_session: dict[str, set[Connection]] = {}
         self._by_room: dict[int, set[Connection]] = {}
         self._streams: dict[int, _RoomStream] = {}
+        # Connection slots held per user: by registered connections and by handshakes still on their way.
+        self._slots: dict[int, int] = {}
         self._ids = itertools.count(1)
         # Connection ids are unique across processes too, so a Redis-borne ack finds its one sending connection.
         self.process_id = f"{os.getpid()}.{os.urandom(3).hex()}"
@@ -202,6 +263,22 @@ class Hub:
                 self._streams[room_id] = _RoomStream(seq)
             elif seq > stream.last_seq and not stream.waiting:
                 stream.last_seq = seq
+
+    def reserve(self, user_id: int, limit: int) -> bool:
+        """Take one of the user's `limit` connection slots, or say there is none left. No await in between, so
+        two handshakes can never both take the last one."""
+        held = self._slots.get(user_id, 0)
+        if held >= limit:
+            return False
+        self._slots[user_id] = held + 1
+        return True
+
+    def release(self, user_id: int) -> None:
+        held = self._slots.get(user_id, 0) - 1
+        if held > 0:
+            self._slots[user_id] = held
+        else:
+            self._slots.pop(user_id, None)
 
     def register(self, conn: Connection, room_ids: Iterable[int]) -> None:
         self.connections[conn.id] = conn
@@ -237,7 +314,7 @@ class Hub:
         return list(self._by_user)
 
     def is_empty(self) -> bool:
-        return not (self.connections or self._by_user or self._by_session or self._by_room)
+        return not (self.connections or self._by_user or self._by_session or self._by_room or self._slots)
 
     # -- membership ---------------------------------------------------------------------------------------
 

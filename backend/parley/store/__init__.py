@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from ..settings import DatabaseUrl
-from .base import Conflict, DatabaseUnavailable, InviteInvalid, NotFound, RoomArchived, Store, StoreError
+from .base import Conflict, DatabaseUnavailable, InviteInvalid, NotFound, QuotaExceeded, RoomArchived, Store, StoreError
 
 __all__ = [
     "Conflict",
     "DatabaseUnavailable",
     "InviteInvalid",
     "NotFound",
+    "QuotaExceeded",
     "RoomArchived",
     "Store",
     "StoreError",

@@ -21,6 +21,7 @@ from .core import (
     Database,
     DatabaseUnavailable,
     NotFound,
+    QuotaExceeded,
     RoomArchived,
     Row,
     StoreError,
@@ -43,6 +44,7 @@ __all__ = [
     "ImportOutcome",
     "InviteInvalid",
     "NotFound",
+    "QuotaExceeded",
     "RoomArchived",
     "Row",
     "Store",
@@ -207,9 +209,30 @@ class Store(ReadQueries, MentionQueries, AdminQueries, InviteQueries):
 
     # -- rooms --------------------------------------------------------------------------------------------
 
-    async def create_room(self, name: str, topic: str, private: bool, creator_id: int | None, now_ms: int) -> Room:
-        """Create a room with its creator as first member. Conflict if the name is taken."""
+    async def create_room(
+        self,
+        name: str,
+        topic: str,
+        private: bool,
+        creator_id: int | None,
+        now_ms: int,
+        *,
+        quota: tuple[int, int] | None = None,
+    ) -> Room:
+        """Create a room with its creator as first member. Conflict if the name is taken.
+
+        With `quota` (most, since_ms): QuotaExceeded if the creator already made `most` rooms since `since_ms`,
+        counted under a lock on the creator's row, so concurrent creates cannot both slip under it.
+        """
         async with self.transaction() as tx:
+            if quota is not None and creator_id is not None:
+                await tx.fetchone("SELECT id FROM users WHERE id = %s" + self.for_update, (creator_id,))
+                row = await tx.fetchone(
+                    "SELECT COUNT(*), MIN(created_at) FROM rooms WHERE created_by = %s AND created_at >= %s",
+                    (creator_id, quota[1]),
+                )
+                if row is not None and int(row[0]) >= quota[0]:
+                    raise QuotaExceeded(int(row[1]))
             room_id = await tx.insert(
                 "INSERT INTO rooms (name, name_key, topic, is_private, created_by, created_at)"
                 " VALUES (%s, %s, %s, %s, %s, %s)",

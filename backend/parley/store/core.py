@@ -31,6 +31,14 @@ class RoomArchived(StoreError):
     pass
 
 
+class QuotaExceeded(StoreError):
+    """The account already made as many as allowed within the window; `oldest_ms` is when the oldest of those was."""
+
+    def __init__(self, oldest_ms: int) -> None:
+        super().__init__(f"quota reached (oldest at {oldest_ms})")
+        self.oldest_ms = oldest_ms
+
+
 class DatabaseUnavailable(StoreError):
     """The database cannot be reached (down, refused, timed out)."""
 

@@ -1,7 +1,10 @@
-"""The /ws handler: check Origin and session before the upgrade, then one reader loop per socket.
+"""The /ws handler: check Origin and session and take a connection slot before the upgrade, then one reader loop
+per socket.
 
-Every frame is parsed and validated here and dispatched by type to the rules layer; a bad frame gets an
-error frame and the connection stays open. The connection is unregistered in `finally`, whatever happens.
+Every frame is parsed and validated here and dispatched by type to the rules layer; a bad frame gets an error
+frame and the connection stays open, up to INVALID_FRAMES_MAX bad frames in a row, which close it with 1008. An
+error frame never carries more of what the client sent than a short, checked part. The connection slot and the
+registration are given back in `finally`, whatever happens.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from aiohttp import WSMsgType, web
 from marshmallow import ValidationError
 
 from parley import errors, keys
+from parley.actions import names
 from parley.live import wire
-from parley.live.hub import Connection
-from parley.live.ratelimit import TokenBucket, message_bucket, typing_bucket
+from parley.live.hub import CLOSE_POLICY, CLOSE_SESSION_ENDED, Connection
+from parley.models import User
 from parley.store import DatabaseUnavailable
 from parley.web import request_ids
 from parley.web.http import error_response, field_errors, origin_allowed
@@ -26,14 +30,19 @@ from parley.web.sessions import authenticate
 
 log = logging.getLogger(__name__)
 
+# Bad frames in a row (not JSON, unknown type, invalid fields, binary) before the socket is closed with 1008: a
+# client with a bug sees its errors long before this; a client sending nothing but garbage is cut off.
+INVALID_FRAMES_MAX = 20
+# At most this much of a client's unknown frame type is shown back to it.
+SHOWN_TYPE_CHARS = 32
 
-@dataclass(slots=True)
-class _Budgets:
-    """One connection's rate limits: message sends, and the chatter (typing and presence.set) that every
-    co-member hears and so must not be spammable."""
 
-    send: TokenBucket
-    chatter: TokenBucket
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    kind: str
+    data: dict[str, Any]
+    # What an error about this frame repeats of it: a message.send's client_id, a read's room_id.
+    echo: dict[str, Any]
 
 
 def _error(code: str, message: str, **extra: Any) -> bytes:
@@ -54,9 +63,18 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     user, session_id = found
     request_ids.user_id.set(user.id)
     hub = app[keys.HUB]
-    if len(hub.user_connections(user.id)) >= settings.max_connections_per_user:
+    # The slot is taken here, before anything else awaits, and held until the handler ends.
+    if not hub.reserve(user.id, settings.max_connections_per_user):
         return error_response(429, "too_many_connections", "Too many open connections for this account.")
+    try:
+        return await _serve(request, user, session_id)
+    finally:
+        hub.release(user.id)
 
+
+async def _serve(request: web.Request, user: User, session_id: str) -> web.WebSocketResponse:
+    app = request.app
+    settings, hub, live = app[keys.SETTINGS], app[keys.HUB], app[keys.LIVE]
     # compress=False: permessage-deflate would compress every frame again for every recipient.
     ws = web.WebSocketResponse(
         heartbeat=settings.heartbeat_s, max_msg_size=settings.max_frame_bytes, compress=False, autoping=True
@@ -65,10 +83,17 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     if rid is not None:
         ws.headers[request_ids.HEADER] = rid
     await ws.prepare(request)
-
-    live, clock = app[keys.LIVE], app[keys.CLOCK]
-    conn = Connection(hub.next_connection_id(), user, session_id, ws, queue_max=settings.send_queue_max)
-    budgets = _Budgets(send=message_bucket(clock.monotonic_ms()), chatter=typing_bucket(clock.monotonic_ms()))
+    transport = request.transport
+    conn = Connection(
+        hub.next_connection_id(),
+        user,
+        session_id,
+        ws,
+        queue_max=settings.send_queue_max,
+        queue_max_bytes=settings.send_queue_max_bytes,
+        abort=transport.abort if transport is not None else None,
+        held=True,
+    )
     registered = False
     try:
         # Register before reading the rooms' last_seq: anything committed after that read arrives live, anything
@@ -76,30 +101,14 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         room_ids = await app[keys.STORE].room_ids_of(user.id)
         hub.register(conn, room_ids)
         registered = True
-        live.connected(conn)
-        rooms = await app[keys.READS].my_rooms(user.id)
-        hello = {
-            "type": "hello",
-            "user": wire.me(user),
-            "rooms": [wire.room(room, joined=True) for room in rooms],
-            "presence": await live.snapshot(user.id),
-            "config": {
-                "heartbeat_s": settings.heartbeat_s,
-                "presence_grace_ms": settings.presence_grace_ms,
-                "typing_refresh_ms": settings.typing_refresh_ms,
-                "typing_expiry_ms": settings.typing_expiry_ms,
-                "idle_after_ms": settings.idle_after_ms,
-                "max_body_chars": settings.max_body_chars,
-            },
-        }
-        conn.push_first(wire.encode(hello))
-        async for msg in ws:
-            if msg.type == WSMsgType.TEXT:
-                await _dispatch(conn, budgets, msg.data, request)
-            elif msg.type == WSMsgType.BINARY:
-                conn.push(_error("binary_unsupported", "Send JSON in text frames."))
-            elif msg.type == WSMsgType.ERROR:
-                break
+        # A logout (password change, disable) that landed since `authenticate` found nothing here to close, and
+        # the revocation poll may have passed it by: ask again now that any later one will find this socket.
+        if await app[keys.ACCOUNTS].authenticate(session_id) is None:
+            conn.close(CLOSE_SESSION_ENDED, "session ended")
+        else:
+            live.connected(conn)
+            conn.push_first(wire.encode(await _hello(request, conn)))
+        await _read(conn, ws, request)
     except DatabaseUnavailable:
         await ws.close(code=1011, message=b"database unavailable")
     finally:
@@ -109,57 +118,102 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     return ws
 
 
-async def _dispatch(conn: Connection, budgets: _Budgets, text: str, request: web.Request) -> None:
+async def _hello(request: web.Request, conn: Connection) -> wire.Json:
     app = request.app
+    settings, user = app[keys.SETTINGS], conn.user
+    rooms = await app[keys.READS].my_rooms(user.id)
+    return {
+        "type": "hello",
+        "user": wire.me(user),
+        "rooms": [wire.room(room, joined=True) for room in rooms],
+        "presence": await app[keys.LIVE].snapshot(user.id),
+        "config": {
+            "heartbeat_s": settings.heartbeat_s,
+            "presence_grace_ms": settings.presence_grace_ms,
+            "typing_refresh_ms": settings.typing_refresh_ms,
+            "typing_expiry_ms": settings.typing_expiry_ms,
+            "idle_after_ms": settings.idle_after_ms,
+            "max_body_chars": settings.max_body_chars,
+        },
+    }
+
+
+async def _read(conn: Connection, ws: web.WebSocketResponse, request: web.Request) -> None:
+    """The reader loop. Once the connection is closing nothing more is acted on; aiohttp ends the loop as soon as
+    the close frame is out."""
+    invalid_in_a_row = 0
+    async for msg in ws:
+        if conn.closing:
+            continue
+        if msg.type == WSMsgType.TEXT:
+            parsed = _parse(msg.data)
+        elif msg.type == WSMsgType.BINARY:
+            parsed = _error("binary_unsupported", "Send JSON in text frames.")
+        elif msg.type == WSMsgType.ERROR:
+            break
+        else:
+            continue
+        if isinstance(parsed, bytes):
+            invalid_in_a_row += 1
+            if invalid_in_a_row >= INVALID_FRAMES_MAX:
+                conn.close(CLOSE_POLICY, "too many invalid frames")
+            else:
+                conn.push(parsed)
+            continue
+        invalid_in_a_row = 0
+        await _dispatch(conn, parsed, request)
+
+
+def _parse(text: str) -> _Frame | bytes:
+    """A frame that passed its schema, or the error frame that refuses it."""
     try:
         frame = json.loads(text)
-    except ValueError:
-        conn.push(_error("bad_json", "The frame is not valid JSON."))
-        return
+    except (ValueError, RecursionError):
+        return _error("bad_json", "The frame is not valid JSON.")
     if not isinstance(frame, dict):
-        conn.push(_error("bad_json", "The frame must be a JSON object."))
-        return
+        return _error("bad_json", "The frame must be a JSON object.")
     kind = frame.get("type")
-    schema = CLIENT_FRAMES.get(kind) if isinstance(kind, str) else None
+    if not isinstance(kind, str):
+        return _error("unknown_type", "Missing type.")
+    schema = CLIENT_FRAMES.get(kind)
     if schema is None:
-        conn.push(_error("unknown_type", f"Unknown frame type {kind!r}." if isinstance(kind, str) else "Missing type."))
-        return
-    client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
-    echo = {"client_id": client_id} if client_id is not None and kind == "message.send" else {}
-    room_id = frame.get("room_id")
-    if kind == "read" and isinstance(room_id, int) and not isinstance(room_id, bool):
+        shown = kind if len(kind) <= SHOWN_TYPE_CHARS else kind[:SHOWN_TYPE_CHARS] + "…"
+        return _error("unknown_type", f"Unknown frame type {shown!r}.")
+    # Echoed only when well-formed (a plain client_id, a room id in range), whatever else is wrong with the frame.
+    echo: dict[str, Any] = {}
+    client_id, room_id = frame.get("client_id"), frame.get("room_id")
+    if kind == "message.send" and isinstance(client_id, str) and names.CLIENT_ID.fullmatch(client_id):
+        echo = {"client_id": client_id}
+    elif kind == "read" and type(room_id) is int and 1 <= room_id < 2**63:
         echo = {"room_id": room_id}
     try:
         data: dict[str, Any] = schema.load({k: v for k, v in frame.items() if k != "type"})
     except ValidationError as exc:
-        conn.push(_error("invalid_frame", "Some fields are not valid.", fields=field_errors(exc), **echo))
-        return
-    clock = app[keys.CLOCK]
+        return _error("invalid_frame", "Some fields are not valid.", fields=field_errors(exc), **echo)
+    return _Frame(kind, data, echo)
+
+
+async def _dispatch(conn: Connection, frame: _Frame, request: web.Request) -> None:
+    app, echo = request.app, frame.echo
     try:
-        if kind == "message.send":
-            if not budgets.send.take(clock.monotonic_ms()):
-                raise errors.ApiError(429, "rate_limited", "Slow down: too many messages.", **echo)
+        if frame.kind == "message.send":
             messages = app[keys.MESSAGES]
-            room_id, body, client_id_ok = messages.check_send(conn, data)
-            await messages.send(conn, room_id, body, client_id_ok)
-        elif kind == "typing":
-            if not budgets.chatter.take(clock.monotonic_ms()):
-                return
-            app[keys.CHATTER].typing(conn, data["room_id"], data["active"])
-        elif kind == "presence.set":
-            if not budgets.chatter.take(clock.monotonic_ms()):
-                return
-            app[keys.CHATTER].presence(conn, data["status"])
-        elif kind == "read":
+            await messages.check_rate(conn.user, frame.data["client_id"])
+            room_id, body, client_id = messages.check_send(conn, frame.data)
+            await messages.send(conn, room_id, body, client_id)
+        elif frame.kind == "typing":
+            await app[keys.CHATTER].typing(conn, frame.data["room_id"], frame.data["active"])
+        elif frame.kind == "presence.set":
+            await app[keys.CHATTER].presence(conn, frame.data["status"])
+        elif frame.kind == "read":
             # Unlike typing, a read is not repeated by the client: over the budget it is refused, not dropped.
-            if not budgets.chatter.take(clock.monotonic_ms()):
-                raise errors.ApiError(429, "rate_limited", "Slow down: too many frames.", **echo)
-            await app[keys.READS].read(conn, data["room_id"], data["seq"])
+            await app[keys.CHATTER].check_rate(conn, **echo)
+            await app[keys.READS].read(conn, frame.data["room_id"], frame.data["seq"])
     except errors.ApiError as exc:
         conn.push(_error(exc.code, exc.message, **exc.extra))
     except DatabaseUnavailable:
         conn.push(_error("database_unavailable", "The database is unavailable; try again shortly.", **echo))
     except Exception:
         # A bug of ours, not the client's: logged with its traceback, and the connection carries on.
-        log.exception("handling a %s frame failed", kind)
+        log.exception("handling a %s frame failed", frame.kind)
         conn.push(_error("internal_error", "Something went wrong on the server.", **echo))
