@@ -13,9 +13,10 @@ from parley.models import User
 class FakeSocket:
     """Stands in for aiohttp's WebSocketResponse: records frames; a stalled one never finishes a send."""
 
-    def __init__(self, *, stalled: bool = False, gate: asyncio.Event | None = None) -> None:
+    def __init__(self, *, stalled: bool = False, gate: asyncio.Event | None = None, hang_close: bool = False) -> None:
         self.sent: list[bytes] = []
         self.stalled = stalled
+        self.hang_close = hang_close
         self.gate = gate
         self.closed_with: int | None = None
         self.closed = False
@@ -30,12 +31,18 @@ class FakeSocket:
     async def close(self, *, code: int = 1000, message: bytes = b"", drain: bool = True) -> bool:
         self.closed_with = code
         self.closed = True
+        if self.hang_close:
+            await asyncio.Event().wait()  # like aiohttp waiting on a peer that never reads its close frame
         return True
 
 
-def _conn(hub: Hub, user_id: int, socket: FakeSocket, rooms: list[int], queue_max: int = 8) -> Connection:
+def _conn(
+    hub: Hub, user_id: int, socket: FakeSocket, rooms: list[int], queue_max: int = 8, queue_max_bytes: int = 2**20
+) -> Connection:
     user = User(user_id, f"u{user_id}")
-    conn = Connection(hub.next_connection_id(), user, f"s{user_id}", socket, queue_max=queue_max, queue_max_bytes=2**20)
+    conn = Connection(
+        hub.next_connection_id(), user, f"s{user_id}", socket, queue_max=queue_max, queue_max_bytes=queue_max_bytes
+    )
     hub.register(conn, rooms)
     return conn
 
@@ -130,3 +137,74 @@ async def test_a_send_that_waits_for_the_transport_keeps_order() -> None:
     assert conn.queued() == 0
     hub.message(1, 4, b"m4", None, None)  # idle again: straight to the socket
     assert sock.sent[-1] == b"m4"
+
+
+async def test_a_receiver_too_many_bytes_behind_is_closed() -> None:
+    """Bytes bound the queue as well as frames: 3 frames of 400 bytes behind a 1,000-byte bound close it."""
+    hub = Hub(fill_gap=_no_gap)
+    stalled = FakeSocket(stalled=True)
+    slow = _conn(hub, 1, stalled, [1], queue_max=100, queue_max_bytes=1_000)
+    hub.message(1, 1, b"x" * 400, None, None)  # being written (stalled): not in the queue
+    hub.message(1, 2, b"x" * 400, None, None)
+    hub.message(1, 3, b"x" * 400, None, None)
+    assert (slow.queued(), slow.queued_bytes(), slow.closing) == (2, 800, False)
+    hub.message(1, 4, b"x" * 400, None, None)
+    await asyncio.sleep(0.01)
+    assert slow.closing
+    assert stalled.closed_with == CLOSE_TOO_SLOW
+    assert (slow.queued(), slow.queued_bytes()) == (0, 0)
+
+
+async def test_queued_bytes_go_down_as_frames_are_written() -> None:
+    hub = Hub(fill_gap=_no_gap)
+    gate = asyncio.Event()
+    conn = _conn(hub, 1, FakeSocket(gate=gate), [1], queue_max_bytes=1_000)
+    for seq in range(1, 4):
+        hub.message(1, seq, b"y" * 300, None, None)
+    assert conn.queued_bytes() == 600
+    gate.set()
+    await asyncio.sleep(0.01)
+    assert conn.queued_bytes() == 0
+    for seq in range(4, 7):  # the same bytes again fit: the count went down, it did not only go up
+        hub.message(1, seq, b"y" * 300, None, None)
+    assert not conn.closing
+
+
+async def test_a_held_connection_sends_nothing_before_its_first_frame() -> None:
+    """Registered while its hello is being prepared: what arrives meanwhile waits, and goes after the hello."""
+    hub = Hub(fill_gap=_no_gap)
+    sock = FakeSocket()
+    conn = Connection(hub.next_connection_id(), User(1, "u1"), "s1", sock, queue_max=8, queue_max_bytes=2**20,
+                      held=True)
+    hub.register(conn, [1])
+    hub.message(1, 1, b"m1", None, None)
+    await asyncio.sleep(0.01)
+    assert sock.sent == []
+    conn.push_first(b"hello")
+    await asyncio.sleep(0.01)
+    assert sock.sent == [b"hello", b"m1"]
+
+
+async def test_connection_slots_are_reserved_up_to_the_limit_and_released() -> None:
+    hub = Hub(fill_gap=_no_gap)
+    assert [hub.reserve(1, 3) for _ in range(4)] == [True, True, True, False]
+    assert hub.reserve(2, 3)  # per user
+    hub.release(1)
+    assert hub.reserve(1, 3)
+    assert not hub.reserve(1, 3)
+    for _ in range(3):
+        hub.release(1)
+    hub.release(2)
+    assert hub.is_empty()
+
+
+async def test_a_close_the_peer_never_takes_drops_the_connection() -> None:
+    """A peer that does not read its close frame is cut off after the close timeout (the transport is aborted)."""
+    aborted: list[bool] = []
+    sock = FakeSocket(hang_close=True)
+    conn = Connection("c1", User(1, "u1"), "s1", sock, queue_max=8, queue_max_bytes=2**20,
+                      abort=lambda: aborted.append(True), close_timeout_s=0.05)
+    conn.close(1008, "too many invalid frames")
+    assert conn.close_task is not None
+    await asyncio.wait_for(conn.close_task, 1)
+    assert (sock.closed_with, aborted) == (1008, [True])

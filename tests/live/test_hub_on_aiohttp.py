@@ -96,3 +96,34 @@ async def test_a_paused_transport_hands_over_to_a_task_and_keeps_order(serve: Se
             seqs.append(int(msg.data[7 : msg.data.index(",")]))
     assert seqs == list(range(1, frames + 1))
     assert any(suspended), "18 MB never paused the transport: the slow path was not exercised"
+
+
+async def test_a_reader_a_megabyte_behind_is_closed_with_4408(serve: Serve) -> None:
+    """Over a real socket: once the peer stops reading and 1 MiB waits in the queue, the connection is closed with
+    4408; the reader gets what was written before, then the close frame, and the queue is dropped."""
+    payload = "x" * 60_000
+    conns: list[Connection] = []
+    hub = Hub(fill_gap=lambda room, after, upto: asyncio.sleep(0, []))
+
+    async def on_open(ws: web.WebSocketResponse) -> None:
+        conn = Connection(hub.next_connection_id(), User(1, "reader"), "s1", ws, queue_max=10_000,
+                          queue_max_bytes=2**20)
+        conns.append(conn)
+        hub.register(conn, [1])
+        for seq in range(1, 301):  # 18 MB: far more than the socket buffers and the bound together
+            hub.message(1, seq, f'{{"seq":{seq},"pad":"{payload}"}}'.encode(), None, None)
+            if conn.closing:
+                break
+
+    url = await serve(on_open)
+    async with aiohttp.ClientSession() as http, http.ws_connect(url, max_msg_size=0) as ws:
+        await asyncio.sleep(0.3)
+        received = 0
+        while True:
+            msg = await ws.receive(timeout=10)
+            if msg.type != WSMsgType.TEXT:
+                break
+            received += 1
+        assert (msg.type, msg.data) == (WSMsgType.CLOSE, 4408)
+    assert conns[0].closing and conns[0].queued_bytes() == 0
+    assert 0 < received < 300

@@ -60,6 +60,7 @@ class Connection:
 
     __slots__ = (
         "_abort",
+        "_close_timeout_s",
         "_closing",
         "_held",
         "_queue",
@@ -86,6 +87,7 @@ class Connection:
         queue_max_bytes: int,
         abort: Callable[[], None] | None = None,
         held: bool = False,
+        close_timeout_s: float = CLOSE_TIMEOUT_S,
     ) -> None:
         self.id = conn_id
         self.user = user
@@ -104,6 +106,7 @@ class Connection:
         self._held = held
         # Drops the TCP connection at once (the transport's abort); None where there is none (tests' sockets).
         self._abort = abort
+        self._close_timeout_s = close_timeout_s
 
     @property
     def closing(self) -> bool:
@@ -209,7 +212,7 @@ class Connection:
 
     async def _close(self, code: int, reason: str) -> None:
         try:
-            async with asyncio.timeout(CLOSE_TIMEOUT_S):
+            async with asyncio.timeout(self._close_timeout_s):
                 await self.socket.close(code=code, message=reason.encode())
         except TimeoutError:
             if self._abort is not None:
