@@ -263,6 +263,8 @@ export interface ErrorFrame {
   message: string;
   client_id?: string;
   fields?: Record<string, unknown>;
+  /** With rate_limited: milliseconds until the same send would pass. */
+  retry_after_ms?: number;
 }
 export type ServerFrame =
   | HelloFrame
@@ -327,6 +329,8 @@ export function parseServerFrame(text: string): ServerFrame | null {
 // ---- Close codes ---------------------------------------------------------------------------
 
 export const CLOSE_GOING_AWAY = 1001;
+/** 20 invalid frames in a row: a client bug */
+export const CLOSE_POLICY = 1008;
 export const CLOSE_TOO_BIG = 1009;
 /** session ended (logout, password change, account disabled): go to login, never reconnect */
 export const CLOSE_SESSION_ENDED = 4401;
