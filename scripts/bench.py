@@ -5,6 +5,7 @@
     .venv/bin/python scripts/bench.py fanout --receivers 500 --senders 10 --rate 100 --seconds 10
     .venv/bin/python scripts/bench.py sign
     .venv/bin/python scripts/bench.py --database-url mysql://... hello --rooms 50 --messages 10000
+    .venv/bin/python scripts/bench.py limits --accounts 10000 [--redis-url redis://127.0.0.1:6379/0]
 
 idle:   memory per idle WebSocket connection (server RSS after N connected and settled, minus before, over N).
 fanout: server CPU per delivered message (utime+stime of the server process over the run, divided by the
@@ -16,8 +17,12 @@ hello:  the time a `hello` (and a `GET /api/rooms`) takes for a user in many roo
         and messages are written straight into the database before the server starts (every 20th message
         mentions the reader), then the reader connects `--repeat` times; with `--unread N` their read marker sits
         N messages before the end of every room (default: they never read anything, the costliest case).
+limits: what the per-account message limit costs each message.send, in this process: the in-memory buckets, and
+        the Redis-shared ones (default rates: a Redis round trip per lease of 5). Each account sends 10, within
+        its burst, so every take is granted and the cost is the steady one.
 
-The server runs on a throwaway SQLite file (or --database-url) with a fresh SECRET_KEY. On a machine with two or
+The server runs on a throwaway SQLite file (or --database-url) with a fresh SECRET_KEY. Each fanout sender is an
+account of its own, so the per-account message limit (10/s) holds for each. On a machine with two or
 more cores the server is pinned to core 0 and the bench clients (this process) to core 1, so the load generator
 never takes the server's CPU (--no-pin to turn that off).
 Every loop is bounded in count and time; only 127.0.0.1 is contacted.
@@ -344,6 +349,40 @@ async def bench_hello(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+async def bench_limits(args: argparse.Namespace) -> dict[str, Any]:
+    from parley.clock import SystemClock
+    from parley.live.limits import LocalLimits, Rate
+    from parley.live.redis_limits import RedisLimits
+
+    rates: dict[Any, Rate] = {"message": Rate(20, 600), "chatter": Rate(10, 120), "rest_write": Rate(20, 30)}
+    clock = SystemClock()
+    takes = [user_id for user_id in range(1, args.accounts + 1) for _ in range(10)]
+
+    async def timed(limits: Any) -> float:
+        start = time.perf_counter()
+        for user_id in takes:
+            if await limits.take("message", user_id):
+                raise RuntimeError("a take was refused: the bench must stay within the burst")
+        return (time.perf_counter() - start) / len(takes) * 1e6
+
+    local_us = await timed(LocalLimits(rates, clock))
+    result: dict[str, Any] = {"takes": len(takes), "local_us_per_message": round(local_us, 2)}
+    namespace = f"parley-bench-{secrets.token_hex(4)}"
+    shared = RedisLimits(args.redis_url, namespace=namespace, rates=rates, clock=clock)
+    try:
+        result["redis_us_per_message"] = round(await timed(shared), 2)
+        result["redis_round_trips"] = shared.round_trips
+    finally:
+        await shared.stop()
+        import redis.asyncio as aioredis
+
+        client = aioredis.Redis.from_url(args.redis_url)
+        async for key in client.scan_iter(match=f"{namespace}:*", count=1000):
+            await client.delete(key)
+        await client.aclose()
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="default: a throwaway SQLite file")
@@ -352,7 +391,7 @@ def main() -> int:
     idle.add_argument("--connections", type=int, default=1000)
     fan = sub.add_parser("fanout", help="CPU per delivered message and latency under load")
     fan.add_argument("--receivers", type=int, default=500)
-    fan.add_argument("--senders", type=int, default=10, help="connections sending (each is rate-limited to 10/s)")
+    fan.add_argument("--senders", type=int, default=10, help="sending accounts, one socket each (10/s each at most)")
     fan.add_argument("--rate", type=int, default=50, help="messages per second in total")
     fan.add_argument("--seconds", type=int, default=10)
     hello = sub.add_parser("hello", help="hello and GET /api/rooms time for a user in many long rooms")
@@ -364,6 +403,9 @@ def main() -> int:
         "--sockets-per-user", type=int, default=25, help="connections per receiving account (capped per account)"
     )
     sub.add_parser("sign", help="µs to sign and verify one Redis envelope")
+    lim = sub.add_parser("limits", help="per-message cost of the per-account message limit")
+    lim.add_argument("--accounts", type=int, default=10_000)
+    lim.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--no-pin", action="store_true", help="do not pin the server and the clients to cores")
     args = parser.parse_args()
     global PIN
@@ -372,15 +414,17 @@ def main() -> int:
         PIN = (cores[0], cores[1])
         os.sched_setaffinity(0, {PIN[1]})
     if args.what == "fanout" and args.rate > 10 * args.senders:
-        parser.error("each sender connection may send 10 messages/s: raise --senders or lower --rate")
+        parser.error("each sender account may send 10 messages/s: raise --senders or lower --rate")
     if args.what == "idle" and not 1 <= args.connections <= 20_000:
         parser.error("--connections must be between 1 and 20000")
     if args.what == "hello" and not (1 <= args.rooms <= 1000 and 1 <= args.messages <= 1_000_000):
         parser.error("--rooms must be 1-1000 and --messages 1-1000000")
+    if args.what == "limits" and not 1 <= args.accounts <= 1_000_000:
+        parser.error("--accounts must be between 1 and 1000000")
     if args.what == "sign":
         result = bench_sign()
     else:
-        benches = {"idle": bench_idle, "fanout": bench_fanout, "hello": bench_hello}
+        benches = {"idle": bench_idle, "fanout": bench_fanout, "hello": bench_hello, "limits": bench_limits}
         result = asyncio.run(benches[args.what](args))
     print(json.dumps({"bench": args.what, "pinned": PIN is not None, **result}, indent=2))
     return 0
