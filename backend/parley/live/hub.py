@@ -36,9 +36,9 @@ CLOSE_TOO_SLOW = 4408
 CLOSE_GOING_AWAY = 1001
 CLOSE_POLICY = 1008
 
-# A peer gets this long to take its close frame (a healthy one answers in a round trip); a peer that does not
-# read is then cut off, so its handler, file descriptor and connection slot are not held forever.
-CLOSE_TIMEOUT_S = 5.0
+# A peer gets this long to answer its close frame (a healthy one does in a round trip); a peer that does not is
+# then cut off, so its handler, file descriptor and connection slot are not held, nor its garbage read, for long.
+CLOSE_TIMEOUT_S = 2.0
 
 # (room_id, after_seq, upto_seq) -> [(seq, message.new bytes)] read back from the store
 GapFiller = Callable[[int, int, int], Awaitable[list[tuple[int, bytes]]]]

@@ -109,6 +109,10 @@ async def _serve(request: web.Request, user: User, session_id: str) -> web.WebSo
             live.connected(conn)
             conn.push_first(wire.encode(await _hello(request, conn)))
         await _read(conn, ws, request)
+        if conn.close_task is not None:
+            # Ours to finish: the handler must not end (which drops the TCP connection) before the peer had its
+            # bounded chance to take the close frame and answer it.
+            await conn.close_task
     except DatabaseUnavailable:
         await ws.close(code=1011, message=b"database unavailable")
     finally:
@@ -140,7 +144,9 @@ async def _hello(request: web.Request, conn: Connection) -> wire.Json:
 
 async def _read(conn: Connection, ws: web.WebSocketResponse, request: web.Request) -> None:
     """The reader loop. Once the connection is closing nothing more is acted on; aiohttp ends the loop as soon as
-    the close frame is out."""
+    the close frame is out. Closing for bad frames leaves the loop at once instead, so that the close itself reads
+    (and drops) what the client still sends until it answers: dropping the TCP connection on a client that is
+    still sending would reset it before it read its close frame."""
     invalid_in_a_row = 0
     async for msg in ws:
         if conn.closing:
@@ -157,8 +163,8 @@ async def _read(conn: Connection, ws: web.WebSocketResponse, request: web.Reques
             invalid_in_a_row += 1
             if invalid_in_a_row >= INVALID_FRAMES_MAX:
                 conn.close(CLOSE_POLICY, "too many invalid frames")
-            else:
-                conn.push(parsed)
+                break
+            conn.push(parsed)
             continue
         invalid_in_a_row = 0
         await _dispatch(conn, parsed, request)
