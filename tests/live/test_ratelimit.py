@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from parley.live.ratelimit import KeyedLimiter, TokenBucket, message_bucket, typing_bucket
+from parley.live.ratelimit import KeyedLimiter, TokenBucket
+
+
+def message_bucket(now_ms: int) -> TokenBucket:
+    """The default message.send budget (bursts of 20, 10 a second)."""
+    return TokenBucket(capacity=20, refill_per_s=10, now_ms=now_ms)
+
+
+def typing_bucket(now_ms: int) -> TokenBucket:
+    """The default chatter budget (bursts of 10, 2 a second)."""
+    return TokenBucket(capacity=10, refill_per_s=2, now_ms=now_ms)
 
 
 def test_burst_of_capacity_then_refused() -> None:

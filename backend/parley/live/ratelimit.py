@@ -1,8 +1,6 @@
-"""Rate limits: a token bucket per connection and per kind of frame.
+"""Token buckets: the arithmetic every rate limit here shares, and KeyedLimiter (one bucket per key, bounded).
 
-Policy (docs/protocol.md): ``message.send`` may burst 20 and sustain 10 per second; the excess is refused with
-``rate_limited``. ``typing`` frames have their own, looser bucket; the excess is dropped silently (a lost typing
-frame only delays an indicator that the next refresh restores).
+The per-account limits on messages, chatter and REST writes are in live/limits.py (and live/redis_limits.py).
 
 The bucket holds up to ``capacity`` tokens and gains ``refill_per_s`` per second; each frame takes ``cost``
 tokens or is refused, and a refused frame takes nothing. The caller passes a monotonic ``now_ms`` on every call
@@ -12,15 +10,6 @@ tokens or is refused, and a refused frame takes nothing. The caller passes a mon
 from __future__ import annotations
 
 import math
-
-# message.send: bursts of 20 pass (a paste of several lines, a bot catching up), 10 per second sustained.
-MESSAGE_CAPACITY = 20.0
-MESSAGE_REFILL_PER_S = 10.0
-
-# typing: a client sends at most one ``true`` per room every 3 s, plus a ``false`` now and then; 10 in a burst
-# and 2 per second leave room for switching rooms quickly while capping a misbehaving client.
-TYPING_CAPACITY = 10.0
-TYPING_REFILL_PER_S = 2.0
 
 
 class TokenBucket:
@@ -71,16 +60,6 @@ class TokenBucket:
             return
         self._milli = min(self._capacity_milli, self._milli + elapsed_ms * self._refill_milli_per_ms)
         self._last_ms = now_ms
-
-
-def message_bucket(now_ms: int) -> TokenBucket:
-    """The bucket for one connection's ``message.send`` frames."""
-    return TokenBucket(capacity=MESSAGE_CAPACITY, refill_per_s=MESSAGE_REFILL_PER_S, now_ms=now_ms)
-
-
-def typing_bucket(now_ms: int) -> TokenBucket:
-    """The bucket for one connection's ``typing`` frames."""
-    return TokenBucket(capacity=TYPING_CAPACITY, refill_per_s=TYPING_REFILL_PER_S, now_ms=now_ms)
 
 
 class KeyedLimiter:
