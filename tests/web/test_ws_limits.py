@@ -11,7 +11,8 @@ import aiohttp
 import pymysql
 import pytest
 
-from conftest import MYSQL_SOCKET, Chat, close_code, connect, next_frame
+from conftest import MYSQL_SOCKET, Chat, close_code, connect, eventually, next_frame
+from parley import keys
 
 
 async def test_concurrent_handshakes_cannot_pass_the_connection_cap(chat: Chat) -> None:
@@ -136,3 +137,10 @@ async def test_logout_between_authenticate_and_register_still_closes_the_socket(
     ws = await asyncio.wait_for(handshake, 5)
     first = await ws.receive(timeout=3)  # no hello: the session ended before the socket was ready
     assert (first.type, first.data) == (aiohttp.WSMsgType.CLOSE, 4401), first
+    # Nothing is left behind: no connection, no slot, and no presence was ever announced for it.
+    hub, live = server.app[keys.HUB], server.app[keys.LIVE]
+
+    async def clean() -> bool:
+        return hub.is_empty() and live.is_empty()
+
+    await eventually(clean)

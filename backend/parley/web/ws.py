@@ -94,7 +94,7 @@ async def _serve(request: web.Request, user: User, session_id: str) -> web.WebSo
         abort=transport.abort if transport is not None else None,
         held=True,
     )
-    registered = False
+    registered = announced = False
     try:
         # Register before reading the rooms' last_seq: anything committed after that read arrives live, anything
         # before it is within the client's catch-up, so nothing falls between.
@@ -107,6 +107,7 @@ async def _serve(request: web.Request, user: User, session_id: str) -> web.WebSo
             conn.close(CLOSE_SESSION_ENDED, "session ended")
         else:
             live.connected(conn)
+            announced = True
             conn.push_first(wire.encode(await _hello(request, conn)))
         await _read(conn, ws, request)
         if conn.close_task is not None:
@@ -118,6 +119,7 @@ async def _serve(request: web.Request, user: User, session_id: str) -> web.WebSo
     finally:
         if registered:
             hub.unregister(conn)
+        if announced:
             live.disconnected(conn)
     return ws
 
