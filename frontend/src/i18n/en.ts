@@ -238,4 +238,5 @@ export const en = {
   "error.unknown_type": "The server did not understand a request from this page (unknown type).",
   "error.invalid_frame": "The server refused a malformed request from this page.",
   "error.too_many_connections": "Too many open tabs or devices for this account. Close some and try again.",
+  "error.too_many_rooms": "You have created as many rooms as one account may in 24 hours. Try again later.",
 } as const;

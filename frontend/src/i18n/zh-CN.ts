@@ -234,4 +234,5 @@ export const zhCN: Catalogue = {
   "error.unknown_type": "服务器无法理解此页面发来的请求（未知类型）。",
   "error.invalid_frame": "服务器拒绝了此页面发来的格式错误的请求。",
   "error.too_many_connections": "此账号打开的标签页或设备太多。请关闭一些后重试。",
+  "error.too_many_rooms": "此账号 24 小时内创建的聊天室已达上限。请稍后再试。",
 };
