@@ -20,7 +20,7 @@ from marshmallow import ValidationError
 from parley import errors, keys
 from parley.actions import names
 from parley.live import wire
-from parley.live.hub import CLOSE_POLICY, CLOSE_SESSION_ENDED, Connection
+from parley.live.connection import CLOSE_POLICY, CLOSE_SESSION_ENDED, Connection
 from parley.models import User
 from parley.store import DatabaseUnavailable
 from parley.web import request_ids
