@@ -384,7 +384,7 @@ def migrate(config: ClusterConfig) -> str:
 
 
 def start_app(cluster: Cluster, index: int, *, wait: bool = True) -> Process:
-    """(Re)start app process `index` on its port; with `wait`, return once its /api/health answers."""
+    """(Re)start app process `index` on its port; with `wait`, return once its /api/ready answers 200."""
     port = cluster.apps[index].port if index < len(cluster.apps) else _app_ports(cluster.config)[index]
     process = _spawn(
         f"app {index} (port {port})", [cluster.config.python, "-m", "parley", "serve"],
@@ -395,7 +395,7 @@ def start_app(cluster: Cluster, index: int, *, wait: bool = True) -> Process:
     else:
         cluster.apps.append(process)
     if wait:
-        wait_healthy(process, f"http://{HOST}:{port}/api/health")
+        wait_healthy(process, f"http://{HOST}:{port}/api/ready")
     return process
 
 
@@ -472,11 +472,11 @@ def running_cluster(config: ClusterConfig) -> Iterator[Cluster]:
         for index, _port in enumerate(_app_ports(config)):
             start_app(cluster, index, wait=False)
         for app in cluster.apps:
-            wait_healthy(app, f"http://{HOST}:{app.port}/api/health")
+            wait_healthy(app, f"http://{HOST}:{app.port}/api/ready")
         cluster.tls = self_signed(scratch) if config.tls else None
         with running_nginx(
             port=config.port, upstreams=[p.port for p in cluster.apps], dist=config.dist, scratch=scratch,
-            tls=cluster.tls, http_port=config.http_port, ready_path="/api/health",
+            tls=cluster.tls, http_port=config.http_port, ready_path="/api/ready",
         ) as nginx:
             cluster.nginx = nginx
             yield cluster

@@ -115,18 +115,20 @@ def free_port_run(count: int) -> int:
 
 
 @contextlib.contextmanager
-def cluster(processes: int = 2, *, tls: bool = False, **config: Any) -> Iterator[Any]:
-    """A running cluster on a fresh database and its own Redis namespace, stopped and dropped afterwards."""
+def cluster(processes: int = 2, *, tls: bool = False, redis_url: str = REDIS_URL, **config: Any) -> Iterator[Any]:
+    """A running cluster on a fresh database and its own Redis namespace, stopped and dropped afterwards.
+    `redis_url` points it at another Redis (a throwaway one a test may stop); the shared one by default."""
     require_nginx()
     dist = require_dist()
-    require_redis()
+    if redis_url == REDIS_URL:
+        require_redis()
     with fresh_database() as database_url:
         base = free_port_run(processes + 2)
         # Pub/sub ignores Redis database numbers: a namespace of its own keeps concurrent runs apart.
         namespace = f"parley-test-{uuid.uuid4().hex[:8]}"
         app_env = {**FAST_APP_ENV, "REDIS_NAMESPACE": namespace, **config.pop("app_env", {})}
         cfg = cluster_mod.ClusterConfig(
-            database_url=database_url, redis_url=REDIS_URL, processes=processes, port=base,
+            database_url=database_url, redis_url=redis_url, processes=processes, port=base,
             http_port=base + processes + 1 if tls else None, dist=dist, tls=tls, app_env=app_env, **config,
         )
         with cluster_mod.running_cluster(cfg) as running:

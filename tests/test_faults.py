@@ -21,6 +21,7 @@ import pytest
 
 from conftest import Chat, connect, frame_of, next_frame, service_missing
 from parley.settings import DatabaseUrl
+from throwaway_redis import ThrowawayRedis, throwaway_redis_server
 
 MARIADBD = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
 INSTALL_DB = shutil.which("mariadb-install-db") or "/usr/bin/mariadb-install-db"
@@ -101,6 +102,8 @@ async def test_database_outage_and_recovery(fault_chat: Chat, throwaway_mariadb:
     resp = await ana.get("/api/health")
     assert resp.status == 503
     assert (await resp.json())["error"]["code"] == "database_unavailable"
+    resp = await ana.get("/api/ready")
+    assert (resp.status, await resp.json()) == (503, {"checks": {"database": "down", "redis": "off"}})
     resp = await ana.get("/api/rooms")
     assert resp.status == 503
     await ws.send_json({"type": "message.send", "room_id": 1, "body": "during the outage", "client_id": "o1"})
@@ -129,42 +132,10 @@ async def test_database_outage_and_recovery(fault_chat: Chat, throwaway_mariadb:
     assert [m["body"] for m in page["messages"]] == ["during the outage"]
 
 
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
-
-
-class ThrowawayRedis:
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                return
-            time.sleep(0.05)
-        raise RuntimeError("throwaway Redis did not start")
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-            self.proc = None
-
-
 @pytest.fixture
 def throwaway_redis() -> Iterator[ThrowawayRedis]:
-    if not Path(REDIS_SERVER).exists():
-        service_missing("redis-server")
-    server = ThrowawayRedis(_free_port())
-    server.start()
-    try:
+    with throwaway_redis_server() as server:
         yield server
-    finally:
-        server.kill()
 
 
 async def test_redis_outage_loses_no_message(mysql_chat: Chat, throwaway_redis: ThrowawayRedis) -> None:
@@ -172,7 +143,7 @@ async def test_redis_outage_loses_no_message(mysql_chat: Chat, throwaway_redis: 
     has every message exactly once and in order (what Redis missed is read back from the database)."""
     from conftest import PASSWORD
 
-    settings = {"redis_url": f"redis://127.0.0.1:{throwaway_redis.port}/0"}
+    settings = {"redis_url": throwaway_redis.url}
     a = await mysql_chat.server(**settings)
     b = await mysql_chat.server(**settings)
     ana = await mysql_chat.user(a, "ana")

@@ -106,6 +106,7 @@ def _private(w: World, tail: str) -> str:
 
 ROWS = [
     Row("GET", "/api/health", _everyone(200)),
+    Row("GET", "/api/ready", _everyone(200)),
     Row("GET", "/api/openapi.yaml", _everyone(200)),
     Row("GET", "/api/auth/registration", _everyone(200)),
     Row("POST", "/api/auth/register", _everyone(201), body=lambda w: _fresh()),

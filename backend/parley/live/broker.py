@@ -8,7 +8,7 @@ path for everything above this line. Frames arrive already encoded: a broadcast 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Literal, Protocol
 
 from parley.live.hub import Hub
 from parley.live.presence import Status
@@ -29,10 +29,17 @@ class PresenceListener(Protocol):
     def processes(self) -> set[str]: ...
 
 
+# What readiness says of the link between processes: working, broken, or not configured (one process).
+LinkState = Literal["ok", "down", "off"]
+
+
 class Broker(Protocol):
     async def start(self, listener: PresenceListener) -> None: ...
 
     async def stop(self) -> None: ...
+
+    async def link_state(self) -> LinkState:
+        """Whether events reach the other processes now (for /api/ready)."""
 
     def presence(
         self, process: str, user: User, rooms: frozenset[int], status: Status, at_ms: int, last_seen: int | None
@@ -67,6 +74,9 @@ class LocalBroker:
 
     async def stop(self) -> None:
         return None
+
+    async def link_state(self) -> LinkState:
+        return "off"
 
     def presence(
         self, process: str, user: User, rooms: frozenset[int], status: Status, at_ms: int, last_seen: int | None

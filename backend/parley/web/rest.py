@@ -52,6 +52,26 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+@routes.get("/api/ready")
+async def ready(request: web.Request) -> web.Response:
+    """Readiness, for load balancers: 503 while a dependency this process needs is down, naming it."""
+    database, redis = await asyncio.gather(_database_state(request), request.app[keys.BROKER].link_state())
+    checks = {"database": database, "redis": redis}
+    return web.json_response({"checks": checks}, status=503 if "down" in checks.values() else 200)
+
+
+async def _database_state(request: web.Request) -> str:
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT_S):
+            await request.app[keys.STORE].ping()
+    except (DatabaseUnavailable, TimeoutError, OSError):
+        return "down"
+    except Exception:
+        log.exception("readiness check of the database failed")
+        return "down"
+    return "ok"
+
+
 @routes.get("/api/auth/registration")
 async def registration(request: web.Request) -> web.Response:
     """Who may register here (REGISTRATION), so the web app shows the right form."""
