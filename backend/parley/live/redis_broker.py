@@ -12,6 +12,10 @@ Policy:
   gone, the others drop it from their boards, so its users go offline everywhere within
   process_ttl_ms + one check interval (process_ttl_ms / 3) of its death. A process that stops cleanly says
   goodbye and is dropped at once.
+- A process judges the others only on a Redis it has seen for a full TTL: after a failed round, or when Redis
+  turns out to be a new one (restarted or flushed: the `epoch` key, set by whoever writes first, has changed),
+  it writes its own key and presence at once and waits process_ttl_ms before finding anyone gone, so every live
+  process has written its key again by then (three times per TTL) and nobody is announced offline by mistake.
 - Redis is not trusted (signing.py): every envelope and presence entry is signed with a key derived from
   SECRET_KEY; what does not verify is dropped and counted (`rejected_events`), and an envelope whose number is
   not above the last one accepted from its process is dropped as a replay (`replayed_events`).
@@ -23,6 +27,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 from collections import deque
 from collections.abc import Iterable
 from typing import Any
@@ -31,7 +36,8 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from parley.clock import Clock, SystemClock
-from parley.live.broker import PresenceListener
+from parley.counters import LATENCY_BUCKETS_S, Histogram
+from parley.live.broker import LinkState, PresenceListener
 from parley.live.hub import Hub
 from parley.live.presence import Status
 from parley.live.signing import RejectLog, Signer, event_key
@@ -45,6 +51,8 @@ log = logging.getLogger(__name__)
 PUBLISH_BATCH = 256
 # Seconds between reconnection attempts while Redis is unreachable.
 RETRY_S = 1.0
+# Seconds /api/ready waits for Redis to answer a PING before calling it down (a load balancer polls every few s).
+READY_TIMEOUT_S = 1.0
 # Envelopes kept while Redis is unreachable. Beyond it the oldest go: other processes read lost room messages
 # back from the database (a seq gap) and re-read presence when Redis returns, so memory stays bounded.
 OUTBOX_MAX = 10_000
@@ -85,6 +93,17 @@ class RedisBroker:
         self._sent = 0
         # The last number accepted from each process (an entry per process start seen: a few bytes each).
         self._last_from: dict[str, int] = {}
+        # Envelopes dropped from the outbox while Redis was unreachable too long.
+        self.dropped_events = 0
+        # Seconds per pipelined batch of publishes.
+        self.publish_latency = Histogram(LATENCY_BUCKETS_S)
+        # The subscription is live: events from the other processes arrive.
+        self.connected = False
+        self._epoch_key = f"{namespace}:epoch"
+        self._epoch: bytes | None = None
+        # Monotonic ms before which no other process is judged gone (see the module docstring).
+        self._judge_after_ms = 0
+        self._recovering = False
         self._process_key = f"{namespace}:process:{{}}"
         self._presence_key = f"{namespace}:presence:{{}}"
         self._hub = hub
@@ -134,6 +153,19 @@ class RedisBroker:
         with contextlib.suppress(RedisError, OSError):
             await self._redis.delete(self._process_key.format(self._me), self._presence_key.format(self._me))
         await self._redis.aclose()
+
+    async def link_state(self) -> LinkState:
+        if not self.connected:
+            return "down"
+        try:
+            async with asyncio.timeout(READY_TIMEOUT_S):
+                await self._redis.ping()
+        except (RedisError, OSError, TimeoutError):
+            return "down"
+        return "ok"
+
+    def outbox_depth(self) -> int:
+        return len(self._outbox)
 
     # -- the Broker interface: here at once, and to everyone else -----------------------------------------
 
@@ -194,6 +226,7 @@ class RedisBroker:
         header["q"] = self._sent
         if len(self._outbox) >= OUTBOX_MAX:
             self._outbox.popleft()
+            self.dropped_events += 1
             if not self._overflowed:
                 self._overflowed = True
                 log.warning("Redis unreachable for long: dropping the oldest events for other processes")
@@ -218,10 +251,12 @@ class RedisBroker:
     async def _flush_locked(self) -> None:
         while self._outbox:
             batch = [self._outbox[i] for i in range(min(PUBLISH_BATCH, len(self._outbox)))]
+            started = self._clock.monotonic_ms()
             async with self._redis.pipeline(transaction=False) as pipe:
                 for data in batch:
                     pipe.publish(self._channel, data)
                 await pipe.execute()
+            self.publish_latency.observe((self._clock.monotonic_ms() - started) / 1000)
             # Only what was really sent leaves the queue: a failed batch is retried whole, in order. (By identity:
             # an overflow may have dropped some of this batch from the front meanwhile.)
             for data in batch:
@@ -239,11 +274,13 @@ class RedisBroker:
                     await pubsub.subscribe(self._channel)
                     # Whatever was said meanwhile is lost: re-read everyone's presence; seq gaps fill from the DB.
                     await self._load_others()
+                self.connected = True
                 while True:
                     message = await pubsub.get_message(timeout=1.0)
                     if message is not None and message["type"] == "message":
                         self._receive(message["data"])
             except (RedisError, OSError) as exc:
+                self.connected = False
                 log.warning("Redis subscription lost (%s); reconnecting", exc)
                 if pubsub is not None:
                     with contextlib.suppress(RedisError, OSError):
@@ -333,13 +370,22 @@ class RedisBroker:
             for user, rooms, status in listener.local_states()
         }
         async with self._redis.pipeline(transaction=True) as pipe:
+            # Whoever writes first on a new (restarted, flushed) Redis names its epoch; the others read it.
+            pipe.set(self._epoch_key, secrets.token_hex(8), nx=True)
+            pipe.get(self._epoch_key)
             pipe.set(self._process_key.format(self._me), "1", px=self._ttl_ms)
             key = self._presence_key.format(self._me)
             pipe.delete(key)
             if states:
                 pipe.hset(key, mapping=states)
                 pipe.pexpire(key, self._ttl_ms)
-            await pipe.execute()
+            results = await pipe.execute()
+        epoch = results[1]
+        if self._recovering or (self._epoch is not None and epoch != self._epoch):
+            # Our key and presence are written again; give every other process a full TTL to do the same.
+            self._judge_after_ms = self._clock.monotonic_ms() + self._ttl_ms
+            self._recovering = False
+        self._epoch = epoch
 
     async def _load_others(self) -> None:
         """Read every live process's presence: how a process that starts (or reconnects) learns the picture."""
@@ -373,9 +419,12 @@ class RedisBroker:
             await asyncio.sleep(interval_s)
             try:
                 await self._heartbeat()
+                if self._clock.monotonic_ms() < self._judge_after_ms:
+                    continue
                 for process in list(self._known | listener.processes()):
                     if process != self._me and not await self._redis.exists(self._process_key.format(process)):
                         self._known.discard(process)
                         listener.process_gone(process)
             except (RedisError, OSError) as exc:
+                self._recovering = True
                 log.warning("Redis liveness check failed: %s", exc)
