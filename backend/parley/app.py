@@ -21,6 +21,7 @@ from parley.actions.mutes import Mutes
 from parley.actions.reads import Reads
 from parley.actions.rooms import Rooms
 from parley.clock import Clock, SystemClock
+from parley.counters import EdgeMeter
 from parley.live import wire
 from parley.live.broker import Broker, LocalBroker
 from parley.live.hub import CLOSE_GOING_AWAY, Hub
@@ -34,6 +35,7 @@ from parley.settings import Settings
 from parley.store import Store, open_store
 from parley.web import admin_rest, openapi, rest
 from parley.web.http import MAX_BODY_BYTES, check_origin, json_errors, trusted_proxy
+from parley.web.metrics import metrics_server
 from parley.web.request_ids import request_ids
 from parley.web.sessions import SessionCookies, require_user
 from parley.web.static import add_frontend
@@ -55,6 +57,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.cleanup_ctx.append(_parts)
     # After _parts, so it stops first: the last batch of read markers is written while the store is still open.
     app.cleanup_ctx.append(_read_markers)
+    # After _parts: the collector reads the parts, so it is stopped before they are.
+    app[keys.EDGE_METER] = EdgeMeter()
+    app.cleanup_ctx.append(metrics_server)
     app.on_shutdown.append(_close_sockets)
     app.router.add_routes(rest.routes)
     app.router.add_routes(admin_rest.routes)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from parley.actions.reads import Reads
     from parley.actions.rooms import Rooms
     from parley.clock import Clock
+    from parley.counters import EdgeMeter
     from parley.live.broker import Broker
     from parley.live.hub import Hub
     from parley.live.read_markers import ReadMarkers
@@ -37,6 +38,8 @@ INVITES: web.AppKey[Invites] = web.AppKey("invites")
 READ_MARKERS: web.AppKey[ReadMarkers] = web.AppKey("read_markers")
 READS: web.AppKey[Reads] = web.AppKey("reads")
 MUTES: web.AppKey[Mutes] = web.AppKey("mutes")
+# Plain-number counters of the web edge (WebSockets, frames in, send->ack, refusals, logins), read by /metrics.
+EDGE_METER: web.AppKey[EdgeMeter] = web.AppKey("edge_meter")
 
 # The authenticated user and session id of a request, set by the auth middleware.
 USER: web.RequestKey[User] = web.RequestKey("user")

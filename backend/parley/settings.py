@@ -106,6 +106,18 @@ def _int(env: Mapping[str, str], key: str, default: int, *, minimum: int = 0, ma
     return value
 
 
+def _metrics(env: Mapping[str, str], port: int) -> tuple[int | None, str]:
+    metrics_port = _int(env, "METRICS_PORT", 0, minimum=0, maximum=65535) or None
+    if metrics_port is not None and metrics_port == port:
+        raise ConfigError(f"METRICS_PORT: must differ from PORT ({port}): /metrics is never on the public app")
+    host = (env.get("METRICS_HOST") or "127.0.0.1").strip()
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ConfigError(f"METRICS_HOST: expected an IP address to bind to, got {host!r}") from None
+    return metrics_port, host
+
+
 def _choice(env: Mapping[str, str], key: str, default: str, allowed: tuple[str, ...]) -> str:
     raw = env.get(key, "").strip()
     if not raw:
@@ -304,6 +316,9 @@ class Settings:
     shutdown_timeout_s: float = 10.0
     log_level: str = "INFO"
     log_format: str = "text"
+    # Prometheus /metrics on a port of its own (None: off), never on the public app; loopback unless configured.
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, cwd: Path | None = None) -> Settings:
@@ -316,6 +331,7 @@ class Settings:
         frontend = env.get("FRONTEND_DIR")
         redis_url = _redis_url(env)
         proxies = _proxies(env)
+        metrics_port, metrics_host = _metrics(env, port)
         return cls(
             database=database,
             secret_key=_secret_key(env, base / "var" / "secret_key", host),
@@ -336,6 +352,8 @@ class Settings:
             shutdown_timeout_s=float(_int(env, "SHUTDOWN_TIMEOUT_S", 10, minimum=1, maximum=600)),
             log_level=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             log_format=_choice(env, "LOG_FORMAT", "text", ("text", "json")),
+            metrics_port=metrics_port,
+            metrics_host=metrics_host,
             argon2_time_cost=_int(env, "ARGON2_TIME_COST", 3, minimum=1, maximum=100),
             argon2_memory_kib=_int(env, "ARGON2_MEMORY_KIB", 65_536, minimum=1_024, maximum=4_194_304),
             argon2_concurrency=_int(env, "ARGON2_CONCURRENCY", 2, minimum=1, maximum=256),

@@ -36,6 +36,8 @@ class Messages:
         self._mentions = mentions
         self._limits = limits
         self._broker = broker
+        # Messages stored by this process (a resend of a known client_id is not counted), for metrics.
+        self.stored = 0
         self._live = live
         self._rooms = rooms
         self._clock = clock
@@ -93,6 +95,7 @@ class Messages:
         if not created:
             conn.push(ack)
             return
+        self.stored += 1
         self._live.message_sent(room_id, conn.user.id)
         self._broker.message(
             room_id, message.seq, wire.encode({"type": "message.new", "message": payload}), ack, conn.id

@@ -22,6 +22,7 @@ import os
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from parley.counters import Tally, frame_type
 from parley.live.connection import (
     CLOSE_GOING_AWAY,
     CLOSE_POLICY,
@@ -72,6 +73,10 @@ class Hub:
         self._ids = itertools.count(1)
         # Connection ids are unique across processes too, so a Redis-borne ack finds its one sending connection.
         self.process_id = f"{os.getpid()}.{os.urandom(3).hex()}"
+        # For metrics: frames handed to connections, by type (counted once per broadcast, times its recipients),
+        # and room messages delivered (message.new and the sender's ack).
+        self.frames_out = Tally()
+        self.deliveries = 0
 
     def next_connection_id(self) -> str:
         return f"{self.process_id}.{next(self._ids)}"
@@ -158,22 +163,33 @@ class Hub:
     # -- fan-out ------------------------------------------------------------------------------------------
 
     def to_user(self, user_id: int, frame: bytes) -> None:
-        for conn in self._by_user.get(user_id, ()):
+        conns = self._by_user.get(user_id, ())
+        for conn in conns:
             conn.push(frame)
+        if conns:
+            self.frames_out.add(frame_type(frame), len(conns))
 
     def to_room(self, room_id: int, frame: bytes, *, exclude_user: int | None = None) -> None:
+        sent = 0
         for conn in self._by_room.get(room_id, ()):
             if conn.user.id != exclude_user:
                 conn.push(frame)
+                sent += 1
+        if sent:
+            self.frames_out.add(frame_type(frame), sent)
 
     def to_rooms(self, room_ids: Iterable[int], frame: bytes, *, exclude_user: int | None = None) -> None:
         """Once per connection, however many of the rooms it is in."""
         targets: set[Connection] = set()
         for room_id in room_ids:
             targets.update(self._by_room.get(room_id, ()))
+        sent = 0
         for conn in targets:
             if conn.user.id != exclude_user:
                 conn.push(frame)
+                sent += 1
+        if sent:
+            self.frames_out.add(frame_type(frame), sent)
 
     def close_sessions(self, session_ids: Iterable[str], code: int, reason: str) -> None:
         for session_id in session_ids:
@@ -208,8 +224,17 @@ class Hub:
         self._release(room_id, stream)
 
     def _emit(self, room_id: int, new: bytes, ack: bytes | None, origin: str | None) -> None:
-        for conn in self._by_room.get(room_id, ()):
+        conns = self._by_room.get(room_id, ())
+        for conn in conns:
             conn.push(ack if ack is not None and conn.id == origin else new)
+        if conns:
+            # Counted once per message, not per recipient: the ack went to the sender's connection if it is here.
+            acked = 1 if ack is not None and origin is not None and origin in self.connections else 0
+            if acked:
+                self.frames_out.add("message.ack")
+            if len(conns) > acked:
+                self.frames_out.add("message.new", len(conns) - acked)
+            self.deliveries += len(conns)
 
     def _release(self, room_id: int, stream: _RoomStream) -> None:
         while stream.waiting:

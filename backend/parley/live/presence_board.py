@@ -83,6 +83,14 @@ class PresenceBoard:
     def present_user_ids(self) -> list[int]:
         return [uid for uid, per in self._statuses.items() if per]
 
+    def status_counts(self) -> dict[Status, int]:
+        """Users online and idle on the board (for metrics; one pass, at scrape time)."""
+        counts: dict[Status, int] = {"online": 0, "idle": 0}
+        for per in self._statuses.values():
+            if per:
+                counts[_merge(per)] += 1
+        return counts
+
     def processes(self) -> set[str]:
         return {proc for per in self._statuses.values() for proc in per}
 

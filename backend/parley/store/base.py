@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from ..counters import PoolMeter
 from ..models import Account, Member, Message, Page, Room, User
 from .admin import AdminQueries, ImportOutcome
 from .core import (
@@ -58,6 +59,9 @@ __all__ = [
 class Store(ReadQueries, MentionQueries, AdminQueries, InviteQueries):
     """Parley's persistence: the chat's queries on top of the read-state, mention, admin and invite ones and a
     backend's plumbing."""
+
+    # Connections in use and waited for, and how long each use held one (read by the metrics at scrape time).
+    meter: PoolMeter
 
     # -- users and sessions -------------------------------------------------------------------------------
 

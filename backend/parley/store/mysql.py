@@ -10,6 +10,7 @@ from typing import Any
 import aiomysql
 import pymysql
 
+from ..counters import PoolMeter
 from ..settings import DatabaseUrl
 from .base import Args, Conflict, DatabaseUnavailable, Row, Store, Tx
 
@@ -68,6 +69,7 @@ class MysqlStore(Store):
 
     def __init__(self, pool: Any) -> None:
         self._pool = pool
+        self.meter = PoolMeter()
 
     @classmethod
     async def open(cls, url: DatabaseUrl, *, pool_max: int = 10, connect_timeout_s: float = 5.0) -> MysqlStore:
@@ -100,10 +102,16 @@ class MysqlStore(Store):
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Tx]:
+        meter = self.meter
+        meter.waiting += 1
         try:
             conn = await self._pool.acquire()
-        except (pymysql.err.MySQLError, OSError) as exc:
-            raise DatabaseUnavailable(str(exc)) from exc
+        except BaseException as exc:
+            meter.waiting -= 1
+            if isinstance(exc, (pymysql.err.MySQLError, OSError)):
+                raise DatabaseUnavailable(str(exc)) from exc
+            raise
+        since = meter.got()
         try:
             async with conn.cursor() as cursor:
                 yield _MysqlTx(cursor)
@@ -112,13 +120,20 @@ class MysqlStore(Store):
             raise
         finally:
             self._pool.release(conn)
+            meter.gave_back(since)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
+        meter = self.meter
+        meter.waiting += 1
         try:
             conn = await self._pool.acquire()
-        except (pymysql.err.MySQLError, OSError) as exc:
-            raise DatabaseUnavailable(str(exc)) from exc
+        except BaseException as exc:
+            meter.waiting -= 1
+            if isinstance(exc, (pymysql.err.MySQLError, OSError)):
+                raise DatabaseUnavailable(str(exc)) from exc
+            raise
+        since = meter.got()
         try:
             await conn.begin()
             try:
@@ -136,6 +151,7 @@ class MysqlStore(Store):
             raise _translate(exc) from exc
         finally:
             self._pool.release(conn)
+            meter.gave_back(since)
 
     async def close(self) -> None:
         self._pool.close()

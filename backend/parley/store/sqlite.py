@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 import aiosqlite
 
+from ..counters import PoolMeter
 from .base import Args, Conflict, DatabaseUnavailable, Row, Store, Tx
 
 
@@ -112,6 +113,7 @@ class SqliteStore(Store):
         self._free = asyncio.Semaphore(len(readers))
         self._write_lock = asyncio.Lock()
         self.path = path
+        self.meter = PoolMeter()
 
     @classmethod
     async def open(cls, path: str, *, create: bool = False) -> SqliteStore:
@@ -131,12 +133,21 @@ class SqliteStore(Store):
     @asynccontextmanager
     async def _reader(self) -> AsyncIterator[aiosqlite.Connection]:
         # One user at a time per reader: see the module docstring for what sharing one cost.
-        async with self._free:
-            reader = self._idle.pop()
-            try:
-                yield reader
-            finally:
-                self._idle.append(reader)
+        meter = self.meter
+        meter.waiting += 1
+        try:
+            await self._free.acquire()
+        except BaseException:
+            meter.waiting -= 1
+            raise
+        since = meter.got()
+        reader = self._idle.pop()
+        try:
+            yield reader
+        finally:
+            self._idle.append(reader)
+            self._free.release()
+            meter.gave_back(since)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Tx]:
@@ -145,7 +156,15 @@ class SqliteStore(Store):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
-        async with self._write_lock:
+        meter = self.meter
+        meter.waiting += 1
+        try:
+            await self._write_lock.acquire()
+        except BaseException:
+            meter.waiting -= 1
+            raise
+        since = meter.got()
+        try:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield _SqliteTx(self._writer)
@@ -153,6 +172,9 @@ class SqliteStore(Store):
                 await asyncio.shield(self._writer.execute("ROLLBACK"))
                 raise
             await self._writer.execute("COMMIT")
+        finally:
+            self._write_lock.release()
+            meter.gave_back(since)
 
     async def close(self) -> None:
         for reader in self._readers:

@@ -47,6 +47,9 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except errors.ApiError as exc:
         return error_response(exc.status, exc.code, exc.message, **exc.extra)
     except DatabaseUnavailable:
+        meter = request.app.get(keys.EDGE_METER)
+        if meter is not None:
+            meter.db_errors += 1
         log.warning("database unavailable during %s %s", request.method, request.path)
         return error_response(503, "database_unavailable", "The database is unavailable; try again shortly.")
     except web.HTTPException as exc:

@@ -93,9 +93,15 @@ async def register(request: web.Request) -> web.Response:
 @routes.post("/api/auth/login")
 async def login(request: web.Request) -> web.Response:
     data = await load_body(request, _login)
-    logged_in = await request.app[keys.ACCOUNTS].login(
-        client_address(request), data["username"], data["password"], device_token(request)
-    )
+    logins = request.app[keys.EDGE_METER].logins
+    try:
+        logged_in = await request.app[keys.ACCOUNTS].login(
+            client_address(request), data["username"], data["password"], device_token(request)
+        )
+    except errors.ApiError as exc:
+        logins.add("throttled" if exc.code == "rate_limited" else "failure")
+        raise
+    logins.add("success")
     await put_session(request, logged_in)
     response = web.json_response({"user": wire.me(logged_in.user)})
     put_device(request, response, logged_in)

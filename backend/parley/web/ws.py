@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from time import perf_counter
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -74,7 +75,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
 
 async def _serve(request: web.Request, user: User, session_id: str) -> web.WebSocketResponse:
     app = request.app
-    settings, hub, live = app[keys.SETTINGS], app[keys.HUB], app[keys.LIVE]
+    settings, hub, live, meter = app[keys.SETTINGS], app[keys.HUB], app[keys.LIVE], app[keys.EDGE_METER]
     # compress=False: permessage-deflate would compress every frame again for every recipient.
     ws = web.WebSocketResponse(
         heartbeat=settings.heartbeat_s, max_msg_size=settings.max_frame_bytes, compress=False, autoping=True
@@ -83,6 +84,7 @@ async def _serve(request: web.Request, user: User, session_id: str) -> web.WebSo
     if rid is not None:
         ws.headers[request_ids.HEADER] = rid
     await ws.prepare(request)
+    meter.opened += 1
     transport = request.transport
     conn = Connection(
         hub.next_connection_id(),
@@ -115,8 +117,10 @@ async def _serve(request: web.Request, user: User, session_id: str) -> web.WebSo
             # bounded chance to take the close frame and answer it.
             await conn.close_task
     except DatabaseUnavailable:
+        meter.db_errors += 1
         await ws.close(code=1011, message=b"database unavailable")
     finally:
+        meter.closed.add(str(ws.close_code) if ws.close_code is not None else "none")
         if registered:
             hub.unregister(conn)
         if announced:
@@ -150,11 +154,14 @@ async def _read(conn: Connection, ws: web.WebSocketResponse, request: web.Reques
     (and drops) what the client still sends until it answers: dropping the TCP connection on a client that is
     still sending would reset it before it read its close frame."""
     invalid_in_a_row = 0
+    meter = request.app[keys.EDGE_METER]
     async for msg in ws:
         if conn.closing:
             continue
         if msg.type == WSMsgType.TEXT:
             parsed = _parse(msg.data)
+            # Only the types the server knows become label values; anything else a client sends is "other".
+            meter.frames_in.add(parsed.kind if isinstance(parsed, _Frame) else "other")
         elif msg.type == WSMsgType.BINARY:
             parsed = _error("binary_unsupported", "Send JSON in text frames.")
         elif msg.type == WSMsgType.ERROR:
@@ -203,12 +210,16 @@ def _parse(text: str) -> _Frame | bytes:
 
 async def _dispatch(conn: Connection, frame: _Frame, request: web.Request) -> None:
     app, echo = request.app, frame.echo
+    meter = app[keys.EDGE_METER]
     try:
         if frame.kind == "message.send":
+            received_s = perf_counter()
             messages = app[keys.MESSAGES]
             await messages.check_rate(conn.user, frame.data["client_id"])
             room_id, body, client_id = messages.check_send(conn, frame.data)
             await messages.send(conn, room_id, body, client_id)
+            # The ack is pushed inside send (stored, then announced): this is frame receipt to ack.
+            meter.send_ack.observe(perf_counter() - received_s)
         elif frame.kind == "typing":
             await app[keys.CHATTER].typing(conn, frame.data["room_id"], frame.data["active"])
         elif frame.kind == "presence.set":
@@ -218,8 +229,11 @@ async def _dispatch(conn: Connection, frame: _Frame, request: web.Request) -> No
             await app[keys.CHATTER].check_rate(conn, **echo)
             await app[keys.READS].read(conn, frame.data["room_id"], frame.data["seq"])
     except errors.ApiError as exc:
+        if exc.code == "rate_limited":
+            meter.rate_limited.add(frame.kind)
         conn.push(_error(exc.code, exc.message, **exc.extra))
     except DatabaseUnavailable:
+        meter.db_errors += 1
         conn.push(_error("database_unavailable", "The database is unavailable; try again shortly.", **echo))
     except Exception:
         # A bug of ours, not the client's: logged with its traceback, and the connection carries on.
