@@ -19,7 +19,7 @@ Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 # Label names the server uses, and what their values may look like (a WebSocket close code is four digits).
 LABEL_VALUES = {
     "type": re.compile(r"^[a-z][a-z._]*$"),
-    "kind": re.compile(r"^[a-z]+$"),
+    "kind": re.compile(r"^[a-z][a-z._]*$"),
     "outcome": re.compile(r"^[a-z]+$"),
     "status": re.compile(r"^(online|idle)$"),
     "code": re.compile(r"^([1-4]\d{3}|none|other)$"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from parley import errors
+from parley.counters import Tally
 from parley.live.hub import Connection
 from parley.live.limits import Limits
 from parley.live.state import Live
@@ -20,6 +21,8 @@ class Chatter:
     def __init__(self, *, live: Live, limits: Limits) -> None:
         self._live = live
         self._limits = limits
+        # Frames dropped over the chatter budget, by frame type (typing, presence.set), for metrics.
+        self.dropped = Tally()
 
     async def check_rate(self, conn: Connection, **echo: Any) -> None:
         """For a frame the client does not repeat (read): over the budget it is refused, not dropped."""
@@ -31,10 +34,12 @@ class Chatter:
         if room_id not in conn.rooms:
             raise errors.not_a_member()
         if await self._limits.take("chatter", conn.user.id):
+            self.dropped.add("typing")
             return
         self._live.typing_frame(conn.user, room_id, active)
 
     async def presence(self, conn: Connection, status: Literal["online", "idle"]) -> None:
         if await self._limits.take("chatter", conn.user.id):
+            self.dropped.add("presence.set")
             return
         self._live.report(conn, status)

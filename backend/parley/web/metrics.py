@@ -54,8 +54,12 @@ class ParleyCollector(Collector):
         yield _tally("parley_websocket_connections_closed", "WebSockets closed, by close code.", "code", edge.closed)
         yield _tally("parley_frames_in", "Client frames received, by type.", "type", edge.frames_in)
         yield _histogram("parley_send_ack_seconds", "message.send frame receipt to its ack.", edge.send_ack)
-        yield _tally("parley_rate_limited", "Frames refused or dropped for a rate limit, by kind.", "kind",
-                     edge.rate_limited)
+        refused = Tally()
+        for source in (edge.rate_limited.counts, app[keys.CHATTER].dropped.counts if keys.CHATTER in app else {}):
+            for kind, count in source.items():
+                refused.add(kind, count)
+        yield _tally("parley_rate_limited", "Frames refused or dropped for a rate limit, by frame type.", "kind",
+                     refused)
         yield _tally("parley_logins", "Login attempts, by outcome (success, failure, throttled).", "outcome",
                      edge.logins)
         yield _counter("parley_db_errors", "Requests and frames answered database_unavailable.", edge.db_errors)
