@@ -170,3 +170,20 @@ def test_an_unreachable_redis_is_one_line_without_the_password(tmp_path: Path) -
     assert served.stderr.splitlines()[-1].startswith("parley: cannot reach Redis at redis://:***@127.0.0.1:1/0"), (
         served.stderr
     )
+
+
+def test_metrics_port_is_off_by_default_and_checked() -> None:
+    from parley.settings import ConfigError, Settings
+
+    base = {"SECRET_KEY": "k" * 40}
+    assert Settings.from_env(base).metrics_port is None
+    assert Settings.from_env({**base, "METRICS_PORT": "0"}).metrics_port is None
+    on = Settings.from_env({**base, "METRICS_PORT": "9464", "METRICS_HOST": "10.0.0.5"})
+    assert (on.metrics_port, on.metrics_host) == (9464, "10.0.0.5")
+    for env, says in [
+        ({"METRICS_PORT": "8080"}, "METRICS_PORT: must differ from PORT"),
+        ({"METRICS_PORT": "70000"}, "METRICS_PORT: must be between"),
+        ({"METRICS_PORT": "9464", "METRICS_HOST": "metrics.example.com"}, "METRICS_HOST: expected an IP address"),
+    ]:
+        with pytest.raises(ConfigError, match=says):
+            Settings.from_env({**base, **env})
