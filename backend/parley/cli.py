@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from aiohttp import web
 
 from parley import logs
+from parley.actions.name_check import check_names
 from parley.admin import commands as admin_commands
 from parley.app import create_app
 from parley.clock import SystemClock
@@ -54,9 +55,39 @@ async def _migrate_now(settings: Settings) -> list[migrations.Migration]:
     # The one command that creates a missing SQLite database (in a directory that exists).
     store = await open_store(settings.database, create=True)
     try:
-        return await migrations.migrate(store, SystemClock().now_ms())
+        applied = await migrations.migrate(store, SystemClock().now_ms())
+        if any(m.name == "name_keys" for m in applied):
+            _print_name_findings(await check_names(store))
+        return applied
     finally:
         await store.close()
+
+
+def _print_name_findings(findings: list[str]) -> None:
+    if findings:
+        print(f"{len(findings)} stored name(s) to fix by hand:")
+        for line in findings:
+            print(f"  {line}")
+
+
+def _check_names(args: argparse.Namespace, settings: Settings) -> int:
+    async def run() -> list[str]:
+        store = await open_store(settings.database)
+        try:
+            todo = await migrations.pending(store)
+            if todo:
+                raise CliError(f"the database schema is {len(todo)} migration(s) behind: run `parley migrate`")
+            return await check_names(store)
+        finally:
+            await store.close()
+
+    findings = asyncio.run(run())
+    _print_name_findings(findings)
+    if not findings:
+        print("every stored name follows the rules")
+    return 1 if findings else 0
+
+
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -89,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="apply pending database migrations")
     migrate.add_argument("--check", action="store_true", help="apply nothing; exit 1 if migrations are pending")
     migrate.set_defaults(func=_migrate)
+    check = sub.add_parser(
+        "check-names", help="list stored user and room names that break the name rules or fold to one name"
+    )
+    check.set_defaults(func=_check_names)
     admin_commands.add_commands(sub)
     return parser
 
@@ -96,9 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Everything parley creates (the SQLite database, var/, the dev key, backups, exports) is the owner's alone.
+    umask = os.umask(0o077)
     if getattr(args, "raw_env", False):
         # doctor reports a bad setting as one of its checks rather than stopping at it.
-        raw: int = args.func(args, os.environ)
+        try:
+            raw: int = args.func(args, os.environ)
+        finally:
+            os.umask(umask)
         return raw
     try:
         settings = Settings.from_env(os.environ)
@@ -112,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    finally:
+        os.umask(umask)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from parley.admin import commands as admin_cli
 from parley.clock import FakeClock
 from parley.models import Message, User
 from parley.settings import DatabaseUrl, Settings
-from parley.store import RoomArchived, Store, migrations, open_store
+from parley.store import RoomArchived, Store, migrations, open_store, session_key
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "a long enough password"
@@ -232,7 +232,9 @@ def test_reset_password_ends_every_session(
     account = with_store(db, lambda s: s.account_by_id(user_id))
     assert account is not None and argon2.PasswordHasher().verify(account.password_hash, PASSWORD)
     ended = with_store(db, lambda s: s.revocations_after(0))
-    assert sorted((sid, reason) for _, sid, reason in ended) == [("s1", "password_changed"), ("s2", "password_changed")]
+    assert sorted((key, reason) for _, key, reason in ended) == sorted(
+        [(session_key("s1"), "password_changed"), (session_key("s2"), "password_changed")]
+    )
 
 
 def test_admin_flag_and_disable(db: DatabaseUrl, capsys: pytest.CaptureFixture[str]) -> None:

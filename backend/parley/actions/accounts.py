@@ -30,7 +30,7 @@ from parley.live.hub import CLOSE_SESSION_ENDED
 from parley.live.login_counters import ThrottleState
 from parley.models import Account, User
 from parley.settings import SESSION_MAX_AGE_S, Settings
-from parley.store import Conflict, InviteInvalid, Store
+from parley.store import Conflict, InviteInvalid, Store, session_key
 
 
 class Passwords:
@@ -144,7 +144,8 @@ class Accounts:
 
     async def logout(self, session_id: str) -> None:
         await self._store.end_session(session_id, self._clock.now_ms())
-        self._broker.close_sessions([session_id], CLOSE_SESSION_ENDED, "logged out")
+        # Sockets are registered under the session's key (what the database and the revocations log hold).
+        self._broker.close_sessions([session_key(session_id)], CLOSE_SESSION_ENDED, "logged out")
 
     async def change_password(
         self, user: User, current: str, new: str, client: str, device: str | None = None

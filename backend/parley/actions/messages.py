@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from parley import errors
+from parley.actions import names
 from parley.actions.mentions import Mentions
 from parley.actions.rooms import Rooms
 from parley.clock import Clock
@@ -63,9 +64,12 @@ class Messages:
             raise errors.rate_limited("Slow down: too many messages.", wait_ms, client_id=client_id)
 
     def check_send(self, conn: Connection, frame: dict[str, Any]) -> tuple[int, str, str]:
-        """Validate and authorize a message.send; return (room_id, trimmed body, client_id)."""
+        """Validate and authorize a message.send; return (room_id, body as stored, client_id).
+
+        The body is stored without NUL, other control characters but tab and newline, and bidi controls (an
+        override would reorder the rest of the line for every reader), then trimmed."""
         client_id: str = frame["client_id"]
-        body = frame["body"].strip()
+        body = names.clean_text(frame["body"]).strip()
         if not body:
             raise errors.ApiError(400, "body_empty", "The message is empty.", client_id=client_id)
         if len(body) > self._settings.max_body_chars:

@@ -12,6 +12,7 @@ and processes do not multiply it): every room is listed to everyone.
 from __future__ import annotations
 
 from parley import errors
+from parley.actions import names
 from parley.actions.reads import Reads
 from parley.clock import Clock
 from parley.live import wire
@@ -66,12 +67,13 @@ class Rooms:
         return await self._reads.visible_rooms(user)
 
     async def create_room(self, user: User, name: str, topic: str, private: bool) -> Room:
+        """A new room (name and topic as checked by actions/names.py; the topic stored cleaned)."""
         await self.check_write(user)
         now_ms = self._clock.now_ms()
         most = self._settings.rooms_per_day
         quota = None if user.is_admin else (most, now_ms - DAY_MS + 1)
         try:
-            room = await self._store.create_room(name, topic, private, user.id, now_ms, quota=quota)
+            room = await self._store.create_room(name, names.clean_text(topic), private, user.id, now_ms, quota=quota)
         except Conflict:
             raise errors.ApiError(409, "room_name_taken", "A room with that name exists.") from None
         except QuotaExceeded as exc:

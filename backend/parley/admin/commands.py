@@ -217,7 +217,8 @@ async def list_users(args: argparse.Namespace, ctx: Context) -> int:
 async def create_room(args: argparse.Namespace, ctx: Context) -> int:
     checked_room_name(args.name, args.topic)
     try:
-        room = await ctx.store.create_room(args.name, args.topic, args.private, None, ctx.clock.now_ms())
+        topic = names.clean_text(args.topic)
+        room = await ctx.store.create_room(args.name, topic, args.private, None, ctx.clock.now_ms())
     except Conflict:
         raise CliError(f"a room named {args.name!r} exists") from None
     print(f"created {'private' if room.private else 'public'} room {room.name} (id {room.id})")

@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 from ..settings import DatabaseUrl
-from .base import Conflict, DatabaseUnavailable, InviteInvalid, NotFound, QuotaExceeded, RoomArchived, Store, StoreError
+from .base import (
+    NAME_KEY_MAX,
+    Conflict,
+    DatabaseUnavailable,
+    InviteInvalid,
+    NotFound,
+    QuotaExceeded,
+    RoomArchived,
+    Store,
+    StoreError,
+    room_name_key,
+    session_key,
+    username_key,
+)
 
 __all__ = [
+    "NAME_KEY_MAX",
     "Conflict",
     "DatabaseUnavailable",
     "InviteInvalid",
@@ -15,6 +29,9 @@ __all__ = [
     "Store",
     "StoreError",
     "open_store",
+    "room_name_key",
+    "session_key",
+    "username_key",
 ]
 
 

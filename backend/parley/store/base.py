@@ -16,6 +16,7 @@ from .admin import AdminQueries, ImportOutcome
 from .core import (
     ACCOUNT_COLUMNS,
     MESSAGE_COLUMNS,
+    NAME_KEY_MAX,
     ROOM_COLUMNS,
     Args,
     Conflict,
@@ -31,6 +32,7 @@ from .core import (
     message_from_row,
     room_from_row,
     room_name_key,
+    session_key,
     username_key,
 )
 from .invites import InviteInvalid, InviteQueries, record_invitee, use_invite
@@ -38,6 +40,7 @@ from .mentions import MentionQueries
 from .reads import ReadQueries
 
 __all__ = [
+    "NAME_KEY_MAX",
     "Args",
     "Conflict",
     "Database",
@@ -52,6 +55,7 @@ __all__ = [
     "StoreError",
     "Tx",
     "room_name_key",
+    "session_key",
     "username_key",
 ]
 
@@ -92,10 +96,11 @@ class Store(ReadQueries, MentionQueries, AdminQueries, InviteQueries):
         return Account(user_id, username, password_hash, is_admin, False, now_ms, None)
 
     async def account_by_name(self, username: str) -> Account | None:
+        key = username_key(username)
+        if not key.isascii():
+            return None  # usernames are ASCII (MySQL's column refuses to even compare with anything else)
         async with self.read() as tx:
-            row = await tx.fetchone(
-                f"SELECT {ACCOUNT_COLUMNS} FROM users WHERE username_key = %s", (username_key(username),)
-            )
+            row = await tx.fetchone(f"SELECT {ACCOUNT_COLUMNS} FROM users WHERE username_key = %s", (key,))
         return None if row is None else account_from_row(row)
 
     async def account_by_id(self, user_id: int) -> Account | None:
@@ -109,13 +114,13 @@ class Store(ReadQueries, MentionQueries, AdminQueries, InviteQueries):
         return [account_from_row(r) for r in rows]
 
     async def set_password(self, user_id: int, password_hash: str, now_ms: int) -> list[str]:
-        """Change the hash and end every session of the user; return the ended session ids."""
+        """Change the hash and end every session of the user; return the ended sessions' keys."""
         async with self.transaction() as tx:
             await tx.execute("UPDATE users SET password_hash = %s WHERE id = %s", (password_hash, user_id))
             return await self._end_sessions(tx, user_id, "password_changed", now_ms)
 
     async def set_disabled(self, user_id: int, disabled: bool, now_ms: int) -> list[str]:
-        """Disable or enable a user; disabling ends every session. Returns the ended session ids."""
+        """Disable or enable a user; disabling ends every session. Returns the ended sessions' keys."""
         async with self.transaction() as tx:
             await tx.execute("UPDATE users SET disabled = %s WHERE id = %s", (int(disabled), user_id))
             return await self._end_sessions(tx, user_id, "disabled", now_ms) if disabled else []
@@ -128,10 +133,14 @@ class Store(ReadQueries, MentionQueries, AdminQueries, InviteQueries):
         async with self.transaction() as tx:
             await tx.execute("UPDATE users SET last_seen = %s WHERE id = %s", (when_ms, user_id))
 
+    # Sessions are stored by key (session_key: a hash of the id the cookie carries), never by id; what comes out
+    # of the store (ended sessions, the revocations log) names them by key too.
+
     async def create_session(self, session_id: str, user_id: int, now_ms: int) -> None:
         async with self.transaction() as tx:
             await tx.insert(
-                "INSERT INTO sessions (id, user_id, created_at) VALUES (%s, %s, %s)", (session_id, user_id, now_ms)
+                "INSERT INTO sessions (id, user_id, created_at) VALUES (%s, %s, %s)",
+                (session_key(session_id), user_id, now_ms),
             )
 
     async def session_user(self, session_id: str, not_before_ms: int) -> User | None:
@@ -140,14 +149,15 @@ class Store(ReadQueries, MentionQueries, AdminQueries, InviteQueries):
             row = await tx.fetchone(
                 "SELECT u.id, u.username, u.is_admin FROM sessions s JOIN users u ON u.id = s.user_id"
                 " WHERE s.id = %s AND s.created_at >= %s AND u.disabled = 0",
-                (session_id, not_before_ms),
+                (session_key(session_id), not_before_ms),
             )
         return None if row is None else User(int(row[0]), row[1], bool(row[2]))
 
     async def end_session(self, session_id: str, now_ms: int) -> None:
+        key = session_key(session_id)
         async with self.transaction() as tx:
-            if await tx.execute("DELETE FROM sessions WHERE id = %s", (session_id,)):
-                await self._log_revocation(tx, session_id, "logged_out", now_ms)
+            if await tx.execute("DELETE FROM sessions WHERE id = %s", (key,)):
+                await self._log_revocation(tx, key, "logged_out", now_ms)
 
     async def _end_sessions(self, tx: Tx, user_id: int, reason: str, now_ms: int) -> list[str]:
         rows = await tx.fetchall("SELECT id FROM sessions WHERE user_id = %s", (user_id,))
@@ -156,14 +166,13 @@ class Store(ReadQueries, MentionQueries, AdminQueries, InviteQueries):
             await self._log_revocation(tx, row[0], reason, now_ms)
         return [r[0] for r in rows]
 
-    async def _log_revocation(self, tx: Tx, session_id: str, reason: str, now_ms: int) -> None:
+    async def _log_revocation(self, tx: Tx, key: str, reason: str, now_ms: int) -> None:
         await tx.insert(
-            "INSERT INTO revocations (session_id, reason, created_at) VALUES (%s, %s, %s)",
-            (session_id, reason, now_ms),
+            "INSERT INTO revocations (session_id, reason, created_at) VALUES (%s, %s, %s)", (key, reason, now_ms)
         )
 
     async def revocations_after(self, after_id: int, limit: int = 1000) -> list[tuple[int, str, str]]:
-        """Sessions ended since `after_id`, oldest first: (id, session_id, reason)."""
+        """Sessions ended since `after_id`, oldest first: (id, session key, reason)."""
         async with self.read() as tx:
             rows = await tx.fetchall(
                 "SELECT id, session_id, reason FROM revocations WHERE id > %s ORDER BY id LIMIT %s",

@@ -5,6 +5,8 @@ backend provides (connections, transactions, migrations). The queries live in ad
 from __future__ import annotations
 
 import abc
+import hashlib
+import unicodedata
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -107,12 +109,28 @@ def account_from_row(row: Row) -> Account:
     )
 
 
+# Characters of a name's key: the width of rooms.name_key on MySQL (NFKC may expand one character into 18).
+NAME_KEY_MAX = 255
+
+
+def name_key(name: str) -> str:
+    """A name as uniqueness sees it: compatibility forms folded (NFKC: full-width and mathematical letters,
+    ligatures) and case folded, so full-width `GENERAL`, `General` and `general` are one name."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+
+
 def username_key(username: str) -> str:
-    return username.lower()
+    return name_key(username)
 
 
 def room_name_key(name: str) -> str:
-    return name.casefold()
+    return name_key(name)
+
+
+def session_key(session_id: str) -> str:
+    """What the database keeps of a session id: its SHA-256, so a copy of the database (a backup, a leaked
+    dump) holds no usable session. Hub, revocations log and broker name sessions by this key too."""
+    return hashlib.sha256(session_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Database(abc.ABC):

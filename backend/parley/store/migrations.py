@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from parley.store import Store
+from parley.store.name_keys import recompute_name_keys
 
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -47,9 +49,16 @@ async def pending(store: Store) -> list[Migration]:
     return [m for m in available(store.kind) if m.version not in done]
 
 
-async def migrate(store: Store, now_ms: int) -> list[Migration]:
-    """Apply every pending migration in order; return those applied."""
-    todo = await pending(store)
+# Steps SQL cannot do, run right after the migration of that name: recomputing keys needs Python's NFKC.
+_AFTER: dict[str, Callable[[Store], Awaitable[object]]] = {"name_keys": recompute_name_keys}
+
+
+async def migrate(store: Store, now_ms: int, *, upto: int | None = None) -> list[Migration]:
+    """Apply every pending migration in order (or those up to version `upto`); return those applied."""
+    todo = [m for m in await pending(store) if upto is None or m.version <= upto]
     for migration in todo:
         await store.apply_migration(migration.version, migration.name, migration.statements(), now_ms)
+        step = _AFTER.get(migration.name)
+        if step is not None:
+            await step(store)
     return todo

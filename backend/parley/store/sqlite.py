@@ -17,6 +17,8 @@ exists: everything else opens an existing database, so a typo in DATABASE_URL fa
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,7 +28,7 @@ from urllib.parse import quote
 import aiosqlite
 
 from ..counters import PoolMeter
-from .base import Args, Conflict, DatabaseUnavailable, Row, Store, Tx
+from .base import Args, Conflict, DatabaseUnavailable, Row, Store, Tx, session_key
 
 
 def _sql(sql: str) -> str:
@@ -77,6 +79,8 @@ READERS = 4
 async def _connect(path: str, mode: str = "rw") -> aiosqlite.Connection:
     # mode=rw never creates the file; rwc (only when SqliteStore.open was asked to create) does.
     conn = await aiosqlite.connect(f"file:{quote(path)}?mode={mode}", uri=True, isolation_level=None)
+    # For migration 0007 (sessions by key): SQLite has no SHA-256 of its own.
+    await conn.create_function("parley_session_key", 1, session_key, deterministic=True)
     for pragma in (
         "PRAGMA journal_mode=WAL",
         "PRAGMA foreign_keys=ON",
@@ -100,6 +104,10 @@ def _check_can_open(file: Path, create: bool) -> None:
             f"cannot create the SQLite database {file}: the directory {file.parent} does not exist"
             " (check DATABASE_URL, or create the directory first)"
         )
+    # Created here, owner-only, before SQLite writes a byte (it holds password hashes and sessions); SQLite gives
+    # its -wal and -shm files the database file's mode.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 class SqliteStore(Store):

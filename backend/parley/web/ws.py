@@ -23,7 +23,7 @@ from parley.actions import names
 from parley.live import wire
 from parley.live.connection import CLOSE_POLICY, CLOSE_SESSION_ENDED, Connection
 from parley.models import User
-from parley.store import DatabaseUnavailable
+from parley.store import DatabaseUnavailable, session_key
 from parley.web import request_ids
 from parley.web.http import error_response, field_errors, origin_allowed
 from parley.web.schemas import CLIENT_FRAMES
@@ -89,7 +89,7 @@ async def _serve(request: web.Request, user: User, session_id: str) -> web.WebSo
     conn = Connection(
         hub.next_connection_id(),
         user,
-        session_id,
+        session_key(session_id),
         ws,
         queue_max=settings.send_queue_max,
         queue_max_bytes=settings.send_queue_max_bytes,

@@ -1,0 +1,4 @@
+-- Uniqueness keys of usernames and room names become NFKC-folded as well as case-folded (so `ＧＥＮＥＲＡＬ`
+-- and `general` are one name). SQL cannot compute NFKC: `parley migrate` recomputes every key right after this
+-- migration (store/name_keys.py) and prints the names that now clash or break the name rules, and
+-- `parley check-names` does both again at any time. The columns themselves do not change.
