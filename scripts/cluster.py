@@ -2,7 +2,7 @@
 """Run a Parley cluster on one machine: N `parley serve` processes behind nginx, sharing MySQL and Redis.
 
     .venv/bin/python scripts/cluster.py --processes 2 --port 8000 \\
-        --database-url 'mysql://parley:secret@127.0.0.1:3306/parley' --redis-url redis://127.0.0.1:6379/0
+        --database-url "mysql://parley:$DB_PASSWORD@127.0.0.1:3306/parley" --redis-url redis://127.0.0.1:6379/0
 
 nginx listens on 127.0.0.1:PORT and runs the repository's own nginx.conf, rendered for this machine (its
 `# parley:NAME` lines point at a scratch directory and at the app processes); the app processes listen on
@@ -364,7 +364,7 @@ _APP_SETTINGS = frozenset({
     "DATABASE_URL", "REDIS_URL", "REDIS_NAMESPACE", "SECRET_KEY", "HOST", "PORT", "TRUSTED_PROXIES", "FRONTEND_DIR",
     "COOKIE_SECURE", "ALLOWED_ORIGINS", "HEARTBEAT_S", "PRESENCE_GRACE_MS", "TYPING_EXPIRY_MS", "IDLE_AFTER_MS",
     "DB_POOL_MAX", "PROCESS_TTL_MS", "REGISTRATION", "ARGON2_CONCURRENCY", "LOGIN_FREE_FAILURES",
-    "LOGIN_BACKOFF_MAX_S", "LOGIN_ADDRESS_FAILURES", "REGISTRATIONS_PER_HOUR",
+    "LOGIN_BACKOFF_MAX_S", "LOGIN_ADDRESS_FAILURES", "REGISTRATIONS_PER_HOUR", "ALLOWED_HOSTS", "HTTP_IDLE_TIMEOUT_S",
 })
 # Those this script decides itself for every process.
 _OWN_SETTINGS = frozenset(

@@ -47,6 +47,7 @@ from nginx_fixtures import (
 )
 from parley.app import create_app
 from parley.settings import DatabaseUrl
+from parley.web.headers import HSTS, SECURITY_HEADERS
 
 # Under a loaded full run, a client socket to a killed app process is now and then finalized by the garbage
 # collector instead of closed (kill -9 leaves the client's side half-open). That is the test's client, not the
@@ -138,6 +139,20 @@ def test_rendered_config_passes_nginx_t(tmp_path: Path, tls: bool) -> None:
     assert "[emerg]" not in result.stderr
 
 
+def test_nginx_sends_the_apps_security_headers() -> None:
+    """One definition of the security headers (issue 10, finding 8): nginx.conf's `add_header` block is the app's
+    (backend/parley/web/headers.py) header for header, HSTS included, and nginx hides the app's own copies of
+    exactly those, so every response through nginx carries each once."""
+    text = cluster_mod.NGINX_CONF.read_text()
+    added = re.findall(r'^\s*add_header\s+(\S+)\s+"([^"]*)"\s+always;', text, re.M)
+    assert dict(added) == {**SECURITY_HEADERS, HSTS[0]: HSTS[1]}
+    assert len(added) == len(dict(added)), "a header is added twice"
+    others = re.findall(r"^\s*add_header\s+(\S+)\s+([^\s;]+)", text, re.M)
+    assert sorted(name for name, _ in others if name not in dict(added)) == ["Cache-Control"]
+    hidden = re.findall(r"^\s*proxy_hide_header\s+(\S+);", text, re.M)
+    assert sorted(hidden) == sorted([*SECURITY_HEADERS, HSTS[0]])
+
+
 # --------------------------------------------------------------------------------------------------------
 # The web app, served by nginx
 
@@ -217,6 +232,25 @@ async def test_api_and_websocket_through_nginx(tls_cluster: Any, clients: Callab
     foreign = await browser.post("/api/rooms", json={"name": _name("r")}, headers={"Origin": "https://evil.example"})
     assert foreign.status == 403
     assert (await foreign.json())["error"]["code"] == "forbidden_origin"
+
+    # The app's answers come with one set of security headers (nginx's; the app's own are hidden), no version.
+    for resp in (me, login, foreign):
+        for header, value in {**SECURITY_HEADERS, HSTS[0]: HSTS[1]}.items():
+            assert resp.headers.getall(header) == [value], header
+        assert not re.search(r"aiohttp|Python|\d", resp.headers.get("Server", "")), resp.headers.get("Server")
+
+
+async def test_a_foreign_host_through_nginx_is_refused_by_the_app(tls_cluster: Any,
+                                                                  clients: Callable[..., Client]) -> None:
+    """nginx passes the browser's Host on (server_name is not a filter: the only server block answers any name), so
+    a rebinding page's `Host: evil.example` reaches the app, which refuses it (ALLOWED_HOSTS: the cluster's apps
+    listen on 127.0.0.1, so the loopback names)."""
+    browser = clients(tls_cluster.url, cafile=tls_cluster.tls.certificate)
+    resp = await browser.post("/api/auth/register", json={"username": _name("dns"), "password": PASSWORD},
+                              headers={"Host": "evil.example", "Origin": "https://evil.example"})
+    assert resp.status == 400, await resp.text()
+    assert (await resp.json())["error"]["code"] == "bad_host"
+    assert resp.headers.getall("X-Frame-Options") == ["DENY"]
 
 
 async def test_oversized_body_is_refused_by_nginx_in_the_api_format(tls_cluster: Any,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -187,3 +188,48 @@ def test_metrics_port_is_off_by_default_and_checked() -> None:
     ]:
         with pytest.raises(ConfigError, match=says):
             Settings.from_env({**base, **env})
+
+
+def test_the_dev_key_and_var_are_the_owners_alone(tmp_path: Path) -> None:
+    """Written 0600 from the first byte (created so, not chmod-ed after), in a 0700 var/, whatever the umask."""
+    previous = os.umask(0o022)
+    try:
+        Settings.from_env({}, cwd=tmp_path)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "var").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "var" / "secret_key").stat().st_mode) == 0o600
+    assert sorted(p.name for p in (tmp_path / "var").iterdir()) == ["secret_key"]
+
+
+def test_a_short_dev_key_is_replaced_whole(tmp_path: Path) -> None:
+    (tmp_path / "var").mkdir()
+    old = tmp_path / "var" / "secret_key"
+    old.write_text("short\n")
+    old.chmod(0o644)
+    key = Settings.from_env({}, cwd=tmp_path).secret_key
+    assert len(key) >= 32
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600
+
+
+def test_allowed_hosts() -> None:
+    loopback = Settings.from_env({"SECRET_KEY": KEY})
+    assert loopback.allowed_hosts == frozenset({"127.0.0.1", "localhost", "::1"})
+    listed = Settings.from_env({"SECRET_KEY": KEY, "HOST": "0.0.0.0", "ALLOWED_HOSTS": "Chat.Example.com, chat2."})
+    assert listed.allowed_hosts == frozenset({"chat.example.com", "chat2"})
+    assert Settings.from_env({"SECRET_KEY": KEY, "HOST": "::", "ALLOWED_HOSTS": "*"}).allowed_hosts == {"*"}
+    assert Settings.from_env({"SECRET_KEY": KEY, "HTTP_IDLE_TIMEOUT_S": "3"}).http_idle_timeout_s == 3.0
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SECRET_KEY": KEY, "HOST": "0.0.0.0"}, "ALLOWED_HOSTS must be set when serving on 0.0.0.0"),
+        ({"SECRET_KEY": KEY, "ALLOWED_HOSTS": "https://chat.example.com"}, "ALLOWED_HOSTS: 'https://chat"),
+        ({"SECRET_KEY": KEY, "ALLOWED_HOSTS": "chat.example.com:443"}, "no scheme or port"),
+        ({"SECRET_KEY": KEY, "HTTP_IDLE_TIMEOUT_S": "0"}, "HTTP_IDLE_TIMEOUT_S"),
+    ],
+)
+def test_bad_edge_settings_are_refused(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env, cwd=tmp_path)

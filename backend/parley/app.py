@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
 from aiohttp_session import setup as setup_session
@@ -34,8 +35,11 @@ from parley.live.state import Live
 from parley.settings import Settings
 from parley.store import Store, open_store
 from parley.web import admin_rest, openapi, rest
-from parley.web.http import MAX_BODY_BYTES, check_origin, json_errors, trusted_proxy
+from parley.web.access_log import access_logger_for
+from parley.web.bodies import MAX_BODY_BYTES
+from parley.web.headers import add_security_headers
 from parley.web.metrics import metrics_server
+from parley.web.middlewares import check_host, check_origin, json_errors, trusted_proxy
 from parley.web.request_ids import request_ids
 from parley.web.sessions import SessionCookies, require_user
 from parley.web.static import add_frontend
@@ -46,7 +50,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
     app = web.Application(
-        middlewares=[trusted_proxy, request_ids, json_errors, check_origin],
+        middlewares=[trusted_proxy, request_ids, json_errors, check_host, check_origin],
         client_max_size=MAX_BODY_BYTES,
     )
     app[keys.SETTINGS] = settings
@@ -54,6 +58,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     # Session middleware sits after the proxy/error/origin ones and before require_user, which reads the session.
     setup_session(app, SessionCookies(settings.secret_key, always_secure=settings.cookie_secure))
     app.middlewares.append(require_user)
+    app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(_parts)
     # After _parts, so it stops first: the last batch of read markers is written while the store is still open.
     app.cleanup_ctx.append(_read_markers)
@@ -67,6 +72,18 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.router.add_get("/ws", websocket)
     add_frontend(app, settings.frontend_dir)
     return app
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """web.run_app's arguments beside the app and the address."""
+    return {
+        "print": None,
+        "shutdown_timeout": settings.shutdown_timeout_s,
+        "access_log_class": access_logger_for(settings.trusted_proxies),
+        # aiohttp closes a connection that has not sent a whole request head within this of connecting or of its
+        # last response: it is the only bound on idle and slow-header connections before any handler runs.
+        "keepalive_timeout": settings.http_idle_timeout_s,
+    }
 
 
 async def _parts(app: web.Application) -> AsyncIterator[None]:

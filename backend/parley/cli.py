@@ -13,12 +13,12 @@ from aiohttp import web
 from parley import logs
 from parley.actions.name_check import check_names
 from parley.admin import commands as admin_commands
-from parley.app import create_app
+from parley.app import create_app, server_options
 from parley.clock import SystemClock
 from parley.errors import CliError
 from parley.settings import ConfigError, Settings
 from parley.store import DatabaseUnavailable, StoreError, migrations, open_store
-from parley.web.http import access_logger_for
+from parley.web.headers import hide_server_version
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -39,15 +39,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     asyncio.run(check_schema())
     logs.configure(settings.log_level, "json" if settings.log_format == "json" else "text")
     app = create_app(settings)
+    hide_server_version()
     print(f"Parley serving on http://{settings.host}:{settings.port}", flush=True)
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        print=None,
-        shutdown_timeout=settings.shutdown_timeout_s,
-        access_log_class=access_logger_for(settings.trusted_proxies),
-    )
+    web.run_app(app, host=settings.host, port=settings.port, **server_options(settings))
     return 0
 
 
@@ -86,8 +80,6 @@ def _check_names(args: argparse.Namespace, settings: Settings) -> int:
     if not findings:
         print("every stored name follows the rules")
     return 1 if findings else 0
-
-
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:

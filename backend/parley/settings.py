@@ -6,6 +6,7 @@ Tests build Settings from their own mapping; nothing reads os.environ except `Se
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import secrets
 from collections.abc import Mapping
@@ -213,6 +214,33 @@ def _is_loopback(host: str) -> bool:
 # A login lasts 30 days; after that the user signs in again.
 SESSION_MAX_AGE_S = 30 * 24 * 3600
 
+# The names of this machine that no other can answer to: ALLOWED_HOSTS when serving on loopback.
+LOOPBACK_NAMES = frozenset(LOOPBACK_HOSTS)
+
+
+def _allowed_hosts(env: Mapping[str, str], host: str) -> frozenset[str]:
+    """Host names browsers may use for this server. Loopback serving defaults to the loopback names; anything
+    else must say (a guess would either refuse the real name or accept a rebinding attacker's)."""
+    raw = env.get("ALLOWED_HOSTS", "")
+    names = set()
+    for item in raw.split(","):
+        name = item.strip().lower().rstrip(".")
+        if not name:
+            continue
+        if name != "*" and ("/" in name or name.startswith("[") or " " in name or name.count(":") == 1):
+            raise ConfigError(
+                f"ALLOWED_HOSTS: {item.strip()!r} is not a host name like chat.example.com (no scheme or port)"
+            )
+        names.add(name)
+    if names:
+        return frozenset(names)
+    if _is_loopback(host):
+        return LOOPBACK_NAMES | {host.lower()}
+    raise ConfigError(
+        f"ALLOWED_HOSTS must be set when serving on {host}: the names browsers use to reach this server,"
+        " comma-separated (chat.example.com), or * to accept any"
+    )
+
 
 def _secret_key(env: Mapping[str, str], dev_key_file: Path, host: str) -> bytes:
     raw = env.get("SECRET_KEY", "")
@@ -233,13 +261,26 @@ def _secret_key(env: Mapping[str, str], dev_key_file: Path, host: str) -> bytes:
             key = dev_key_file.read_text().strip()
             if len(key) >= 32:
                 return key.encode()
-        dev_key_file.parent.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
-        dev_key_file.write_text(key + "\n")
-        dev_key_file.chmod(0o600)
+        _write_private(dev_key_file, key + "\n")
         return key.encode()
     except OSError as exc:
         raise ConfigError(f"SECRET_KEY is not set and {dev_key_file} cannot be used: {exc.strerror}") from None
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a secret file that is the owner's alone from its first byte: created 0600 (in a 0700 directory when
+    the directory is new) under a temporary name, then renamed over the old one, which it replaces whole."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +290,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     allowed_origins: frozenset[str] = frozenset()
+    # Host names the server answers to (a foreign Host is DNS rebinding): "*" accepts any.
+    allowed_hosts: frozenset[str] = LOOPBACK_NAMES
     cookie_secure: bool = False
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     redis_url: str | None = field(default=None, repr=False)
@@ -319,6 +362,10 @@ class Settings:
     # Prometheus /metrics on a port of its own (None: off), never on the public app; loopback unless configured.
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
+    # A connection that has not sent a whole request head this long after connecting (or after its last
+    # response) is closed: idle and slow-header connections cannot pile up to the descriptor limit. Above any
+    # real client's pause between a page's requests; nginx's upstream keepalive_timeout stays below it.
+    http_idle_timeout_s: float = 10.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, cwd: Path | None = None) -> Settings:
@@ -338,6 +385,7 @@ class Settings:
             host=host,
             port=port,
             allowed_origins=_origins(env),
+            allowed_hosts=_allowed_hosts(env, host),
             cookie_secure=_bool(env, "COOKIE_SECURE", False),
             trusted_proxies=proxies,
             redis_url=redis_url,
@@ -372,4 +420,5 @@ class Settings:
             rest_write_burst=_int(env, "REST_WRITE_BURST", 20, minimum=1, maximum=1_000_000),
             rest_write_per_min=_int(env, "REST_WRITE_RATE_PER_MIN", 30, minimum=1, maximum=60_000_000),
             rooms_per_day=_int(env, "ROOMS_PER_DAY", 20, minimum=1, maximum=1_000_000),
+            http_idle_timeout_s=float(_int(env, "HTTP_IDLE_TIMEOUT_S", 10, minimum=1, maximum=3600)),
         )

@@ -19,7 +19,7 @@ from parley.app import create_app
 from parley.clock import FakeClock
 from parley.settings import ConfigError, Settings
 from parley.store import open_store
-from parley.web.http import loggable_path
+from parley.web.access_log import loggable_path
 
 KEY = "k" * 40
 

@@ -18,7 +18,7 @@ from parley.actions.invites import DEFAULT_EXPIRY_S, invite_not_found
 from parley.live import wire
 from parley.models import Account, Invite, User
 from parley.web import schemas
-from parley.web.http import load_body
+from parley.web.bodies import load_body
 
 routes = web.RouteTableDef()
 _invite_create = schemas.InviteCreate()

@@ -11,7 +11,8 @@ from parley import errors, keys
 from parley.live import wire
 from parley.store import DatabaseUnavailable
 from parley.web import schemas
-from parley.web.http import client_address, load, load_body
+from parley.web.bodies import load, load_body
+from parley.web.http import client_address
 from parley.web.sessions import device_token, drop_session, put_device, put_session
 
 log = logging.getLogger(__name__)

@@ -1,8 +1,9 @@
 """Marshmallow schemas for everything a client sends: REST bodies, query strings and WebSocket frames.
 
 Unknown fields are ignored (a newer client may send more); missing or malformed ones are refused with the
-field named. What a valid name looks like is decided in actions/names.py; message bodies are checked in
-actions/messages.py, where their specific error codes are decided.
+field named. Every string field is a `Text`, which refuses what cannot be encoded as UTF-8. What a valid name
+looks like is decided in actions/names.py; message bodies are checked in actions/messages.py, where their
+specific error codes are decided.
 """
 
 from __future__ import annotations
@@ -34,14 +35,30 @@ class _Bool(fields.Boolean):
         return value
 
 
+class Text(fields.String):
+    """A string that can be stored and sent: JSON lets a client write a lone surrogate ("\\ud800"), which no
+    UTF-8 encoder (the database's, the socket's) accepts. Every string field of every schema is a Text."""
+
+    # marshmallow merges this class attribute with the base classes' messages.
+    default_error_messages: dict[str, Any] = {"surrogate": "Not valid Unicode text (lone surrogate)."}  # noqa: RUF012
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise self.make_error("surrogate") from None
+        return text
+
+
 class _Strict(Schema):
     class Meta:
         unknown = EXCLUDE
 
 
 class Credentials(_Strict):
-    username = fields.String(required=True)
-    password = fields.String(required=True, validate=validate.Length(min=names.PASSWORD_MIN, max=names.PASSWORD_MAX))
+    username = Text(required=True)
+    password = Text(required=True, validate=validate.Length(min=names.PASSWORD_MIN, max=names.PASSWORD_MAX))
 
     @validates("username")
     def _username(self, value: str, **_: Any) -> None:
@@ -50,7 +67,7 @@ class Credentials(_Strict):
 
 class Registration(Credentials):
     # An invite link's token: needed when REGISTRATION=invite; its format is checked with the invite itself.
-    invite = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=128))
+    invite = Text(load_default=None, allow_none=True, validate=validate.Length(max=128))
 
 
 class InviteCreate(_Strict):
@@ -60,20 +77,20 @@ class InviteCreate(_Strict):
 
 class Login(_Strict):
     # Login does not re-check the format: a wrong name is just wrong credentials.
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=names.PASSWORD_MAX))
+    username = Text(required=True, validate=validate.Length(min=1, max=64))
+    password = Text(required=True, validate=validate.Length(min=1, max=names.PASSWORD_MAX))
 
 
 class PasswordChange(_Strict):
-    current_password = fields.String(required=True, validate=validate.Length(min=1, max=names.PASSWORD_MAX))
-    new_password = fields.String(
+    current_password = Text(required=True, validate=validate.Length(min=1, max=names.PASSWORD_MAX))
+    new_password = Text(
         required=True, validate=validate.Length(min=names.PASSWORD_MIN, max=names.PASSWORD_MAX)
     )
 
 
 class RoomCreate(_Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=names.ROOM_NAME_MAX))
-    topic = fields.String(load_default="", validate=validate.Length(max=names.TOPIC_MAX))
+    name = Text(required=True, validate=validate.Length(min=1, max=names.ROOM_NAME_MAX))
+    topic = Text(load_default="", validate=validate.Length(max=names.TOPIC_MAX))
     private = fields.Boolean(load_default=False, truthy={True}, falsy={False})
 
     @validates("name")
@@ -86,7 +103,7 @@ class RoomCreate(_Strict):
 
 
 class MemberAdd(_Strict):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    username = Text(required=True, validate=validate.Length(min=1, max=64))
 
 
 class MuteSet(_Strict):
@@ -104,12 +121,12 @@ class HistoryQuery(_Strict):
 
 class MessageSend(_Strict):
     room_id = fields.Integer(required=True, strict=True, validate=_ID)
-    body = fields.String(required=True)
-    client_id = fields.String(required=True, validate=validate.Regexp(names.CLIENT_ID, error="1-64 of A-Z a-z 0-9 _ -"))
+    body = Text(required=True)
+    client_id = Text(required=True, validate=validate.Regexp(names.CLIENT_ID, error="1-64 of A-Z a-z 0-9 _ -"))
 
 
 class PresenceSet(_Strict):
-    status = fields.String(required=True, validate=validate.OneOf(["online", "idle"]))
+    status = Text(required=True, validate=validate.OneOf(["online", "idle"]))
 
 
 class TypingFrame(_Strict):

@@ -9,7 +9,6 @@ registration are given back in `finally`, whatever happens.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from time import perf_counter
@@ -25,7 +24,8 @@ from parley.live.connection import CLOSE_POLICY, CLOSE_SESSION_ENDED, Connection
 from parley.models import User
 from parley.store import DatabaseUnavailable, session_key
 from parley.web import request_ids
-from parley.web.http import error_response, field_errors, origin_allowed
+from parley.web.bodies import JsonError, field_errors, parse_json
+from parley.web.http import error_response, origin_allowed
 from parley.web.schemas import CLIENT_FRAMES
 from parley.web.sessions import authenticate
 
@@ -182,8 +182,8 @@ async def _read(conn: Connection, ws: web.WebSocketResponse, request: web.Reques
 def _parse(text: str) -> _Frame | bytes:
     """A frame that passed its schema, or the error frame that refuses it."""
     try:
-        frame = json.loads(text)
-    except (ValueError, RecursionError):
+        frame = parse_json(text)
+    except JsonError:
         return _error("bad_json", "The frame is not valid JSON.")
     if not isinstance(frame, dict):
         return _error("bad_json", "The frame must be a JSON object.")
