@@ -53,7 +53,8 @@ async def register(server: TestServer, chat: Chat, name: str, token: str | None 
 
 async def test_a_public_server_registers_by_invite_only(chat: Chat, tmp_path: Path) -> None:
     """Finding 4: with default settings on a public address, a stranger registered and read every public room."""
-    public = Settings.from_env({"HOST": "0.0.0.0", "SECRET_KEY": KEY}, cwd=tmp_path)
+    # ALLOWED_HOSTS is required off loopback; the test's client reaches the server as 127.0.0.1.
+    public = Settings.from_env({"HOST": "0.0.0.0", "SECRET_KEY": KEY, "ALLOWED_HOSTS": "127.0.0.1"}, cwd=tmp_path)
     await migrated(chat.url)
     server = TestServer(create_app(replace(public, database=chat.url, frontend_dir=None)))
     await server.start_server()
@@ -69,7 +70,8 @@ async def test_a_public_server_registers_by_invite_only(chat: Chat, tmp_path: Pa
 
 def test_the_default_depends_on_who_can_reach_the_server(tmp_path: Path) -> None:
     def mode(**env: str) -> str:
-        return Settings.from_env({"SECRET_KEY": KEY, **env}, cwd=tmp_path).registration
+        env = {"SECRET_KEY": KEY, "ALLOWED_HOSTS": "chat.example.com", **env}
+        return Settings.from_env(env, cwd=tmp_path).registration
 
     assert mode() == "open"
     assert mode(HOST="::1") == "open"
