@@ -27,7 +27,9 @@ AXE = REPO / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 FAILING_IMPACTS = ("serious", "critical")
 
 _HAS_AXE = "() => typeof window.axe === 'object'"
-_INJECT = "(src) => { (0, eval)(src); return typeof window.axe === 'object'; }"
+# The source runs as the injected function's own body: the app's CSP (script-src 'self', no 'unsafe-eval') makes a
+# page's eval() throw in WebKit, while what the driver itself injects is not subject to it.
+_INJECT = "() => {{ {source}\n; return typeof window.axe === 'object'; }}"
 _RUN = """async (impacts) => {
   const result = await window.axe.run(document, {resultTypes: ['violations']});
   return result.violations.filter(v => impacts.includes(v.impact)).map(v => ({
@@ -53,7 +55,7 @@ class Audit:
 
     async def __call__(self, page: Page, screen: str) -> None:
         if not await page.evaluate(_HAS_AXE):
-            assert await page.evaluate(_INJECT, self.source), "axe-core did not load"
+            assert await page.evaluate(_INJECT.format(source=self.source)), "axe-core did not load"
         await page.after_paint()
         violations: list[dict[str, Any]] = await page.evaluate(_RUN, list(FAILING_IMPACTS))
         self.screens.append(screen)
