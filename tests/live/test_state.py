@@ -75,9 +75,14 @@ async def test_b_sees_a_online_idle_typing_and_offline(chat: Chat) -> None:
     assert offline["status"] == "offline"
     assert isinstance(offline["last_seen"], int)
     assert time.monotonic() - closed_at >= 0.3  # not before the grace
-    members = (await (await bo.get("/api/rooms/1/members")).json())["members"]
-    assert {m["username"]: (m["status"], m["last_seen"] is not None) for m in members} == {
-        "ana": ("offline", True), "bob": ("online", False)}
+
+    async def last_seen_stored() -> bool:
+        # last_seen is written after the offline announcement, off the announcing path: wait for it, bounded.
+        members = (await (await bo.get("/api/rooms/1/members")).json())["members"]
+        return {m["username"]: (m["status"], m["last_seen"] is not None) for m in members} == {
+            "ana": ("offline", True), "bob": ("online", False)}
+
+    await eventually(last_seen_stored)
 
 
 async def test_typing_never_echoes_to_own_tabs_and_ends_before_the_message(chat: Chat) -> None:
