@@ -1,10 +1,10 @@
 """The authorization matrix: every REST route and every WebSocket frame type, as each role, with the exact answer.
 
 Roles: `anonymous` (no cookie), `member` (of the private room the row targets, and of a DM with `target`),
-`outsider` (logged in, not a member), `disabled` (a session whose account an admin then disabled) and `admin` (an administrator who is not a
-member of the private room: admins manage, they do not read private rooms). Each row gets a fresh world, and the
-roles run in the order below, member last, so that what one cell changes (a leave, a disable) cannot change
-another cell's answer. A route without a row fails the test that compares the table with the router.
+`outsider` (logged in, not a member), `disabled` (a session whose account an admin then disabled) and `admin` (an
+administrator who is not a member of the private room: admins manage, they do not read private rooms). Each row gets
+a fresh world, and the roles run in the order below, member last, so that what one cell changes (a leave, a disable)
+cannot change another cell's answer. A route without a row fails the test that compares the table with the router.
 """
 
 from __future__ import annotations
@@ -349,7 +349,8 @@ async def test_a_dm_is_indistinguishable_from_nothing_to_others(chat: Chat) -> N
     world = await build_world(chat)
     never = 999_999
     requests = [("POST", "join", None), ("POST", "leave", None), ("GET", "members", None),
-                ("POST", "members", {"username": "outsider"}), ("GET", "messages", None), ("GET", "changes?since=0", None)]
+                ("POST", "members", {"username": "outsider"}), ("GET", "messages", None),
+                ("GET", "changes?since=0", None)]
     for role in ("outsider", "admin"):
         client = world.clients[role]
         for method, tail, body in requests:
@@ -369,5 +370,6 @@ async def test_a_dm_is_indistinguishable_from_nothing_to_others(chat: Chat) -> N
                 error = await frame_of(ws, "error")
                 assert error.pop("message_id") == message_id
                 errors.append(error)
-            assert errors[0] == errors[1] == {"type": "error", "code": "message_not_found", "message": "No such message."}
+            nothing = {"type": "error", "code": "message_not_found", "message": "No such message."}
+            assert errors[0] == errors[1] == nothing
         await ws.close()
