@@ -49,7 +49,8 @@ async def test_changes_take_the_room_s_next_change_seq_and_sends_do_not(store: S
     second = await _message(store, general.id, ana, "two")
     assert (await store.room_change_seqs())[general.id] == 0
     edited = await store.edit_message(first.id, "one!", NOW + 5)
-    assert (edited.body, edited.edited_at, edited.change_seq) == ("one!", NOW + 5, 1)
+    assert edited is not None and (edited.body, edited.edited_at, edited.change_seq) == ("one!", NOW + 5, 1)
+    assert await store.edit_message(first.id, "one!", NOW + 6) is None
     reacted = await store.add_reaction(second.id, ana.id, THUMBS, NOW + 6, max_emoji=20)
     assert reacted is not None and reacted.change_seq == 2
     assert await store.add_reaction(second.id, ana.id, THUMBS, NOW + 7, max_emoji=20) is None

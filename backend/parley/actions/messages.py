@@ -169,8 +169,6 @@ class Messages:
             raise errors.ApiError(403, "not_author", "Only the author can edit a message.", message_id=message_id)
         if message.deleted:
             raise message_deleted(message_id)
-        if message.body == body:
-            return
         try:
             edited = await self._store.edit_message(message_id, body, self._clock.now_ms())
         except NotFound:
@@ -179,7 +177,8 @@ class Messages:
             raise room_archived(message_id) from None
         except MessageDeleted:
             raise message_deleted(message_id) from None
-        self._broker.change(edited.room_id, edited.change_seq, wire.message_updated(edited))
+        if edited is not None:
+            self._broker.change(edited.room_id, edited.change_seq, wire.message_updated(edited))
 
     async def delete(self, conn: Connection, message_id: int) -> None:
         """The author or an admin makes the message a tombstone; the room hears message.deleted. Deleting a

@@ -206,12 +206,17 @@ class ConversationQueries(ReadQueries, MentionQueries):
                 (message.id, message.room_id, change_seq),
             )
 
-    async def edit_message(self, message_id: int, body: str, now_ms: int) -> Message:
-        """Replace a message's body. Raises NotFound, RoomArchived, MessageDeleted."""
+    async def edit_message(self, message_id: int, body: str, now_ms: int) -> Message | None:
+        """Replace a message's body; None if it already is that (nothing changes).
+
+        Raises NotFound, RoomArchived, MessageDeleted.
+        """
         async with self.transaction() as tx:
             message, change_seq = await self._lock(tx, message_id)
             if message.deleted:
                 raise MessageDeleted("message")
+            if message.body == body:
+                return None
             await tx.execute(
                 "UPDATE messages SET body = %s, edited_at = %s WHERE id = %s", (body, now_ms, message_id)
             )
