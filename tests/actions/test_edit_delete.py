@@ -130,6 +130,32 @@ async def test_an_admin_moderates_a_public_room_without_joining_it(chat: Chat) -
     assert (await frame_of(ana_ws, "message.deleted"))["message_id"] == message["id"]
 
 
+async def test_admin_rights_taken_away_end_moderation_on_an_open_socket(chat: Chat) -> None:
+    """The socket was opened by an admin; once the rights are gone, deleting others' messages is refused."""
+    server = await chat.server()
+    ana = await chat.user(server, "ana")
+    await chat.user(server, "boss")
+    await _make_admin(chat, "boss")
+    boss = await chat.client(server)
+    await boss.post("/api/auth/login", json={"username": "boss", "password": "correct horse battery"})
+    room = (await (await ana.post("/api/rooms", json={"name": "lobby"})).json())["room"]
+    ana_ws, _ = await connect(ana)
+    in_lobby = await _send(ana_ws, room["id"], "lobby", "m1")
+    in_general = await _send(ana_ws, 1, "general", "m2")
+    boss_ws, _ = await connect(boss)
+    store = await open_store(chat.url)
+    try:
+        account = await store.account_by_name("boss")
+        assert account is not None
+        await store.set_admin(account.id, False)
+    finally:
+        await store.close()
+    error = await _error(boss_ws, {"type": "message.delete", "message_id": in_lobby["id"]})
+    assert (error["code"], error["message_id"]) == ("not_a_member", in_lobby["id"])
+    error = await _error(boss_ws, {"type": "message.delete", "message_id": in_general["id"]})
+    assert (error["code"], error["message_id"]) == ("not_author", in_general["id"])
+
+
 async def test_refusals_echo_the_message_id(chat: Chat) -> None:
     server = await chat.server()
     ana = await chat.user(server, "ana")

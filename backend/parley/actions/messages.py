@@ -158,7 +158,7 @@ class Messages:
             room = await self._store.room(message.room_id)
             if room is None or room.private:
                 raise message_not_found(message_id)
-            if not (as_moderator and conn.user.is_admin):
+            if not (as_moderator and await self._is_admin(conn)):
                 raise errors.ApiError(403, "not_a_member", "Join the room first.", message_id=message_id)
         return message
 
@@ -180,11 +180,16 @@ class Messages:
         if edited is not None:
             self._broker.change(edited.room_id, edited.change_seq, wire.message_updated(edited))
 
+    async def _is_admin(self, conn: Connection) -> bool:
+        """Admin rights as they are now, not as they were when the socket connected (they may have been taken)."""
+        account = await self._store.account_by_id(conn.user.id)
+        return account is not None and account.is_admin and not account.disabled
+
     async def delete(self, conn: Connection, message_id: int) -> None:
         """The author or an admin makes the message a tombstone; the room hears message.deleted. Deleting a
         deleted message changes nothing."""
         message = await self.target(conn, message_id, as_moderator=True)
-        if message.user_id != conn.user.id and not conn.user.is_admin:
+        if message.user_id != conn.user.id and not await self._is_admin(conn):
             raise errors.ApiError(
                 403, "not_author", "Only the author or an admin can delete a message.", message_id=message_id
             )
