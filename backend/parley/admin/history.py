@@ -33,12 +33,12 @@ from typing import Any, TextIO
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from parley.actions import names
+from parley.admin.room_refs import RoomRef, open_dms, ref_key, room_ref
 from parley.admin.tools import Context, Register, checked_room_name, room_named, when
 from parley.errors import CliError
-from parley.models import Message, Room
+from parley.models import Message
 from parley.store import Store
 from parley.store.base import room_name_key, username_key
-from parley.store.conversations import DM_NAME_PREFIX
 
 # Messages per import transaction: large enough to amortize the commit, small enough to keep row locks short.
 IMPORT_BATCH = 500
@@ -92,13 +92,6 @@ class Progress:
 
 
 # -- export ---------------------------------------------------------------------------------------------------
-
-
-def room_ref(room: Room) -> dict[str, Any]:
-    """How an export line names its room: by name, or a DM (which has none) by its members."""
-    if room.kind == "dm":
-        return {"id": room.id, "name": "", "kind": "dm", "members": [u.username for u in room.members]}
-    return {"id": room.id, "name": room.name}
 
 
 def record(m: Message, room: dict[str, Any]) -> dict[str, Any]:
@@ -165,20 +158,6 @@ async def export(args: argparse.Namespace, ctx: Context) -> int:
 # -- import ---------------------------------------------------------------------------------------------------
 
 
-class _RoomRef(Schema):
-    id = fields.Integer(required=True, strict=True, validate=_ID)
-    name = fields.String(required=True, validate=validate.Length(max=64))
-    kind = fields.String(load_default="room", validate=validate.OneOf(["room", "dm"]))
-    members = fields.List(fields.String(validate=validate.Regexp(names.USERNAME)), load_default=None)
-
-    @validates_schema
-    def _named(self, data: dict[str, Any], **_: Any) -> None:
-        if data["kind"] == "room" and not data["name"]:
-            raise ValidationError("a room needs its name", "name")
-        if data["kind"] == "dm" and not (data["members"] and 2 <= len(data["members"]) <= 9):
-            raise ValidationError("a direct conversation lists its 2-9 members", "members")
-
-
 class _UserRef(Schema):
     id = fields.Integer(required=True, strict=True, validate=_ID)
     username = fields.String(required=True, validate=validate.Regexp(names.USERNAME))
@@ -191,7 +170,7 @@ class ExportedMessage(Schema):
         unknown = EXCLUDE
 
     id = fields.Integer(required=True, strict=True, validate=_ID)
-    room = fields.Nested(_RoomRef, required=True, unknown=EXCLUDE)
+    room = fields.Nested(RoomRef, required=True, unknown=EXCLUDE)
     seq = fields.Integer(required=True, strict=True, validate=_ID)
     user = fields.Nested(_UserRef, required=True, unknown=EXCLUDE)
     body = fields.String(required=True)
@@ -265,7 +244,7 @@ async def import_(args: argparse.Namespace, ctx: Context) -> int:
     for data in read_export(path, limit):
         room = data["room"]
         if room["kind"] == "dm":
-            dms.setdefault(_dm_key(room["members"]), room["members"])
+            dms.setdefault(ref_key(room), room["members"])
             for name in room["members"]:
                 usernames.setdefault(username_key(name), name)
         else:
@@ -278,7 +257,7 @@ async def import_(args: argparse.Namespace, ctx: Context) -> int:
     new_rooms = await _find_rooms(ctx, room_names, tally)
     await _create_users(ctx, new_users, tally)
     await _create_rooms(ctx, new_rooms, tally, public=args.public)
-    await _open_dms(ctx, dms, tally)
+    await open_dms(ctx, dms, tally.users, tally.rooms)
 
     progress = Progress("imported", total)
     batch: list[Message] = []
@@ -352,25 +331,10 @@ async def _create_rooms(ctx: Context, names: list[str], tally: _Tally, *, public
         print(f"created {kind} room {name} (id {room.id})" + ("" if public else ": add members with add-member"))
 
 
-def _dm_key(members: list[str]) -> str:
-    """A DM's key among the import's rooms: a control character, which no room name key holds, then its members."""
-    return DM_NAME_PREFIX + ",".join(sorted({username_key(name) for name in members}))
-
-
-async def _open_dms(ctx: Context, dms: dict[str, list[str]], tally: _Tally) -> None:
-    for key, members in sorted(dms.items()):
-        ids = sorted({tally.users[username_key(name)] for name in members})
-        room, created = await ctx.store.open_dm(ids, ids[0], ctx.clock.now_ms())
-        if created:
-            print(f"created direct conversation of {', '.join(sorted(members))} (id {room.id})")
-        tally.rooms[key] = room.id
-
-
 def _message(data: dict[str, Any], tally: _Tally) -> Message:
-    room = data["room"]
     return Message(
         id=data["id"],
-        room_id=tally.rooms[_dm_key(room["members"]) if room["kind"] == "dm" else room_name_key(room["name"])],
+        room_id=tally.rooms[ref_key(data["room"])],
         seq=data["seq"],
         user_id=tally.users[username_key(data["user"]["username"])],
         username=data["user"]["username"],
