@@ -34,6 +34,7 @@ async def test_the_same_people_get_the_same_room_whoever_asks(chat: Chat) -> Non
     assert dm == {
         "id": dm["id"], "kind": "dm", "name": "", "topic": "", "private": True, "archived": False, "joined": True,
         "last_seq": 0, "change_seq": 0, "members": [{"id": 1, "username": "ana"}, {"id": 2, "username": "Bob"}],
+        "last_read_seq": 0, "unread": 0, "mentions": 0, "muted": False,
     }
     assert (await _open(bob, "ANA"))["room"] == dm
     assert (await _open(ana, "BOB", "bob"))["room"] == dm  # the same name twice is one person
