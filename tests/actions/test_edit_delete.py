@@ -237,3 +237,62 @@ async def test_a_dm_s_messages_do_not_exist_for_others(chat: Chat, kind: str) ->
     error = await _error(eve_ws, {"type": kind, "message_id": message["id"], "body": "x"})
     assert error == {"type": "error", "code": "message_not_found", "message": "No such message.",
                      "message_id": message["id"]}
+
+
+async def test_a_deleted_message_is_not_unread_and_mentions_nobody(chat: Chat) -> None:
+    """Unread counts are of messages by others after the marker that are not deleted; a tombstone mentions nobody."""
+    server = await chat.server()
+    ana = await chat.user(server, "ana")
+    bob = await chat.user(server, "bob")
+    ana_ws, _ = await connect(ana)
+    kept = await _send(ana_ws, 1, "hello @bob", "m1")
+    gone = await _send(ana_ws, 1, "oops @bob", "m2")
+    assert kept["mentions"] == gone["mentions"] == [2]
+
+    async def general() -> dict[str, Any]:
+        rooms = (await (await bob.get("/api/rooms")).json())["rooms"]
+        room: dict[str, Any] = next(r for r in rooms if r["id"] == 1)
+        return room
+
+    assert ((await general())["unread"], (await general())["mentions"]) == (2, 2)
+    await ana_ws.send_json({"type": "message.delete", "message_id": gone["id"]})
+    await frame_of(ana_ws, "message.deleted")
+    room = await general()
+    assert (room["unread"], room["mentions"]) == (1, 1)
+    page = await (await bob.get("/api/rooms/1/messages")).json()
+    assert [(m["body"], m["mentions"]) for m in page["messages"]] == [("hello @bob", [2]), ("", [])]
+
+
+async def test_an_edit_resolves_mentions_again(chat: Chat) -> None:
+    server = await chat.server()
+    ana = await chat.user(server, "ana")
+    await chat.user(server, "bob")
+    await chat.user(server, "cyd")
+    ana_ws, _ = await connect(ana)
+    message = await _send(ana_ws, 1, "hi @bob", "m1")
+    assert message["mentions"] == [2]
+    await ana_ws.send_json({"type": "message.edit", "message_id": message["id"], "body": "hi @cyd and @ANA"})
+    updated = await frame_of(ana_ws, "message.updated")
+    assert updated["message"]["mentions"] == [3]  # never the author
+    page = await (await ana.get("/api/rooms/1/messages")).json()
+    assert page["messages"][0]["mentions"] == [3]
+    await ana_ws.send_json({"type": "message.edit", "message_id": message["id"], "body": "hi all"})
+    assert (await frame_of(ana_ws, "message.updated"))["message"]["mentions"] == []
+
+
+async def test_an_edit_to_room_in_a_crowd_is_refused(chat: Chat) -> None:
+    server = await chat.server()
+    ana = await chat.user(server, "ana")
+    ana_ws, _ = await connect(ana)
+    message = await _send(ana_ws, 1, "hi", "m1")
+    store = await open_store(chat.url)
+    try:
+        for i in range(50):
+            await store.create_user(f"crowd{i}", "h", 1)  # each joins general
+    finally:
+        await store.close()
+    error = await _error(ana_ws, {"type": "message.edit", "message_id": message["id"], "body": "hey @room"})
+    assert (error["code"], error["message_id"]) == ("mention_room_too_large", message["id"])
+    assert "client_id" not in error
+    page = await (await ana.get("/api/rooms/1/messages")).json()
+    assert page["messages"][0]["body"] == "hi"

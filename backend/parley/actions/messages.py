@@ -110,7 +110,7 @@ class Messages:
 
     async def send(self, conn: Connection, room_id: int, body: str, client_id: str) -> None:
         # Without an '@' there is nothing to resolve, and no query: the common case costs one substring scan.
-        mentions = await self._mentions.resolve(room_id, conn.user.id, body, client_id) if "@" in body else ()
+        mentions = await self._mentions.resolve(room_id, conn.user.id, body, client_id=client_id) if "@" in body else ()
         try:
             message, created = await self._store.insert_message(
                 room_id, conn.user, body, client_id, self._clock.now_ms(), mentions
@@ -169,8 +169,14 @@ class Messages:
             raise errors.ApiError(403, "not_author", "Only the author can edit a message.", message_id=message_id)
         if message.deleted:
             raise message_deleted(message_id)
+        # Mentions are resolved again, as for a send: the edited body is what they are of.
+        mentions = (
+            await self._mentions.resolve(message.room_id, conn.user.id, body, message_id=message_id)
+            if "@" in body
+            else ()
+        )
         try:
-            edited = await self._store.edit_message(message_id, body, self._clock.now_ms())
+            edited = await self._store.edit_message(message_id, body, self._clock.now_ms(), mentions)
         except NotFound:
             raise message_not_found(message_id) from None
         except RoomArchived:

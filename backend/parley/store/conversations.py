@@ -206,8 +206,10 @@ class ConversationQueries(ReadQueries, MentionQueries):
                 (message.id, message.room_id, change_seq),
             )
 
-    async def edit_message(self, message_id: int, body: str, now_ms: int) -> Message | None:
-        """Replace a message's body; None if it already is that (nothing changes).
+    async def edit_message(
+        self, message_id: int, body: str, now_ms: int, mentions: Sequence[int] = ()
+    ) -> Message | None:
+        """Replace a message's body and the users it mentions; None if the body already is that (nothing changes).
 
         Raises NotFound, RoomArchived, MessageDeleted.
         """
@@ -220,11 +222,13 @@ class ConversationQueries(ReadQueries, MentionQueries):
             await tx.execute(
                 "UPDATE messages SET body = %s, edited_at = %s WHERE id = %s", (body, now_ms, message_id)
             )
+            await tx.execute("DELETE FROM message_mentions WHERE message_id = %s", (message_id,))
+            await self.insert_mentions(tx, message_id, message.room_id, message.seq, mentions)
             await self._stamp(tx, message, change_seq)
-        return replace(message, body=body, edited_at=now_ms, change_seq=change_seq)
+        return replace(message, body=body, edited_at=now_ms, change_seq=change_seq, mentions=tuple(mentions))
 
     async def delete_message(self, message_id: int, *, allow_archived: bool = False) -> Message | None:
-        """Make a message a tombstone (empty body, no reactions); None if it already was one.
+        """Make a message a tombstone (empty body, no mentions, no reactions); None if it already was one.
 
         Raises NotFound, RoomArchived (unless `allow_archived`: the operator's command may clean an archived room).
         """
@@ -234,8 +238,9 @@ class ConversationQueries(ReadQueries, MentionQueries):
                 return None
             await tx.execute("UPDATE messages SET body = '', deleted = 1 WHERE id = %s", (message_id,))
             await tx.execute("DELETE FROM reactions WHERE message_id = %s", (message_id,))
+            await tx.execute("DELETE FROM message_mentions WHERE message_id = %s", (message_id,))
             await self._stamp(tx, message, change_seq)
-        return replace(message, body="", deleted=True, change_seq=change_seq, reactions=())
+        return replace(message, body="", deleted=True, change_seq=change_seq, reactions=(), mentions=())
 
     async def add_reaction(
         self, message_id: int, user_id: int, emoji: str, now_ms: int, *, max_emoji: int
