@@ -42,7 +42,8 @@ SHOWN_TYPE_CHARS = 32
 class _Frame:
     kind: str
     data: dict[str, Any]
-    # What an error about this frame repeats of it: a message.send's client_id, a read's room_id.
+    # What an error about this frame repeats of it: a message.send's client_id, a read's room_id, the message_id of
+    # an edit, deletion or reaction.
     echo: dict[str, Any]
 
 
