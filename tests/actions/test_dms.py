@@ -199,3 +199,15 @@ async def test_concurrent_openings_make_one_room(chat: Chat) -> None:
         assert [r.kind for r in await store.all_rooms()].count("dm") == 1
     finally:
         await store.close()
+
+
+async def test_opening_dms_spends_the_rest_write_budget(chat: Chat) -> None:
+    """Each opening is a write (it may make a room and tell everyone in it): the account's REST write budget."""
+    server = await chat.server(rest_write_burst=3, rest_write_per_min=1)
+    ana = await chat.user(server, "ana")
+    await chat.user(server, "bob")
+    for _ in range(3):
+        await _open(ana, "bob")
+    body = await _open(ana, "bob", status=429)
+    assert body["error"]["code"] == "rate_limited"
+    assert body["error"]["retry_after_ms"] > 0
