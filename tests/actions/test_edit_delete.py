@@ -296,3 +296,25 @@ async def test_an_edit_to_room_in_a_crowd_is_refused(chat: Chat) -> None:
     assert "client_id" not in error
     page = await (await ana.get("/api/rooms/1/messages")).json()
     assert page["messages"][0]["body"] == "hi"
+
+
+async def test_edits_are_cleaned_like_sends_and_bad_unicode_is_refused(chat: Chat) -> None:
+    """An edit's body loses NUL, other control characters and bidi controls as a send's does; a lone surrogate in
+    any string of a change frame is an invalid_frame (never a server fault)."""
+    server = await chat.server()
+    ana = await chat.user(server, "ana")
+    ws, _ = await connect(ana)
+    message = await _send(ws, 1, "plain", "m1")
+    await ws.send_json({"type": "message.edit", "message_id": message["id"], "body": "a\x00b\u202ec\u2066d\te"})
+    assert (await frame_of(ws, "message.updated"))["message"]["body"] == "abcd\te"
+    error = await _error(ws, {"type": "message.edit", "message_id": message["id"], "body": "\u202e\x00 "})
+    assert (error["code"], error["message_id"]) == ("body_empty", message["id"])
+    for frame in ('{"type": "message.edit", "message_id": %d, "body": "x\\ud800"}',
+                  '{"type": "reaction.add", "message_id": %d, "emoji": "\\ud83d"}'):
+        await ws.send_str(frame % message["id"])
+        error = await frame_of(ws, "error")
+        assert (error["code"], error["message_id"]) == ("invalid_frame", message["id"]), frame
+    resp = await ana.post(
+        "/api/dms", data=b'{"usernames": ["bob\\ud800"]}', headers={"Content-Type": "application/json"}
+    )
+    assert (resp.status, (await resp.json())["error"]["code"]) == (400, "validation_failed")

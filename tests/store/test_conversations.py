@@ -116,3 +116,19 @@ async def test_purging_takes_reactions_and_the_log_along(store: Store) -> None:
             assert row is not None and int(row[0]) == 0, table
     # The counter stays: a client's cursor never goes back.
     assert (await store.room_change_seqs())[general.id] == 1
+
+
+async def test_dms_are_not_names_to_check_or_refold(store: Store) -> None:
+    """A DM's name is empty and its key is its members: recomputing name keys (migration name_keys, `parley
+    check-names`) leaves DMs alone and reports nothing about them."""
+    from parley.actions.name_check import check_names
+    from parley.store.name_keys import recompute_name_keys
+
+    ana, bob, cyd = await _people(store, "ana", "bob", "cyd")
+    first, _ = await store.open_dm([ana.id, bob.id], ana.id, NOW)
+    second, _ = await store.open_dm([ana.id, cyd.id], ana.id, NOW)
+    assert await recompute_name_keys(store) == []
+    assert await check_names(store) == []
+    third, created = await store.open_dm([bob.id, cyd.id], bob.id, NOW)
+    assert created and len({first.id, second.id, third.id}) == 3
+    assert (await store.open_dm([bob.id, ana.id], bob.id, NOW))[0].id == first.id

@@ -133,9 +133,9 @@ class Messages:
     # -- edit and delete --------------------------------------------------------------------------------------
 
     def check_edit(self, frame: dict[str, Any]) -> tuple[int, str]:
-        """Validate a message.edit: (message_id, trimmed body), with the same body limits as a send."""
+        """Validate a message.edit: (message_id, body as stored), cleaned and limited as a send's body is."""
         message_id: int = frame["message_id"]
-        body = frame["body"].strip()
+        body = names.clean_text(frame["body"]).strip()
         if not body:
             raise errors.ApiError(400, "body_empty", "The message is empty.", message_id=message_id)
         if len(body) > self._settings.max_body_chars:

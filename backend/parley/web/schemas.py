@@ -118,7 +118,7 @@ class HistoryQuery(_Strict):
 
 class DmOpen(_Strict):
     usernames = fields.List(
-        fields.String(validate=validate.Length(min=1, max=64)),
+        Text(validate=validate.Length(min=1, max=64)),
         required=True,
         validate=validate.Length(min=1, max=dms.MAX_OTHERS),
     )
@@ -154,7 +154,7 @@ class ReadFrame(_Strict):
 
 class MessageEdit(_Strict):
     message_id = fields.Integer(required=True, strict=True, validate=_ID)
-    body = fields.String(required=True)
+    body = Text(required=True)
 
 
 class MessageDelete(_Strict):
@@ -163,7 +163,7 @@ class MessageDelete(_Strict):
 
 class ReactionFrame(_Strict):
     message_id = fields.Integer(required=True, strict=True, validate=_ID)
-    emoji = fields.String(required=True)
+    emoji = Text(required=True)
 
     @validates("emoji")
     def _emoji(self, value: str, **_: Any) -> None:
