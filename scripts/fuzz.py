@@ -245,7 +245,20 @@ def fuzz_rest(srv: Server, count: int, findings: Findings, seed: int) -> None:
 
 # -- WebSocket frames -----------------------------------------------------------------------------------------
 
-FRAME_TYPES = ["message.send", "presence.set", "typing", "read", "zzz", "", "message.SEND", None]
+FRAME_TYPES = [
+    "message.send",
+    "message.edit",
+    "message.delete",
+    "reaction.add",
+    "reaction.remove",
+    "presence.set",
+    "typing",
+    "read",
+    "zzz",
+    "",
+    "message.SEND",
+    None,
+]
 _scalars = st.one_of(
     st.none(),
     st.booleans(),
@@ -265,6 +278,10 @@ _frame = st.fixed_dictionaries(
         "room_id": st.one_of(st.integers(min_value=-5, max_value=2**64), _scalars),
         "body": st.one_of(st.text(max_size=300), _scalars),
         "client_id": st.one_of(st.text(max_size=70), _scalars),
+        "message_id": st.one_of(st.integers(min_value=-5, max_value=2**64), _scalars),
+        "emoji": st.one_of(
+            st.text(max_size=20), st.sampled_from(["\U0001f44d", ":+1:", "\U0001f1eb\U0001f1f7"]), _scalars
+        ),
         "status": st.one_of(st.sampled_from(["online", "idle", "offline"]), _scalars),
         "active": _scalars,
         "seq": st.one_of(st.integers(min_value=-5, max_value=2**64), _scalars),

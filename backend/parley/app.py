@@ -15,10 +15,12 @@ from aiohttp_session import setup as setup_session
 from parley import keys
 from parley.actions.accounts import Accounts
 from parley.actions.chatter import Chatter
+from parley.actions.dms import Dms
 from parley.actions.invites import Invites
 from parley.actions.mentions import Mentions
 from parley.actions.messages import Messages
 from parley.actions.mutes import Mutes
+from parley.actions.reactions import Reactions
 from parley.actions.reads import Reads
 from parley.actions.rooms import Rooms
 from parley.clock import Clock, SystemClock
@@ -89,7 +91,10 @@ def server_options(settings: Settings) -> dict[str, Any]:
 async def _parts(app: web.Application) -> AsyncIterator[None]:
     settings, clock = app[keys.SETTINGS], app[keys.CLOCK]
     store: Store = await open_store(settings.database, pool_max=settings.db_pool_max)
-    hub = Hub(fill_gap=lambda room, after, upto: _read_gap(store, room, after, upto))
+    hub = Hub(
+        fill_gap=lambda room, after, upto: _read_gap(store, room, after, upto),
+        fill_changes=lambda room, after, upto: _read_changes(store, room, after, upto),
+    )
     broker = make_broker(settings, hub, clock)
     live = Live(store=store, hub=hub, broker=broker, clock=clock, settings=settings)
     limits = make_limits(settings, clock)
@@ -110,7 +115,7 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
     app[keys.ROOMS] = rooms
     app[keys.MUTES] = Mutes(store=store, broker=broker, rooms=rooms)
     mentions = Mentions(store=store)
-    app[keys.MESSAGES] = Messages(
+    messages = Messages(
         store=store,
         broker=broker,
         live=live,
@@ -120,6 +125,9 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
         clock=clock,
         settings=settings,
     )
+    app[keys.MESSAGES] = messages
+    app[keys.DMS] = Dms(store=store, broker=broker, live=live, rooms=rooms, reads=reads, clock=clock)
+    app[keys.REACTIONS] = Reactions(store=store, broker=broker, messages=messages, clock=clock)
     app[keys.CHATTER] = Chatter(live=live, limits=limits)
     poll_s = settings.revocation_poll_ms / 1000
     watcher = RevocationWatcher(store=store, hub=hub, clock=clock, poll_s=poll_s)
@@ -128,6 +136,7 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
         await limits.start()
         await broker.start(live)
         hub.seed(await store.room_seqs())
+        hub.seed_changes(await store.room_change_seqs())
         await watcher.start()
         await room_changes.start()
         loop = asyncio.get_running_loop()
@@ -202,6 +211,10 @@ def make_limits(settings: Settings, clock: Clock) -> Limits:
 async def _read_gap(store: Store, room_id: int, after: int, upto: int) -> list[tuple[int, bytes]]:
     messages = await store.messages_between(room_id, after, upto)
     return [(m.seq, wire.encode({"type": "message.new", "message": wire.message(m)})) for m in messages]
+
+
+async def _read_changes(store: Store, room_id: int, after: int, upto: int) -> list[tuple[int, bytes]]:
+    return [(m.change_seq, wire.changed(m)) for m in await store.changes_between(room_id, after, upto)]
 
 
 async def _close_sockets(app: web.Application) -> None:

@@ -9,9 +9,11 @@ from aiohttp import web
 if TYPE_CHECKING:
     from parley.actions.accounts import Accounts
     from parley.actions.chatter import Chatter
+    from parley.actions.dms import Dms
     from parley.actions.invites import Invites
     from parley.actions.messages import Messages
     from parley.actions.mutes import Mutes
+    from parley.actions.reactions import Reactions
     from parley.actions.reads import Reads
     from parley.actions.rooms import Rooms
     from parley.clock import Clock
@@ -38,6 +40,8 @@ INVITES: web.AppKey[Invites] = web.AppKey("invites")
 READ_MARKERS: web.AppKey[ReadMarkers] = web.AppKey("read_markers")
 READS: web.AppKey[Reads] = web.AppKey("reads")
 MUTES: web.AppKey[Mutes] = web.AppKey("mutes")
+DMS: web.AppKey[Dms] = web.AppKey("dms")
+REACTIONS: web.AppKey[Reactions] = web.AppKey("reactions")
 # Plain-number counters of the web edge (WebSockets, frames in, send->ack, refusals, logins), read by /metrics.
 EDGE_METER: web.AppKey[EdgeMeter] = web.AppKey("edge_meter")
 

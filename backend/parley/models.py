@@ -27,6 +27,8 @@ class Account:
 
 @dataclass(frozen=True, slots=True)
 class Room:
+    """A room, or a direct conversation (kind "dm": private, no name of its own, `members` filled in)."""
+
     id: int
     name: str
     topic: str
@@ -34,6 +36,11 @@ class Room:
     archived: bool
     last_seq: int
     created_at: int
+    kind: str = "room"
+    # The room's change counter: bumped by every edit, deletion and reaction change (docs/protocol.md).
+    change_seq: int = 0
+    # A DM's members (by username); empty for rooms, whose member lists can be long.
+    members: tuple[User, ...] = ()
     # The reader's own state of the room (zero and False where the reader is not a member).
     last_read_seq: int = 0
     unread: int = 0
@@ -60,6 +67,20 @@ class Message:
     client_id: str
     # Ids of the users the message mentions, ascending; never its author.
     mentions: tuple[int, ...] = ()
+    edited_at: int | None = None
+    # A deleted message stays as a tombstone (empty body, no reactions) so seq stays gap-free.
+    deleted: bool = False
+    # The room's change_seq at this message's last edit, deletion or reaction change (0: never changed).
+    change_seq: int = 0
+    reactions: tuple[Reaction, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Reaction:
+    """One emoji on a message and who added it, in the order they did."""
+
+    emoji: str
+    users: tuple[User, ...]
 
 
 @dataclass(frozen=True, slots=True)

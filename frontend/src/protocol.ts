@@ -12,9 +12,14 @@ export interface Me extends User {
   is_admin: boolean;
 }
 
+export type RoomKind = "room" | "dm";
+
 /** A room without anyone's own state: what `room.updated` and the admin API carry. */
 export interface SharedRoom {
   id: number;
+  /** "dm": a direct conversation (private, no name; title it with `members`) */
+  kind: RoomKind;
+  /** "" for a DM */
   name: string;
   topic: string;
   private: boolean;
@@ -22,6 +27,10 @@ export interface SharedRoom {
   joined: boolean;
   /** seq of the newest message in the room; 0 for an empty room */
   last_seq: number;
+  /** the room's change cursor: the change_seq of its latest edit, deletion or reaction change (0: none yet) */
+  change_seq: number;
+  /** a DM's current members by username, the caller included; absent for rooms */
+  members?: User[];
 }
 
 /** A room as this user sees it (hello, GET /api/rooms, room.joined, create and join answers). */
@@ -45,8 +54,24 @@ export interface Message {
   /** ms since the Unix epoch (UTC) */
   created_at: number;
   client_id: string;
-  /** ids of the users the message mentions (by @name or @room), ascending; never its author */
+  /** ids of the users the message mentions (by @name or @room), ascending; never its author; [] when deleted */
   mentions: number[];
+  /** ms since the Unix epoch of the last edit; null if never edited */
+  edited_at: number | null;
+  /** a tombstone: body "", mentions [], reactions [] */
+  deleted: boolean;
+  /** the room's change_seq at this message's last change (0: never changed); keep the copy with the higher one */
+  change_seq: number;
+  /** ordered by each emoji's earliest reaction still there */
+  reactions: Reaction[];
+}
+
+export interface Reaction {
+  emoji: string;
+  /** the number of `users` */
+  count: number;
+  /** in the order they reacted */
+  users: User[];
 }
 
 export type Status = "online" | "idle" | "offline";
@@ -188,7 +213,29 @@ export interface ReadSendFrame {
   room_id: number;
   seq: number;
 }
-export type ClientFrame = MessageSendFrame | PresenceSetFrame | TypingSendFrame | ReadSendFrame;
+export interface MessageEditFrame {
+  type: "message.edit";
+  message_id: number;
+  body: string;
+}
+export interface MessageDeleteFrame {
+  type: "message.delete";
+  message_id: number;
+}
+export interface ReactionSendFrame {
+  type: "reaction.add" | "reaction.remove";
+  message_id: number;
+  /** one emoji, or a shortcode from SHORTCODES */
+  emoji: string;
+}
+export type ClientFrame =
+  | MessageSendFrame
+  | MessageEditFrame
+  | MessageDeleteFrame
+  | ReactionSendFrame
+  | PresenceSetFrame
+  | TypingSendFrame
+  | ReadSendFrame;
 
 // ---- WebSocket: server → client ------------------------------------------------------------
 
@@ -257,11 +304,37 @@ export interface MuteFrame {
   room_id: number;
   muted: boolean;
 }
+/** A message was edited: its whole current state (may also carry reactions, or a deletion when read back). */
+export interface MessageUpdatedFrame {
+  type: "message.updated";
+  room_id: number;
+  change_seq: number;
+  message: Message;
+}
+export interface MessageDeletedFrame {
+  type: "message.deleted";
+  room_id: number;
+  message_id: number;
+  seq: number;
+  change_seq: number;
+}
+export interface ReactionsFrame {
+  type: "reactions";
+  room_id: number;
+  message_id: number;
+  seq: number;
+  change_seq: number;
+  /** the message's whole list, as it is now */
+  reactions: Reaction[];
+}
 export interface ErrorFrame {
   type: "error";
   code: SocketErrorCode | string;
   message: string;
+  /** echoes a refused message.send's */
   client_id?: string;
+  /** echoes a refused message.edit's, message.delete's or reaction's */
+  message_id?: number;
   fields?: Record<string, unknown>;
   /** With rate_limited: milliseconds until the same send would pass. */
   retry_after_ms?: number;
@@ -280,6 +353,12 @@ export type ServerFrame =
   | ReadFrame
   | MuteFrame
   | ErrorFrame;
+/**
+ * The change frames (edits, deletions, reactions; docs/protocol.md "Changes"). Not in ServerFrame yet: the web
+ * app adds them there together with their handlers in server_events_dispatch.ts (until then parseServerFrame
+ * ignores them, as it does any frame type it does not know).
+ */
+export type ChangeFrame = MessageUpdatedFrame | MessageDeletedFrame | ReactionsFrame;
 
 export type SocketErrorCode =
   | "bad_json"
@@ -292,7 +371,13 @@ export type SocketErrorCode =
   | "not_a_member"
   | "room_archived"
   | "mention_room_too_large"
-  | "rate_limited";
+  | "rate_limited"
+  | "message_not_found"
+  | "not_author"
+  | "message_deleted"
+  | "too_many_reactions"
+  | "internal_error"
+  | "database_unavailable";
 
 /** Every server frame type once: a type missing from this record, or foreign to ServerFrame, fails to compile. */
 const SERVER_FRAME_TYPE_KEYS: Record<ServerFrame["type"], true> = {
@@ -345,5 +430,28 @@ export const PASSWORD_MAX = 256;
 export const ROOM_NAME_MAX = 64;
 export const ROOM_TOPIC_MAX = 250;
 export const HISTORY_PAGE = 50;
+/** other users in one DM at most */
+export const DM_MAX_OTHERS = 8;
+/** different emoji on one message at most */
+export const REACTIONS_MAX_EMOJI = 20;
+/** shortcodes a reaction may use; each stands for its emoji (docs/protocol.md "Reactions") */
+export const SHORTCODES: Readonly<Record<string, string>> = {
+  ":+1:": "\u{1F44D}",
+  ":-1:": "\u{1F44E}",
+  ":heart:": "\u2764\uFE0F",
+  ":smile:": "\u{1F604}",
+  ":laughing:": "\u{1F606}",
+  ":tada:": "\u{1F389}",
+  ":eyes:": "\u{1F440}",
+  ":rocket:": "\u{1F680}",
+  ":thinking:": "\u{1F914}",
+  ":fire:": "\u{1F525}",
+  ":pray:": "\u{1F64F}",
+  ":clap:": "\u{1F44F}",
+  ":cry:": "\u{1F622}",
+  ":100:": "\u{1F4AF}",
+  ":white_check_mark:": "\u2705",
+  ":x:": "\u274C",
+};
 /** `@room` is refused (mention_room_too_large) in rooms of more members than this. */
 export const ROOM_MENTION_MAX_MEMBERS = 50;

@@ -10,7 +10,7 @@ export const bo: User = { id: 2, username: "Bo" };
 export const cy: User = { id: 3, username: "cy" };
 
 export function msg(roomId: number, seq: number, user: User = ana, createdAt = 1_700_000_000_000 + seq * 1000, clientId = `c${roomId}-${seq}`): Message {
-  return { id: roomId * 10_000 + seq, room_id: roomId, seq, user, body: `message ${seq}`, created_at: createdAt, client_id: clientId, mentions: [] };
+  return { id: roomId * 10_000 + seq, room_id: roomId, seq, user, body: `message ${seq}`, created_at: createdAt, client_id: clientId, mentions: [], edited_at: null, deleted: false, change_seq: 0, reactions: [] };
 }
 
 export function msgs(roomId: number, from: number, to: number, user: User = ana): Message[] {
@@ -21,7 +21,7 @@ export function msgs(roomId: number, from: number, to: number, user: User = ana)
 
 export function room(id: number, name: string, lastSeq = 0, extra: Partial<Room> = {}): Room {
   return {
-    id, name, topic: "", private: false, archived: false, joined: true, last_seq: lastSeq,
+    id, kind: "room", name, topic: "", private: false, archived: false, joined: true, last_seq: lastSeq, change_seq: 0,
     last_read_seq: 0, unread: 0, mentions: 0, muted: false, ...extra,
   };
 }

@@ -24,7 +24,7 @@ const SAMPLES: { [K in FrameType]: Extract<ServerFrame, { type: K }> } = {
   error: { type: "error", code: "rate_limited", message: "slow down" },
   "room.joined": { type: "room.joined", room: room(2, "random") },
   "room.left": { type: "room.left", room_id: 2 },
-  "room.updated": { type: "room.updated", room: { id: 1, name: "general", topic: "", private: false, archived: true, joined: true, last_seq: 0 } },
+  "room.updated": { type: "room.updated", room: { id: 1, kind: "room", name: "general", topic: "", private: false, archived: true, joined: true, last_seq: 0, change_seq: 0 } },
   "member.joined": { type: "member.joined", room_id: 1, user: bo },
   "member.left": { type: "member.left", room_id: 1, user: bo },
   presence: { type: "presence", user: bo, status: "idle", last_seen: null, at: 1 },

@@ -19,8 +19,9 @@ async def test_create_list_join_leave(chat: Chat) -> None:
     ana = await chat.user(server, "ana")
     bo = await chat.user(server, "bo_")
     room = await _room(ana, name="Design", topic="pixels")
-    assert room == {"id": room["id"], "name": "Design", "topic": "pixels", "private": False, "archived": False,
-                    "joined": True, "last_seq": 0, "last_read_seq": 0, "unread": 0, "mentions": 0, "muted": False}
+    assert room == {"id": room["id"], "kind": "room", "name": "Design", "topic": "pixels", "private": False,
+                    "archived": False, "joined": True, "last_seq": 0, "change_seq": 0, "last_read_seq": 0,
+                    "unread": 0, "mentions": 0, "muted": False}
     listed = (await (await bo.get("/api/rooms")).json())["rooms"]
     assert [(r["name"], r["joined"]) for r in listed] == [("Design", False), ("general", True)]
     resp = await bo.post(f"/api/rooms/{room['id']}/join")

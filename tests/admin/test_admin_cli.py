@@ -292,6 +292,7 @@ def test_rooms(db: DatabaseUrl, capsys: pytest.CaptureFixture[str]) -> None:
     records = {r["name"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
     assert records["Operations"] | {"created_at": 0} == {
         "id": 2,
+        "kind": "room",
         "name": "Operations",
         "topic": "on call",
         "private": True,
@@ -417,6 +418,8 @@ def test_export_purge_import_round_trip(
         "body": sent[0].body,
         "created_at": sent[0].created_at,
         "client_id": "c-0",
+        "edited_at": None,
+        "deleted": False,
     }
     assert [line["id"] for line in lines] == [m.id for m in sent]
 

@@ -1,10 +1,10 @@
 """The authorization matrix: every REST route and every WebSocket frame type, as each role, with the exact answer.
 
-Roles: `anonymous` (no cookie), `member` (of the private room the row targets), `outsider` (logged in, not a
-member), `disabled` (a session whose account an admin then disabled) and `admin` (an administrator who is not a
-member of the private room: admins manage, they do not read private rooms). Each row gets a fresh world, and the
-roles run in the order below, member last, so that what one cell changes (a leave, a disable) cannot change
-another cell's answer. A route without a row fails the test that compares the table with the router.
+Roles: `anonymous` (no cookie), `member` (of the private room the row targets, and of a DM with `target`),
+`outsider` (logged in, not a member), `disabled` (a session whose account an admin then disabled) and `admin` (an
+administrator who is not a member of the private room: admins manage, they do not read private rooms). Each row gets
+a fresh world, and the roles run in the order below, member last, so that what one cell changes (a leave, a disable)
+cannot change another cell's answer. A route without a row fails the test that compares the table with the router.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ class World:
     target_user: int  # an ordinary account the admin routes act on
     invite: int  # an unused invite the admin routes act on
     clients: dict[str, TestClient[Any, Any]]
+    private_message: int  # the member's, in the private room, with the member's 👍 on it
+    dm_room: int  # the member's DM with target
+    dm_message: int  # the member's, in that DM
 
 
 async def build_world(chat: Chat) -> World:
@@ -46,6 +49,16 @@ async def build_world(chat: Chat) -> World:
     private_room = (await resp.json())["room"]["id"]
     resp = await member.post("/api/rooms", json={"name": "open"})
     public_room = (await resp.json())["room"]["id"]
+    resp = await member.post("/api/dms", json={"usernames": ["target"]})
+    dm_room = (await resp.json())["room"]["id"]
+    ws, _ = await connect(member)
+    await ws.send_json({"type": "message.send", "room_id": private_room, "body": "psst", "client_id": "p1"})
+    private_message = (await frame_of(ws, "message.ack"))["message"]["id"]
+    await ws.send_json({"type": "reaction.add", "message_id": private_message, "emoji": "\U0001f44d"})
+    await frame_of(ws, "reactions")
+    await ws.send_json({"type": "message.send", "room_id": dm_room, "body": "just us", "client_id": "d1"})
+    dm_message = (await frame_of(ws, "message.ack"))["message"]["id"]
+    await ws.close()
     store = await open_store(chat.url)
     try:
         admin_id = (await (await admin.get("/api/me")).json())["user"]["id"]
@@ -63,7 +76,9 @@ async def build_world(chat: Chat) -> World:
         "disabled": gone,
         "admin": admin,
     }
-    return World(server, private_room, public_room, target_id, invite_id, clients)
+    return World(
+        server, private_room, public_room, target_id, invite_id, clients, private_message, dm_room, dm_message
+    )
 
 
 def _fresh() -> dict[str, Any]:
@@ -160,6 +175,13 @@ ROWS = [
         _logged_in(200, outsider=404, admin=404),
         path=lambda w: _private(w, "messages"),
     ),
+    Row(
+        "GET",
+        "/api/rooms/{room_id}/changes",
+        _logged_in(200, outsider=404, admin=404),
+        path=lambda w: _private(w, "changes?since=0"),
+    ),
+    Row("POST", "/api/dms", _logged_in(200), body=lambda w: {"usernames": ["target"]}),
     Row("GET", "/api/admin/online", _admin_only(200)),
     Row("GET", "/api/admin/users", _admin_only(200)),
     Row(
@@ -234,14 +256,29 @@ async def test_a_private_room_is_listed_to_its_members_only(chat: Chat) -> None:
 Frame = Callable[[World], dict[str, Any]]
 FRAMES: dict[str, Frame] = {
     "message.send": lambda w: {"type": "message.send", "room_id": w.private_room, "body": "hi", "client_id": "c1"},
+    "message.edit": lambda w: {"type": "message.edit", "message_id": w.private_message, "body": "edited"},
+    "message.delete": lambda w: {"type": "message.delete", "message_id": w.private_message},
+    "reaction.add": lambda w: {"type": "reaction.add", "message_id": w.private_message, "emoji": "\U0001f389"},
+    "reaction.remove": lambda w: {"type": "reaction.remove", "message_id": w.private_message, "emoji": "\U0001f44d"},
     "typing": lambda w: {"type": "typing", "room_id": w.private_room, "active": True},
     "presence.set": lambda w: {"type": "presence.set", "status": "idle"},
     "read": lambda w: {"type": "read", "room_id": w.private_room, "seq": 0},
 }
+
+
+def _changes(member: str) -> dict[str, str | None]:
+    """A change of the member's message in the private room: to anyone else that message does not exist."""
+    return {"member": member, "outsider": "error:message_not_found", "admin": "error:message_not_found"}
+
+
 # What each connected role gets for each frame sent to the private room: the frame type it answers with, or
 # "error:<code>", or None for no answer to the sender (typing and presence answer others, not the sender).
 WS_EXPECTED: dict[str, dict[str, str | None]] = {
     "message.send": {"member": "message.ack", "outsider": "error:not_a_member", "admin": "error:not_a_member"},
+    "message.edit": _changes("message.updated"),
+    "message.delete": _changes("message.deleted"),
+    "reaction.add": _changes("reactions"),
+    "reaction.remove": _changes("reactions"),
     "typing": {"member": None, "outsider": "error:not_a_member", "admin": "error:not_a_member"},
     "presence.set": {"member": None, "outsider": None, "admin": None},
     "read": {"member": None, "outsider": "error:room_not_found", "admin": "error:room_not_found"},
@@ -281,7 +318,7 @@ async def _answer(ws: Any) -> str | None:
             frame = await next_frame(ws, timeout=0.3)
         except TimeoutError:
             return None
-        if frame["type"] in ("message.ack", "read"):
+        if frame["type"] in ("message.ack", "read", "message.updated", "message.deleted", "reactions"):
             return str(frame["type"])
         if frame["type"] == "error":
             return f"error:{frame['code']}"
@@ -304,3 +341,35 @@ async def test_a_member_s_message_reaches_members_only(chat: Chat) -> None:
         except TimeoutError:
             continue
         assert frame["type"] == "presence", frame
+
+
+async def test_a_dm_is_indistinguishable_from_nothing_to_others(chat: Chat) -> None:
+    """An outsider (or an admin outside it) probing a DM's room id and message id gets exactly the answers an id that
+    was never used gets: nothing tells that the DM exists."""
+    world = await build_world(chat)
+    never = 999_999
+    requests = [("POST", "join", None), ("POST", "leave", None), ("GET", "members", None),
+                ("POST", "members", {"username": "outsider"}), ("GET", "messages", None),
+                ("GET", "changes?since=0", None)]
+    for role in ("outsider", "admin"):
+        client = world.clients[role]
+        for method, tail, body in requests:
+            answers = []
+            for room_id in (world.dm_room, never):
+                resp = await client.request(method, f"/api/rooms/{room_id}/{tail}", json=body)
+                answers.append((resp.status, await resp.json()))
+            assert answers[0] == answers[1] == (404, {"error": {"code": "room_not_found", "message": "No such room."}})
+        rooms = (await (await client.get("/api/rooms")).json())["rooms"]
+        assert world.dm_room not in [room["id"] for room in rooms]
+        ws, hello = await connect(client)
+        assert world.dm_room not in [room["id"] for room in hello["rooms"]]
+        for kind in ("message.edit", "message.delete", "reaction.add", "reaction.remove"):
+            errors = []
+            for message_id in (world.dm_message, never):
+                await ws.send_json({"type": kind, "message_id": message_id, "body": "x", "emoji": "\U0001f44d"})
+                error = await frame_of(ws, "error")
+                assert error.pop("message_id") == message_id
+                errors.append(error)
+            nothing = {"type": "error", "code": "message_not_found", "message": "No such message."}
+            assert errors[0] == errors[1] == nothing
+        await ws.close()

@@ -27,7 +27,7 @@ async def test_send_ack_and_delivery(chat: Chat) -> None:
     assert ack["client_id"] == "abc-1"
     assert message == {"id": message["id"], "room_id": 1, "seq": 1, "user": {"id": 1, "username": "ana"},
                        "body": "hello bob", "created_at": message["created_at"], "client_id": "abc-1",
-                       "mentions": []}
+                       "mentions": [], "edited_at": None, "deleted": False, "change_seq": 0, "reactions": []}
     assert await frame_of(bo_ws, "message.new") == {"type": "message.new", "message": message}
     assert await frame_of(ana_tab2, "message.new") == {"type": "message.new", "message": message}
     history = await (await bo.get("/api/rooms/1/messages")).json()

@@ -15,6 +15,7 @@ Only a body containing '@' costs anything: one indexed query against the room's 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from parley import errors
 from parley.store import Store
@@ -45,8 +46,9 @@ class Mentions:
     def __init__(self, *, store: Store) -> None:
         self._store = store
 
-    async def resolve(self, room_id: int, author_id: int, body: str, client_id: str) -> tuple[int, ...]:
-        """The ids of the members the body mentions (not the author), ascending."""
+    async def resolve(self, room_id: int, author_id: int, body: str, **echo: Any) -> tuple[int, ...]:
+        """The ids of the members the body mentions (not the author), ascending. A refusal carries `echo` (the
+        frame's client_id for a send, message_id for an edit)."""
         tokens = names_in(body)
         if not tokens:
             return ()
@@ -58,7 +60,7 @@ class Mentions:
                     400,
                     "mention_room_too_large",
                     f"@room works in rooms of at most {ROOM_MENTION_MAX_MEMBERS} members.",
-                    client_id=client_id,
+                    **echo,
                 )
             mentioned.update(members)
             tokens = [options for options in tokens if ROOM not in options]

@@ -89,7 +89,7 @@ class Rooms:
         if not member:
             if room.archived:
                 raise errors.room_archived()
-            await self._add(user, room)
+            await self.add(user, room)
         return await self._reads.my_room(user.id, room.id) or room
 
     async def add_member(self, actor: User, room_id: int, username: str) -> Member:
@@ -97,6 +97,9 @@ class Rooms:
         room, member = await self.visible_room(actor, room_id)
         if not member and not actor.is_admin:
             raise errors.not_a_member()
+        if room.kind == "dm":
+            # Other people make another conversation: POST /api/dms with all of them.
+            raise errors.ApiError(403, "dm_members_fixed", "A direct conversation's members cannot change.")
         if room.archived:
             raise errors.room_archived()
         account = await self._store.account_by_name(username)
@@ -104,10 +107,11 @@ class Rooms:
             raise errors.user_not_found()
         target = User(account.id, account.username, account.is_admin)
         if not await self._store.is_member(room.id, target.id):
-            await self._add(target, room)
+            await self.add(target, room)
         return Member(target.id, target.username, account.last_seen)
 
-    async def _add(self, user: User, room: Room) -> None:
+    async def add(self, user: User, room: Room) -> None:
+        """Make a user a member and tell everyone concerned (nothing if they already are one)."""
         if not await self._store.add_member(room.id, user.id, self._clock.now_ms()):
             return
         fresh = await self._reads.my_room(user.id, room.id) or room

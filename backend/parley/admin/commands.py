@@ -7,7 +7,8 @@ Policy:
   closes that user's WebSockets with 4401 within its poll interval.
 - Presence lives in the running server's memory, so `online` asks it over the admin API, with a short-lived
   session of an admin account that it makes (same database, same SECRET_KEY) and ends afterwards.
-History (export, import, purge) is in history.py, invites in invites.py, the shared plumbing in tools.py.
+History (export, import, purge) is in history.py, delete-message in messages.py, invites in invites.py, the
+shared plumbing in tools.py.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import aiohttp
 from parley.actions import names
 from parley.actions.accounts import passwords_for
 from parley.actions.sessions import COOKIE_NAME, cookie_value, new_session_id
-from parley.admin import backup, doctor, history, invites
+from parley.admin import backup, doctor, history, invites, messages
 from parley.admin.tools import (
     AdminCommand,
     Context,
@@ -96,6 +97,7 @@ def add_commands(sub: Any, *, clock_factory: Callable[[], Clock] = SystemClock) 
         p.add_argument("user")
 
     history.add_commands(command)
+    messages.add_commands(command)
     backup.add_commands(command)
     doctor.add_command(sub)
     invites.add_commands(sub, clock_factory)
@@ -258,9 +260,12 @@ async def unarchive_room(args: argparse.Namespace, ctx: Context) -> int:
 async def list_rooms(args: argparse.Namespace, ctx: Context) -> int:
     rooms = sorted(await ctx.store.all_rooms(), key=lambda r: r.id)
     members = await ctx.store.room_member_counts()
+    # A DM has no name: the table shows its members instead.
+    names_of = {r.id: [u.username for u in r.members] for r in rooms}
     records = [
         {
             "id": r.id,
+            "kind": r.kind,
             "name": r.name,
             "topic": r.topic,
             "private": r.private,
@@ -277,7 +282,7 @@ async def list_rooms(args: argparse.Namespace, ctx: Context) -> int:
         ("id", "name", "private", "archived", "members", "last seq", "created (UTC)", "topic"),
         lambda r: (
             r["id"],
-            r["name"],
+            r["name"] or f"(dm: {', '.join(names_of[r['id']])})",
             _yes(r["private"]),
             _yes(r["archived"]),
             r["members"],

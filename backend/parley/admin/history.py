@@ -5,13 +5,14 @@ Policy:
   writes FILE.part and renames it at the end, so a file named FILE is always a complete export. Characters that
   some tools take for line breaks inside a line (U+0085, U+2028, U+2029) are written escaped, as JSON allows, so
   every message stays on one line for any line splitter.
-- import is idempotent: ids, seqs, authors, bodies, times and client ids are kept, and a message already stored
-  is skipped. Rooms are matched by name and created (private, no members) when missing, since an export does
-  not say who may read them. Authors are matched by username; unknown ones stop the import before anything is
-  written, unless --create-users makes them as disabled accounts. The file is read twice (check, then load),
-  so a bad line 900,000 is found before line 1 is stored; every room and user to create is checked before the
-  first is created. A UTF-8 byte order mark at the start is skipped; a line nested too deeply for the JSON
-  parser is a bad line like any other.
+- import is idempotent: ids, seqs, authors, bodies, times, client ids, edit times and deletions (tombstones) are
+  kept, and a message already stored is skipped. Rooms are matched by name and created (private, no members)
+  when missing, since an export does not say who may read them. A direct conversation has no name: it is
+  exported with its members' names and matched (or made, with them as members) by those. Authors and DM members
+  are matched by username; unknown ones stop the import before anything is written, unless --create-users
+  makes them as disabled accounts. The file is read twice (check, then load), so a bad line 900,000 is found
+  before line 1 is stored; every room and user to create is checked before the first is created. A UTF-8 byte
+  order mark at the start is skipped; a line nested too deeply for the JSON parser is a bad line like any other.
 - purge deletes in short batches so a running server keeps serving, and asks before deleting.
 - A progress counter goes to stderr only when stderr is a terminal; pipes and logs get none.
 """
@@ -29,9 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from parley.actions import names
+from parley.admin.room_refs import RoomRef, open_dms, ref_key, room_ref
 from parley.admin.tools import Context, Register, checked_room_name, room_named, when
 from parley.errors import CliError
 from parley.models import Message
@@ -92,16 +94,18 @@ class Progress:
 # -- export ---------------------------------------------------------------------------------------------------
 
 
-def record(m: Message, room_name: str) -> dict[str, Any]:
+def record(m: Message, room: dict[str, Any]) -> dict[str, Any]:
     """One line of an export."""
     return {
         "id": m.id,
-        "room": {"id": m.room_id, "name": room_name},
+        "room": room,
         "seq": m.seq,
         "user": {"id": m.user_id, "username": m.username},
         "body": m.body,
         "created_at": m.created_at,
         "client_id": m.client_id,
+        "edited_at": m.edited_at,
+        "deleted": m.deleted,
     }
 
 
@@ -114,7 +118,7 @@ def export_line(data: dict[str, Any]) -> str:
 
 async def export(args: argparse.Namespace, ctx: Context) -> int:
     room_id = (await room_named(ctx.store, args.room)).id if args.room else None
-    names = {r.id: r.name for r in await ctx.store.all_rooms()}
+    refs = {r.id: room_ref(r) for r in await ctx.store.all_rooms()}
     progress = Progress("exported", await ctx.store.count_messages(room_id) if sys.stderr.isatty() else None)
     target = Path(args.output) if args.output else None
     part = target.with_name(target.name + ".part") if target else None
@@ -125,10 +129,10 @@ async def export(args: argparse.Namespace, ctx: Context) -> int:
     count = 0
     try:
         async for m in ctx.store.iter_messages(room_id):
-            if m.room_id not in names:  # created while the export ran
+            if m.room_id not in refs:  # created while the export ran
                 room = await ctx.store.room(m.room_id)
-                names[m.room_id] = room.name if room else ""
-            out.write(export_line(record(m, names[m.room_id])))
+                refs[m.room_id] = room_ref(room) if room else {"id": m.room_id, "name": ""}
+            out.write(export_line(record(m, refs[m.room_id])))
             count += 1
             progress.update(count)
         out.flush()
@@ -154,11 +158,6 @@ async def export(args: argparse.Namespace, ctx: Context) -> int:
 # -- import ---------------------------------------------------------------------------------------------------
 
 
-class _RoomRef(Schema):
-    id = fields.Integer(required=True, strict=True, validate=_ID)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
-
-
 class _UserRef(Schema):
     id = fields.Integer(required=True, strict=True, validate=_ID)
     username = fields.String(required=True, validate=validate.Regexp(names.USERNAME))
@@ -171,12 +170,22 @@ class ExportedMessage(Schema):
         unknown = EXCLUDE
 
     id = fields.Integer(required=True, strict=True, validate=_ID)
-    room = fields.Nested(_RoomRef, required=True, unknown=EXCLUDE)
+    room = fields.Nested(RoomRef, required=True, unknown=EXCLUDE)
     seq = fields.Integer(required=True, strict=True, validate=_ID)
     user = fields.Nested(_UserRef, required=True, unknown=EXCLUDE)
-    body = fields.String(required=True, validate=validate.Length(min=1))
+    body = fields.String(required=True)
     created_at = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=2**63 - 1))
     client_id = fields.String(required=True, validate=validate.Regexp(names.CLIENT_ID))
+    # Exports made before edits and deletions existed have neither.
+    edited_at = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0))
+    deleted = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+
+    @validates_schema
+    def _body(self, data: dict[str, Any], **_: Any) -> None:
+        if data["deleted"] and data["body"]:
+            raise ValidationError("a deleted message has an empty body", "body")
+        if not data["deleted"] and not data["body"]:
+            raise ValidationError("Shorter than minimum length 1.", "body")
 
 
 def read_export(path: Path, max_body_chars: int) -> Iterator[dict[str, Any]]:
@@ -231,8 +240,15 @@ async def import_(args: argparse.Namespace, ctx: Context) -> int:
     room_names: dict[str, str] = {}
     usernames: dict[str, str] = {}
     total = 0
+    dms: dict[str, list[str]] = {}
     for data in read_export(path, limit):
-        room_names.setdefault(room_name_key(data["room"]["name"]), data["room"]["name"])
+        room = data["room"]
+        if room["kind"] == "dm":
+            dms.setdefault(ref_key(room), room["members"])
+            for name in room["members"]:
+                usernames.setdefault(username_key(name), name)
+        else:
+            room_names.setdefault(room_name_key(room["name"]), room["name"])
         usernames.setdefault(username_key(data["user"]["username"]), data["user"]["username"])
         total += 1
     tally = _Tally()
@@ -241,6 +257,7 @@ async def import_(args: argparse.Namespace, ctx: Context) -> int:
     new_rooms = await _find_rooms(ctx, room_names, tally)
     await _create_users(ctx, new_users, tally)
     await _create_rooms(ctx, new_rooms, tally, public=args.public)
+    await open_dms(ctx, dms, tally.users, tally.rooms)
 
     progress = Progress("imported", total)
     batch: list[Message] = []
@@ -317,13 +334,15 @@ async def _create_rooms(ctx: Context, names: list[str], tally: _Tally, *, public
 def _message(data: dict[str, Any], tally: _Tally) -> Message:
     return Message(
         id=data["id"],
-        room_id=tally.rooms[room_name_key(data["room"]["name"])],
+        room_id=tally.rooms[ref_key(data["room"])],
         seq=data["seq"],
         user_id=tally.users[username_key(data["user"]["username"])],
         username=data["user"]["username"],
         body=data["body"],
         created_at=data["created_at"],
         client_id=data["client_id"],
+        edited_at=data["edited_at"],
+        deleted=data["deleted"],
     )
 
 

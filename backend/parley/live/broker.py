@@ -48,6 +48,9 @@ class Broker(Protocol):
 
     def message(self, room_id: int, seq: int, new: bytes, ack: bytes | None, origin: str | None) -> None: ...
 
+    def change(self, room_id: int, change_seq: int, frame: bytes) -> None:
+        """A change of a stored message (edit, deletion, reactions), delivered in the room's change_seq order."""
+
     def to_room(self, room_id: int, frame: bytes, *, exclude_user: int | None = None) -> None: ...
 
     def to_rooms(self, room_ids: Iterable[int], frame: bytes, *, exclude_user: int | None = None) -> None: ...
@@ -85,6 +88,9 @@ class LocalBroker:
 
     def message(self, room_id: int, seq: int, new: bytes, ack: bytes | None, origin: str | None) -> None:
         self._hub.message(room_id, seq, new, ack, origin)
+
+    def change(self, room_id: int, change_seq: int, frame: bytes) -> None:
+        self._hub.change(room_id, change_seq, frame)
 
     def to_room(self, room_id: int, frame: bytes, *, exclude_user: int | None = None) -> None:
         self._hub.to_room(room_id, frame, exclude_user=exclude_user)

@@ -11,6 +11,8 @@ Policy:
   (two coroutines racing after their commits, or two processes through Redis). A message that arrives ahead of
   a missing seq waits in a small per-room buffer; if the gap is not filled within `gap_wait_s`, the missing
   messages are read back from the store, so a slow or lost publish never becomes a lost message.
+- Changes of messages (edits, deletions, reactions) go out in the room's change_seq order the same way, in a
+  second stream per room; a gap is read back as the changed messages' current state.
 """
 
 from __future__ import annotations
@@ -44,24 +46,34 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# (room_id, after_seq, upto_seq) -> [(seq, message.new bytes)] read back from the store
+# (room_id, after_seq, upto_seq) -> [(seq, frame bytes)] read back from the store, in ascending seq: message.new
+# frames for the message stream, change frames (by change_seq) for the change stream
 GapFiller = Callable[[int, int, int], Awaitable[list[tuple[int, bytes]]]]
 
 
+async def _no_changes(room_id: int, after: int, upto: int) -> list[tuple[int, bytes]]:
+    return []
+
+
 class _RoomStream:
-    """Per-room delivery order: the last seq handed out here, and messages waiting for a gap to fill."""
+    """Per-room delivery order: the last seq handed out here, frames waiting for a gap to fill, and how to read
+    a gap back."""
 
-    __slots__ = ("gap_task", "last_seq", "waiting")
+    __slots__ = ("fill", "gap_task", "last_seq", "waiting")
 
-    def __init__(self, last_seq: int) -> None:
+    def __init__(self, last_seq: int, fill: GapFiller) -> None:
         self.last_seq = last_seq
+        self.fill = fill
         self.waiting: dict[int, tuple[bytes, bytes | None, str | None]] = {}
         self.gap_task: asyncio.Task[None] | None = None
 
 
 class Hub:
-    def __init__(self, *, fill_gap: GapFiller, gap_wait_s: float = 0.25) -> None:
+    def __init__(
+        self, *, fill_gap: GapFiller, fill_changes: GapFiller = _no_changes, gap_wait_s: float = 0.25
+    ) -> None:
         self._fill_gap = fill_gap
+        self._fill_changes = fill_changes
         self._gap_wait_s = gap_wait_s
         self.connections: dict[str, Connection] = {}
         self._by_user: dict[int, set[Connection]] = {}
@@ -70,6 +82,7 @@ class Hub:
         self._streams: dict[int, _RoomStream] = {}
         # Connection slots held per user: by registered connections and by handshakes still on their way.
         self._slots: dict[int, int] = {}
+        self._change_streams: dict[int, _RoomStream] = {}
         self._ids = itertools.count(1)
         # Connection ids are unique across processes too, so a Redis-borne ack finds its one sending connection.
         self.process_id = f"{os.getpid()}.{os.urandom(3).hex()}"
@@ -85,12 +98,11 @@ class Hub:
 
     def seed(self, room_seqs: dict[int, int]) -> None:
         """Start each room's stream at the seq already committed before this process served anyone."""
-        for room_id, seq in room_seqs.items():
-            stream = self._streams.get(room_id)
-            if stream is None:
-                self._streams[room_id] = _RoomStream(seq)
-            elif seq > stream.last_seq and not stream.waiting:
-                stream.last_seq = seq
+        _seed(self._streams, room_seqs, self._fill_gap)
+
+    def seed_changes(self, change_seqs: dict[int, int]) -> None:
+        """Start each room's change stream at the change_seq already committed before this process served anyone."""
+        _seed(self._change_streams, change_seqs, self._fill_changes)
 
     def reserve(self, user_id: int, limit: int) -> bool:
         """Take one of the user's `limit` connection slots, or say there is none left. No await in between, so
@@ -211,7 +223,20 @@ class Hub:
         stream = self._streams.get(room_id)
         if stream is None:
             # A room created after start-up: its first message is seq 1.
-            stream = self._streams[room_id] = _RoomStream(0)
+            stream = self._streams[room_id] = _RoomStream(0, self._fill_gap)
+        self._offer(room_id, stream, seq, new, ack, origin)
+
+    def change(self, room_id: int, change_seq: int, frame: bytes) -> None:
+        """Deliver a change of a stored message (edit, deletion, reactions) to the room in change_seq order."""
+        stream = self._change_streams.get(room_id)
+        if stream is None:
+            # A room created after start-up: its first change is change_seq 1.
+            stream = self._change_streams[room_id] = _RoomStream(0, self._fill_changes)
+        self._offer(room_id, stream, change_seq, frame, None, None)
+
+    def _offer(
+        self, room_id: int, stream: _RoomStream, seq: int, new: bytes, ack: bytes | None, origin: str | None
+    ) -> None:
         if seq <= stream.last_seq or seq in stream.waiting:
             return
         if seq != stream.last_seq + 1:
@@ -253,13 +278,16 @@ class Hub:
             while stream.waiting:
                 upto = min(stream.waiting) - 1
                 if upto > stream.last_seq:
-                    for seq, frame in await self._fill_gap(room_id, stream.last_seq, upto):
-                        if seq == stream.last_seq + 1:
+                    for seq, frame in await stream.fill(room_id, stream.last_seq, upto):
+                        # Ascending; one the store does not have (a purged message, or a change superseded by a
+                        # later change of the same message) is passed over rather than stalling the rest.
+                        if stream.last_seq < seq <= upto:
                             self._emit(room_id, frame, None, None)
                             stream.last_seq = seq
                     if stream.last_seq < upto:
-                        # The store does not have them (purged): skip rather than stall the room forever.
-                        log.warning("room %s: seq %s..%s missing from the store", room_id, stream.last_seq + 1, upto)
+                        if stream.fill is self._fill_gap:
+                            first = stream.last_seq + 1
+                            log.warning("room %s: seq %s..%s missing from the store", room_id, first, upto)
                         stream.last_seq = upto
                 self._release(room_id, stream)
         except asyncio.CancelledError:
@@ -273,10 +301,20 @@ class Hub:
         stream.gap_task = None
 
     async def stop(self) -> None:
-        tasks = [s.gap_task for s in self._streams.values() if s.gap_task is not None]
+        streams = [*self._streams.values(), *self._change_streams.values()]
+        tasks = [s.gap_task for s in streams if s.gap_task is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _seed(streams: dict[int, _RoomStream], seqs: dict[int, int], fill: GapFiller) -> None:
+    for room_id, seq in seqs.items():
+        stream = streams.get(room_id)
+        if stream is None:
+            streams[room_id] = _RoomStream(seq, fill)
+        elif seq > stream.last_seq and not stream.waiting:
+            stream.last_seq = seq
 
 
 def _discard(index: dict[Any, set[Connection]], key: Any, conn: Connection) -> None:

@@ -173,6 +173,10 @@ class RedisBroker:
         self._hub.message(room_id, seq, new, ack, origin)
         self._enqueue({"k": "msg", "r": room_id, "s": seq}, new)
 
+    def change(self, room_id: int, change_seq: int, frame: bytes) -> None:
+        self._hub.change(room_id, change_seq, frame)
+        self._enqueue({"k": "chg", "r": room_id, "s": change_seq}, frame)
+
     def to_room(self, room_id: int, frame: bytes, *, exclude_user: int | None = None) -> None:
         self._hub.to_room(room_id, frame, exclude_user=exclude_user)
         self._enqueue({"k": "room", "r": room_id, "x": exclude_user}, frame)
@@ -317,6 +321,8 @@ class RedisBroker:
         hub = self._hub
         if kind == "msg":
             hub.message(header["r"], header["s"], frame, None, None)
+        elif kind == "chg":
+            hub.change(header["r"], header["s"], frame)
         elif kind == "room":
             hub.to_room(header["r"], frame, exclude_user=header["x"])
         elif kind == "rooms":

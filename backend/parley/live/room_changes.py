@@ -1,9 +1,10 @@
 """Room changes made outside the servers reach open connections: each process polls the room_events log.
 
-The admin CLI works on the database directly, so a room it archives, renames or changes the members of would
-otherwise look unchanged to everyone connected until they reconnect (and a member it adds would not hear the
-room's live messages). Every process applies each logged change to its own connections only; changes made
-through the REST API are announced by the broker instead and are not logged here, so nothing is told twice.
+The admin CLI works on the database directly, so a room it archives, renames or changes the members of, or a
+message it deletes, would otherwise look unchanged to everyone connected until they reconnect (and a member it
+adds would not hear the room's live messages). Every process applies each logged change to its own connections
+only; changes made through the REST API are announced by the broker instead and are not logged here, so nothing
+is told twice.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 ROOM_UPDATED = "updated"
 MEMBER_ADDED = "member_added"
 MEMBER_REMOVED = "member_removed"
+# Messages of the room changed (`parley delete-message`): the room's change stream catches up to its newest change.
+MESSAGES_CHANGED = "messages_changed"
 # A day, as for the revocations log: no process is stalled longer than that.
 KEEP_MS = 24 * 3600 * 1000
 
@@ -54,6 +57,12 @@ class RoomChangeWatcher:
         hub = self._hub
         if kind == ROOM_UPDATED:
             hub.to_room(room_id, wire.encode({"type": "room.updated", "room": wire.shared_room(room, joined=True)}))
+            return
+        if kind == MESSAGES_CHANGED:
+            # The newest change; any this process has not delivered before it are read back as a gap.
+            latest = await self._store.latest_change(room_id)
+            if latest is not None:
+                hub.change(room_id, latest.change_seq, wire.changed(latest))
             return
         account = await self._store.account_by_id(user_id) if user_id is not None else None
         if account is None:

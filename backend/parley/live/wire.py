@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from parley.models import Member, Message, Room, User
+from parley.models import Member, Message, Reaction, Room, User
 
 Json = dict[str, Any]
 
@@ -34,15 +34,20 @@ def room(r: Room, *, joined: bool) -> Json:
 
 def shared_room(r: Room, *, joined: bool) -> Json:
     """A room without anyone's own state: for frames every member gets alike (room.updated) and the admin API."""
-    return {
+    data: Json = {
         "id": r.id,
+        "kind": r.kind,
         "name": r.name,
         "topic": r.topic,
         "private": r.private,
         "archived": r.archived,
         "joined": joined,
         "last_seq": r.last_seq,
+        "change_seq": r.change_seq,
     }
+    if r.kind == "dm":
+        data["members"] = [user(u) for u in r.members]
+    return data
 
 
 def message(m: Message) -> Json:
@@ -55,7 +60,52 @@ def message(m: Message) -> Json:
         "created_at": m.created_at,
         "client_id": m.client_id,
         "mentions": list(m.mentions),
+        "edited_at": m.edited_at,
+        "deleted": m.deleted,
+        "change_seq": m.change_seq,
+        "reactions": [reaction(r) for r in m.reactions],
     }
+
+
+def reaction(r: Reaction) -> Json:
+    return {"emoji": r.emoji, "count": len(r.users), "users": [user(u) for u in r.users]}
+
+
+# -- change frames: each carries the room's new change_seq (docs/protocol.md, "Changes: change_seq") ----------
+
+
+def message_updated(m: Message) -> bytes:
+    """The whole current message: what an edit sends, and what a change read back from the store is sent as."""
+    return encode({"type": "message.updated", "room_id": m.room_id, "change_seq": m.change_seq, "message": message(m)})
+
+
+def message_deleted(m: Message) -> bytes:
+    frame = {
+        "type": "message.deleted",
+        "room_id": m.room_id,
+        "message_id": m.id,
+        "seq": m.seq,
+        "change_seq": m.change_seq,
+    }
+    return encode(frame)
+
+
+def reactions(m: Message) -> bytes:
+    frame = {
+        "type": "reactions",
+        "room_id": m.room_id,
+        "message_id": m.id,
+        "seq": m.seq,
+        "change_seq": m.change_seq,
+        "reactions": [reaction(r) for r in m.reactions],
+    }
+    return encode(frame)
+
+
+def changed(m: Message) -> bytes:
+    """A change known only by the message's current state (read back from the store): its deletion if it is a
+    tombstone, else the whole message."""
+    return message_deleted(m) if m.deleted else message_updated(m)
 
 
 def member(m: Member, status: str) -> Json:

@@ -88,7 +88,8 @@ class AdminQueries(Database):
                 return
 
     async def import_messages(self, messages: Sequence[Message]) -> list[ImportOutcome]:
-        """Store exported messages as they were (id, room, seq, author, body, time, client_id), in one transaction.
+        """Store exported messages as they were (id, room, seq, author, body, time, client_id, edit time, deleted),
+        in one transaction.
 
         Each outcome is "added"; "present" when a message with that id is already stored and is the same one
         (room, seq, author, client_id), which makes importing twice add nothing; or "conflict" when that id, that
@@ -114,9 +115,19 @@ class AdminQueries(Database):
                     continue
                 try:
                     await tx.execute(
-                        "INSERT INTO messages (id, room_id, seq, user_id, body, client_id, created_at)"
-                        " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                        (m.id, m.room_id, m.seq, m.user_id, m.body, m.client_id, m.created_at),
+                        "INSERT INTO messages (id, room_id, seq, user_id, body, client_id, created_at, edited_at,"
+                        " deleted) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                        (
+                            m.id,
+                            m.room_id,
+                            m.seq,
+                            m.user_id,
+                            m.body,
+                            m.client_id,
+                            m.created_at,
+                            m.edited_at,
+                            int(m.deleted),
+                        ),
                     )
                 except Conflict:
                     # Only this statement failed; the transaction and the rest of the batch go on.

@@ -13,6 +13,7 @@ from typing import Any
 from ..counters import PoolMeter
 from ..models import Account, Member, Message, Page, Room, User
 from .admin import AdminQueries, ImportOutcome
+from .conversations import ConversationQueries, MessageDeleted, TooManyReactions
 from .core import (
     ACCOUNT_COLUMNS,
     MESSAGE_COLUMNS,
@@ -36,8 +37,6 @@ from .core import (
     username_key,
 )
 from .invites import InviteInvalid, InviteQueries, record_invitee, use_invite
-from .mentions import MentionQueries
-from .reads import ReadQueries
 
 __all__ = [
     "NAME_KEY_MAX",
@@ -47,12 +46,14 @@ __all__ = [
     "DatabaseUnavailable",
     "ImportOutcome",
     "InviteInvalid",
+    "MessageDeleted",
     "NotFound",
     "QuotaExceeded",
     "RoomArchived",
     "Row",
     "Store",
     "StoreError",
+    "TooManyReactions",
     "Tx",
     "room_name_key",
     "session_key",
@@ -60,9 +61,9 @@ __all__ = [
 ]
 
 
-class Store(ReadQueries, MentionQueries, AdminQueries, InviteQueries):
-    """Parley's persistence: the chat's queries on top of the read-state, mention, admin and invite ones and a
-    backend's plumbing."""
+class Store(ConversationQueries, AdminQueries, InviteQueries):
+    """Parley's persistence: the chat's queries on top of the conversation (with read-state and mention), admin
+    and invite ones and a backend's plumbing."""
 
     # Connections in use and waited for, and how long each use held one (read by the metrics at scrape time).
     meter: PoolMeter
@@ -190,7 +191,7 @@ class Store(ReadQueries, MentionQueries, AdminQueries, InviteQueries):
             return await tx.execute("DELETE FROM revocations WHERE created_at < %s", (before_ms,))
 
     async def log_room_event(self, room_id: int, user_id: int | None, kind: str, now_ms: int) -> None:
-        """Record a room change made outside the servers (kind: updated, member_added, member_removed)."""
+        """Record a room change made outside the servers (kind: see live/room_changes.py)."""
         async with self.transaction() as tx:
             await tx.insert(
                 "INSERT INTO room_events (room_id, user_id, kind, created_at) VALUES (%s, %s, %s, %s)",
@@ -272,7 +273,8 @@ class Store(ReadQueries, MentionQueries, AdminQueries, InviteQueries):
                 " WHERE r.is_private = 0 OR m.user_id IS NOT NULL ORDER BY r.name_key",
                 (user_id,),
             )
-        return [(room_from_row(r), r[7] is not None) for r in rows]
+        rooms = await self.with_members([room_from_row(r) for r in rows])
+        return [(room, r[-1] is not None) for room, r in zip(rooms, rows, strict=True)]
 
     async def user_rooms(self, user_id: int) -> list[Room]:
         async with self.read() as tx:
@@ -281,12 +283,12 @@ class Store(ReadQueries, MentionQueries, AdminQueries, InviteQueries):
                 " WHERE m.user_id = %s ORDER BY r.name_key",
                 (user_id,),
             )
-        return [room_from_row(r) for r in rows]
+        return await self.with_members([room_from_row(r) for r in rows])
 
     async def all_rooms(self) -> list[Room]:
         async with self.read() as tx:
             rows = await tx.fetchall(f"SELECT {ROOM_COLUMNS} FROM rooms r ORDER BY r.name_key")
-        return [room_from_row(r) for r in rows]
+        return await self.with_members([room_from_row(r) for r in rows])
 
     async def is_member(self, room_id: int, user_id: int) -> bool:
         async with self.read() as tx:
@@ -401,7 +403,7 @@ class Store(ReadQueries, MentionQueries, AdminQueries, InviteQueries):
                 " WHERE m.user_id = %s AND m.client_id = %s",
                 (user_id, client_id),
             )
-            return None if row is None else (await self.with_mentions(tx, [message_from_row(row)]))[0]
+            return None if row is None else (await self.complete(tx, [message_from_row(row)]))[0]
 
     async def messages_before(self, room_id: int, before_seq: int | None, limit: int) -> Page:
         """The newest `limit` messages below `before_seq` (all if None), oldest first."""
@@ -413,7 +415,7 @@ class Store(ReadQueries, MentionQueries, AdminQueries, InviteQueries):
                 f" WHERE m.room_id = %s{bound} ORDER BY m.seq DESC LIMIT %s",
                 (*args, limit + 1),
             )
-            messages = await self.with_mentions(tx, [message_from_row(r) for r in reversed(rows[:limit])])
+            messages = await self.complete(tx, [message_from_row(r) for r in reversed(rows[:limit])])
         return Page(messages, len(rows) > limit)
 
     async def messages_after(self, room_id: int, after_seq: int, limit: int) -> Page:
@@ -424,7 +426,7 @@ class Store(ReadQueries, MentionQueries, AdminQueries, InviteQueries):
                 " WHERE m.room_id = %s AND m.seq > %s ORDER BY m.seq LIMIT %s",
                 (room_id, after_seq, limit + 1),
             )
-            messages = await self.with_mentions(tx, [message_from_row(r) for r in rows[:limit]])
+            messages = await self.complete(tx, [message_from_row(r) for r in rows[:limit]])
         return Page(messages, len(rows) > limit)
 
     async def messages_between(self, room_id: int, after_seq: int, upto_seq: int) -> list[Message]:
@@ -435,7 +437,7 @@ class Store(ReadQueries, MentionQueries, AdminQueries, InviteQueries):
                 " WHERE m.room_id = %s AND m.seq > %s AND m.seq <= %s ORDER BY m.seq",
                 (room_id, after_seq, upto_seq),
             )
-            return await self.with_mentions(tx, [message_from_row(r) for r in rows])
+            return await self.complete(tx, [message_from_row(r) for r in rows])
 
     async def iter_messages(self, room_id: int | None, batch: int = 1000) -> AsyncIterator[Message]:
         """Every message (of one room or all), by id, fetched in batches so memory stays flat."""

@@ -67,8 +67,11 @@ class Tx(abc.ABC):
         """Run an INSERT; return the new row's id. Raises Conflict on a unique key."""
 
 
-MESSAGE_COLUMNS = "m.id, m.room_id, m.seq, m.user_id, u.username, m.body, m.created_at, m.client_id"
-ROOM_COLUMNS = "r.id, r.name, r.topic, r.is_private, r.archived, r.last_seq, r.created_at"
+MESSAGE_COLUMNS = (
+    "m.id, m.room_id, m.seq, m.user_id, u.username, m.body, m.created_at, m.client_id,"
+    " m.edited_at, m.deleted, m.change_seq"
+)
+ROOM_COLUMNS = "r.id, r.name, r.topic, r.is_private, r.archived, r.last_seq, r.created_at, r.kind, r.change_seq"
 ACCOUNT_COLUMNS = "id, username, password_hash, is_admin, disabled, created_at, last_seen"
 
 
@@ -82,6 +85,9 @@ def message_from_row(row: Row) -> Message:
         body=row[5],
         created_at=int(row[6]),
         client_id=row[7],
+        edited_at=None if row[8] is None else int(row[8]),
+        deleted=bool(row[9]),
+        change_seq=int(row[10]),
     )
 
 
@@ -94,6 +100,8 @@ def room_from_row(row: Row) -> Room:
         archived=bool(row[4]),
         last_seq=int(row[5]),
         created_at=int(row[6]),
+        kind=row[7],
+        change_seq=int(row[8]),
     )
 
 

@@ -25,10 +25,11 @@ class KeyClash:
     holder_name: str
 
 
-# (table, name column, key column, key function)
+# (table, name column, key column, key function, which rows). A DM has no name: its key is made from its members
+# (store/conversations.py), so it is no name to fold.
 _TABLES = (
-    ("users", "username", "username_key", username_key),
-    ("rooms", "name", "name_key", room_name_key),
+    ("users", "username", "username_key", username_key, ""),
+    ("rooms", "name", "name_key", room_name_key, " WHERE kind = 'room'"),
 )
 
 
@@ -36,9 +37,9 @@ async def recompute_name_keys(db: Database) -> list[KeyClash]:
     """Set every user's and room's key to what the current key functions make of its name, where no other row
     holds that key; return the rows that could not get theirs. Idempotent."""
     clashes: list[KeyClash] = []
-    for table, name_column, key_column, fold in _TABLES:
+    for table, name_column, key_column, fold, which in _TABLES:
         async with db.transaction() as tx:
-            rows = await tx.fetchall(f"SELECT id, {name_column}, {key_column} FROM {table} ORDER BY id")
+            rows = await tx.fetchall(f"SELECT id, {name_column}, {key_column} FROM {table}{which} ORDER BY id")
             # A key longer than the column keeps the old one; `parley check-names` reports that name as too long.
             stale = {
                 int(r[0]): (r[1], fold(r[1])) for r in rows if fold(r[1]) != r[2] and len(fold(r[1])) <= NAME_KEY_MAX

@@ -1,11 +1,11 @@
 """Read state: each member's read marker and mute setting (columns of room_members), and the unread and mention
 counts of a user's rooms.
 
-Counts cost a few statements for all of a user's rooms together, whatever their number: one for the rooms with
-their markers, then one per 100 rooms for unread counts and one per 100 for mention counts, each part a range of
-an index (messages (room_id, seq, user_id); message_mentions (user_id, room_id, seq)) from the marker to the
-room's last_seq as read by the first statement, so a message committed meanwhile is not counted here and also
-delivered live. Rooms read to the end cost nothing beyond the first statement.
+Counts cost a few statements for all of a user's rooms together, whatever their number: one for the rooms with their
+markers, then one per 100 rooms for unread counts and one per 100 for mention counts, each part a range of an index
+(messages (room_id, seq, user_id, deleted): tombstones are not unread; message_mentions (user_id, room_id, seq))
+from the marker to the room's last_seq as read by the first statement, so a message committed meanwhile is not
+counted here and also delivered live. Rooms read to the end cost nothing beyond the first statement.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ class ReadQueries(Database):
             behind = [(r.id, r.last_read_seq, r.last_seq) for r in rooms if r.last_read_seq < r.last_seq]
             unread = await _counts(
                 tx,
-                "SELECT %s, COUNT(*) FROM messages WHERE room_id = %s AND seq > %s AND seq <= %s AND user_id <> %s",
+                "SELECT %s, COUNT(*) FROM messages WHERE room_id = %s AND seq > %s AND seq <= %s AND user_id <> %s"
+                " AND deleted = 0",
                 [(rid, rid, after, upto, user_id) for rid, after, upto in behind],
             )
             mentions = await _counts(

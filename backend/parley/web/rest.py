@@ -25,6 +25,8 @@ _room_create = schemas.RoomCreate()
 _member_add = schemas.MemberAdd()
 _history = schemas.HistoryQuery()
 _mute = schemas.MuteSet()
+_dm_open = schemas.DmOpen()
+_changes = schemas.ChangesQuery()
 
 # Seconds a health check waits for the database before calling it unavailable.
 HEALTH_TIMEOUT_S = 3.0
@@ -193,6 +195,28 @@ async def history(request: web.Request) -> web.Response:
         raise errors.ApiError(400, "invalid_query", message, **exc.extra) from None
     page = await request.app[keys.MESSAGES].history(request[keys.USER], _room_id(request), query)
     return web.json_response({"messages": [wire.message(m) for m in page.messages], "has_more": page.has_more})
+
+
+@routes.get("/api/rooms/{room_id}/changes")
+async def changes(request: web.Request) -> web.Response:
+    try:
+        query = load(_changes, dict(request.query))
+    except errors.ApiError as exc:
+        message = "since must be a whole number >= 0, limit a whole number >= 1."
+        raise errors.ApiError(400, "invalid_query", message, **exc.extra) from None
+    page, cursor = await request.app[keys.MESSAGES].changes(
+        request[keys.USER], _room_id(request), query["since"], query["limit"]
+    )
+    return web.json_response(
+        {"messages": [wire.message(m) for m in page.messages], "change_seq": cursor, "has_more": page.has_more}
+    )
+
+
+@routes.post("/api/dms")
+async def open_dm(request: web.Request) -> web.Response:
+    data = await load_body(request, _dm_open)
+    room = await request.app[keys.DMS].open(request[keys.USER], data["usernames"])
+    return web.json_response({"room": wire.room(room, joined=True)})
 
 
 @routes.get("/api/presence")

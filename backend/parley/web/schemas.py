@@ -13,7 +13,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
-from parley.actions import names
+from parley.actions import dms, emoji, names
 
 # Database ids are BIGINT; a bigger number cannot name anything.
 _ID = validate.Range(min=1, max=2**63 - 1)
@@ -116,6 +116,19 @@ class HistoryQuery(_Strict):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1))
 
 
+class DmOpen(_Strict):
+    usernames = fields.List(
+        Text(validate=validate.Length(min=1, max=64)),
+        required=True,
+        validate=validate.Length(min=1, max=dms.MAX_OTHERS),
+    )
+
+
+class ChangesQuery(_Strict):
+    since = fields.Integer(required=True, validate=_SEQ)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1))
+
+
 # -- WebSocket frames (client -> server) ----------------------------------------------------------------
 
 
@@ -139,10 +152,36 @@ class ReadFrame(_Strict):
     seq = fields.Integer(required=True, strict=True, validate=_SEQ)
 
 
+class MessageEdit(_Strict):
+    message_id = fields.Integer(required=True, strict=True, validate=_ID)
+    body = Text(required=True)
+
+
+class MessageDelete(_Strict):
+    message_id = fields.Integer(required=True, strict=True, validate=_ID)
+
+
+class ReactionFrame(_Strict):
+    message_id = fields.Integer(required=True, strict=True, validate=_ID)
+    emoji = Text(required=True)
+
+    @validates("emoji")
+    def _emoji(self, value: str, **_: Any) -> None:
+        if emoji.canonical(value) is None:
+            raise ValidationError(emoji.RULE)
+
+
 # Schemas are stateless after construction, so one instance of each serves every request.
 CLIENT_FRAMES: dict[str, Schema] = {
     "message.send": MessageSend(),
+    "message.edit": MessageEdit(),
+    "message.delete": MessageDelete(),
+    "reaction.add": ReactionFrame(),
+    "reaction.remove": ReactionFrame(),
     "presence.set": PresenceSet(),
     "typing": TypingFrame(),
     "read": ReadFrame(),
 }
+
+# The frames that name a stored message: their refusals echo its `message_id`.
+MESSAGE_FRAMES = frozenset({"message.edit", "message.delete", "reaction.add", "reaction.remove"})

@@ -26,7 +26,7 @@ from parley.store import DatabaseUnavailable, session_key
 from parley.web import request_ids
 from parley.web.bodies import JsonError, field_errors, parse_json
 from parley.web.http import error_response, origin_allowed
-from parley.web.schemas import CLIENT_FRAMES
+from parley.web.schemas import CLIENT_FRAMES, MESSAGE_FRAMES
 from parley.web.sessions import authenticate
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,8 @@ SHOWN_TYPE_CHARS = 32
 class _Frame:
     kind: str
     data: dict[str, Any]
-    # What an error about this frame repeats of it: a message.send's client_id, a read's room_id.
+    # What an error about this frame repeats of it: a message.send's client_id, a read's room_id, the message_id of
+    # an edit, deletion or reaction.
     echo: dict[str, Any]
 
 
@@ -194,13 +195,16 @@ def _parse(text: str) -> _Frame | bytes:
     if schema is None:
         shown = kind if len(kind) <= SHOWN_TYPE_CHARS else kind[:SHOWN_TYPE_CHARS] + "…"
         return _error("unknown_type", f"Unknown frame type {shown!r}.")
-    # Echoed only when well-formed (a plain client_id, a room id in range), whatever else is wrong with the frame.
+    # Echoed only when well-formed (a plain client_id, a room or message id in range), whatever else is wrong with
+    # the frame.
     echo: dict[str, Any] = {}
     client_id, room_id = frame.get("client_id"), frame.get("room_id")
     if kind == "message.send" and isinstance(client_id, str) and names.CLIENT_ID.fullmatch(client_id):
         echo = {"client_id": client_id}
     elif kind == "read" and type(room_id) is int and 1 <= room_id < 2**63:
         echo = {"room_id": room_id}
+    elif kind in MESSAGE_FRAMES and type(frame.get("message_id")) is int and 1 <= frame["message_id"] < 2**63:
+        echo = {"message_id": frame["message_id"]}
     try:
         data: dict[str, Any] = schema.load({k: v for k, v in frame.items() if k != "type"})
     except ValidationError as exc:
@@ -228,6 +232,10 @@ async def _dispatch(conn: Connection, frame: _Frame, request: web.Request) -> No
             # Unlike typing, a read is not repeated by the client: over the budget it is refused, not dropped.
             await app[keys.CHATTER].check_rate(conn, **echo)
             await app[keys.READS].read(conn, frame.data["room_id"], frame.data["seq"])
+        elif frame.kind in MESSAGE_FRAMES:
+            # Edits, deletions and reactions are stored and fan out like sends: they spend the same budget.
+            await app[keys.MESSAGES].check_change_rate(conn.user, **echo)
+            await _change(conn, frame.kind, frame.data, request)
     except errors.ApiError as exc:
         if exc.code == "rate_limited":
             meter.rate_limited.add(frame.kind)
@@ -239,3 +247,18 @@ async def _dispatch(conn: Connection, frame: _Frame, request: web.Request) -> No
         # A bug of ours, not the client's: logged with its traceback, and the connection carries on.
         log.exception("handling a %s frame failed", frame.kind)
         conn.push(_error("internal_error", "Something went wrong on the server.", **echo))
+
+
+async def _change(conn: Connection, kind: str, data: dict[str, Any], request: web.Request) -> None:
+    """message.edit, message.delete, reaction.add, reaction.remove: a change of a stored message."""
+    app = request.app
+    if kind == "message.edit":
+        messages = app[keys.MESSAGES]
+        message_id, body = messages.check_edit(data)
+        await messages.edit(conn, message_id, body)
+    elif kind == "message.delete":
+        await app[keys.MESSAGES].delete(conn, data["message_id"])
+    else:
+        reactions = app[keys.REACTIONS]
+        message_id, emoji = reactions.check(data)
+        await reactions.react(conn, message_id, emoji, add=kind == "reaction.add")

@@ -239,4 +239,9 @@ export const en = {
   "error.invalid_frame": "The server refused a malformed request from this page.",
   "error.too_many_connections": "Too many open tabs or devices for this account. Close some and try again.",
   "error.too_many_rooms": "You have created as many rooms as one account may in 24 hours. Try again later.",
+  "error.dm_members_fixed": "People cannot be added to a direct conversation. Start a new one with everyone.",
+  "error.message_not_found": "That message does not exist or you cannot see it.",
+  "error.not_author": "Only the author can do that with this message.",
+  "error.message_deleted": "That message was deleted.",
+  "error.too_many_reactions": "That message has as many different reactions as it can hold.",
 } as const;

@@ -235,4 +235,9 @@ export const zhCN: Catalogue = {
   "error.invalid_frame": "服务器拒绝了此页面发来的格式错误的请求。",
   "error.too_many_connections": "此账号打开的标签页或设备太多。请关闭一些后重试。",
   "error.too_many_rooms": "此账号 24 小时内创建的聊天室已达上限。请稍后再试。",
+  "error.dm_members_fixed": "不能向私信会话中添加成员。请与所有人新建一个会话。",
+  "error.message_not_found": "该消息不存在，或你无权查看。",
+  "error.not_author": "只有作者才能对这条消息这样做。",
+  "error.message_deleted": "该消息已被删除。",
+  "error.too_many_reactions": "这条消息的表情回应种类已达上限。",
 };

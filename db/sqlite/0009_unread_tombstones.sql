@@ -1,0 +1,4 @@
+-- Unread counts leave deleted messages (tombstones) out: the index they scan carries `deleted`, so the count
+-- still reads the index alone. Sends maintain the same one index as before.
+DROP INDEX ix_messages_unread;
+CREATE INDEX ix_messages_unread ON messages (room_id, seq, user_id, deleted);
