@@ -90,7 +90,7 @@ export function Sidebar(props: {
           <RoomItem key={r.id} client={client} room={r} onPicked={props.onPicked} />
         ))}
       </ul>
-      {split.dms.length === 0 && <p class="muted pad small">{t.t("dm.none")}</p>}
+      {split.dms.length === 0 && <p class="sidebar-note">{t.t("dm.none")}</p>}
       <NotificationsControl client={client} />
       <div class="sidebar-foot">
         <div class="me-row">
@@ -221,11 +221,11 @@ function NotificationsControl(props: { client: ChatClient }) {
           {t.t("notify.enable")}
         </button>
       ) : (
-        <span class="muted small" data-testid="notify-state">
+        <span class="sidebar-note-inline" data-testid="notify-state">
           {p === "granted" ? t.t("notify.enabled") : t.t("notify.denied")}
         </span>
       )}
-      <p id="notify-hint" class="muted small">
+      <p id="notify-hint" class="sidebar-note">
         {t.t("notify.hint")}
       </p>
     </div>
