@@ -9,6 +9,9 @@
 import type { Message, Room, SharedRoom } from "./protocol";
 import { applyReadMarker, countNew, totalUnread } from "./reads_data";
 
+/** The user's own state where a room object carries none (a server before read state): nothing read, not muted. */
+const NO_READ_STATE = { last_read_seq: 0, unread: 0, mentions: 0, muted: false, change_seq: 0 } as const;
+
 export class RoomStore {
   private readonly rooms = new Map<number, Room>();
   private readonly joined = new Set<number>();
@@ -26,7 +29,7 @@ export class RoomStore {
   /** A room object from the server (REST or a frame): record it; `joined` reflects membership. */
   upsert(room: Room): void {
     const prev = this.rooms.get(room.id);
-    this.rooms.set(room.id, { ...prev, ...room });
+    this.rooms.set(room.id, { ...NO_READ_STATE, ...prev, ...room });
     this.bumpLatest(room.id, room.last_seq);
     if (room.joined) this.markJoined(room.id);
   }

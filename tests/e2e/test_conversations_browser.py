@@ -194,7 +194,7 @@ async def test_dm_edit_delete_and_react_between_two_users(e2e_chat: Chat, browsi
 
     # Ana starts a DM from the member list.
     await ana.locator('[data-testid="member-item"][data-username="bob"] [data-testid="member-dm"]').click()
-    await expect(ana.get_by_test_id("room-title")).to_have_text("bob")
+    await expect(ana.get_by_test_id("room-title")).to_have_text("bob (online)")
     dm_item = ana.locator('[data-testid="dm-list"] [data-testid="room-item"][data-room-name="bob"]')
     await expect(dm_item).to_have_attribute("aria-current", "page")
     await expect(dm_item.get_by_test_id("presence-dot")).to_be_visible()
@@ -208,7 +208,7 @@ async def test_dm_edit_delete_and_react_between_two_users(e2e_chat: Chat, browsi
     await dialog.get_by_test_id("dm-usernames").fill("ana")
     await dialog.get_by_test_id("dm-submit").click()
     await expect(dialog).to_have_count(0)
-    await expect(bob.get_by_test_id("room-title")).to_have_text("ana")
+    await expect(bob.get_by_test_id("room-title")).to_have_text("ana (online)")
     await expect(bob.get_by_test_id("dm-list").get_by_test_id("room-item")).to_have_count(1)
     msg_bob = message_text(bob, "hello bob")
     await expect(msg_bob).to_have_count(1)
