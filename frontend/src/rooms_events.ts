@@ -15,6 +15,8 @@ export class RoomsEvents {
   currentId: number | null = null;
   /** the read marker of the open room when it was opened: the "New messages" line goes above the next one */
   openedReadSeq: number | null = null;
+  /** the newest seq of the open room when it was opened: later messages were never unread on opening */
+  openedLatestSeq = 0;
   /** a message to bring into view once shown (a notification was clicked), by seq in the open room */
   focusSeq: number | null = null;
   /** the user's mute setting is being saved for these rooms */
@@ -79,6 +81,7 @@ export class RoomsEvents {
       c.typing.stop();
       this.focusSeq = null;
       this.openedReadSeq = c.roomsData.get(roomId)?.last_read_seq ?? null;
+      this.openedLatestSeq = c.roomsData.latestSeq(roomId);
     }
     this.currentId = roomId;
     c.unread.atBottom = true;

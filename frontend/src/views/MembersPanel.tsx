@@ -97,7 +97,7 @@ export function MembersPanel(props: {
                 {m.id !== client.me.id && !(room.kind === "dm" && list.length === 2) && (
                   <button
                     type="button"
-                    class="btn ghost small"
+                    class="btn ghost small member-dm"
                     data-testid="member-dm"
                     aria-label={t.t("dm.messageLabel", { name: m.username })}
                     onClick={() => {

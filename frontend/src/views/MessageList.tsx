@@ -57,7 +57,9 @@ export function MessageList(props: { client: ChatClient; roomId: number }) {
   const newestSeq = messages.length ? messages[messages.length - 1].seq : 0;
   if (stick.current) seenSeq.current = newestSeq;
   const unseen = messages.filter((m) => m.seq > seenSeq.current && m.user.id !== client.me.id).length;
-  const lineSeq = openedMarker === null ? null : firstUnreadSeq(messages, openedMarker, client.me.id);
+  // Only messages that were unread when the room was opened: ones that came in while reading get no line.
+  const firstUnread = openedMarker === null ? null : firstUnreadSeq(messages, openedMarker, client.me.id);
+  const lineSeq = firstUnread !== null && firstUnread <= client.rooms.openedLatestSeq ? firstUnread : null;
   const focusSeq = client.rooms.focusSeq;
   const memberList = client.members.of(roomId);
   const names = useMemo(() => {
