@@ -3,9 +3,10 @@
 axe-core is pinned in frontend/package.json (devDependencies) and read from frontend/node_modules; it is injected
 into the page under test and run on the whole document. Screens audited: login (empty and with an error),
 register, the chat screen with messages, a mention and the member list, the @ suggestions, the reaction picker,
-the message menu, inline edit, each dialog (create room, browse rooms, change password, leave room, delete
-message, new direct message), the room menu, and an administrator's chat screen with the admin controls, the invite
-dialog with a link made, a confirmation open, and a disabled member. A new screen (search, settings, the admin
+the message menu, inline edit, a DM with reaction chips and an edited and a deleted message, each dialog
+(create room, browse rooms, change password, leave room, delete message, new direct message), the room menu,
+and an administrator's chat screen with the admin controls, the invite dialog with a link made, a confirmation
+open, and a disabled member. A new screen (search, settings, the admin
 console) is one more `audit(...)` call below.
 
 The failure message names each violation's rule id, impact and the CSS targets of the offending nodes."""
@@ -139,6 +140,30 @@ async def test_every_screen_has_no_serious_or_critical_axe_violations(
     await reset(page, "ana")
     await open_dialog(page, "new-dm-button", "new-dm-dialog")
     await audit(page, "new-dm-dialog")
+    await reset(page, "ana")
+
+    # A DM with reaction chips, an edited message and a deleted one.
+    await js_click(page, f"{steps.member('bob')} {tid('member-dm')}")
+    await page.wait_visible(tid("dm-list"))
+    await page.expect_count(f"{tid('dm-list')} {tid('room-item')}", 1)
+    await steps.send(page, "first in the DM")
+    await steps.send(page, "second in the DM")
+    first_id = int(await page.attr(steps.message_by("ana"), "data-message-id") or 0)
+    await bob_frames.send({"type": "reaction.add", "message_id": first_id, "emoji": ":tada:"})
+    await page.wait_visible(tid("reaction-chip"))
+    await js_click(page, f"{steps.message_by('ana')} {tid('message-menu')}")
+    await js_click(page, tid("message-edit"))
+    await page.fill(tid("message-edit-input"), "first in the DM, edited")
+    await page.press(tid("message-edit-input"), "Enter")
+    await page.wait_visible(tid("message-edited"))
+    await page.evaluate(
+        "(sel) => { const all = document.querySelectorAll(sel); all[all.length - 1].click(); }",
+        f"{steps.message_by('ana')} {tid('message-menu')}",
+    )
+    await js_click(page, tid("message-delete"))
+    await js_click(page, tid("delete-message-confirm"))
+    await page.wait_visible(tid("message-deleted"))
+    await audit(page, "DM with reactions, an edited and a deleted message")
     await reset(page, "ana")
 
     for button, dialog in (
