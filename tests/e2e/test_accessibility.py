@@ -164,6 +164,8 @@ async def test_every_screen_has_no_serious_or_critical_axe_violations(
     await js_click(page, tid("delete-message-confirm"))
     await page.wait_visible(tid("message-deleted"))
     await audit(page, "DM with reactions, an edited and a deleted message")
+    await page.click(steps.room_item("general"))
+    await page.expect_attr(steps.room_item("general"), "aria-current", "page")
     await reset(page, "ana")
 
     for button, dialog in (

@@ -120,8 +120,8 @@ async def test_unread_line_badges_mentions_and_mute_across_two_tabs(e2e_chat: Ch
 
     # Muting #random in tab 2 shows in tab 1 (the mute frame); new messages there get no badge.
     await room_item(tab2, "random").click()
-    await tab2.get_by_test_id("room-menu-button").click()
-    await tab2.get_by_test_id("mute-room").click()
+    await tab2.get_by_test_id("mute-toggle").click()
+    await expect(tab2.get_by_test_id("mute-toggle")).to_have_attribute("aria-pressed", "true")
     await expect(room_item(tab1, "random").get_by_test_id("room-muted")).to_be_visible()
     await room_item(tab1, "general").click()
     await room_item(tab2, "general").click()

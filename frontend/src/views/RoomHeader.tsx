@@ -4,7 +4,7 @@ import type { ChatClient } from "../client";
 import type { Msg } from "../i18n";
 import { dmPartner, isDm, roomTitle } from "../dms_data";
 import { shownStatus } from "../presence_data";
-import { CloseIcon, MenuIcon, MutedIcon, PeopleIcon, RoomIcon } from "./icons";
+import { BellIcon, CloseIcon, MenuIcon, MutedIcon, PeopleIcon, RoomIcon } from "./icons";
 import { PresenceDot, statusText } from "./PresenceDot";
 import { useI18n } from "./i18n_context";
 import { MenuButton, type MenuItem } from "./MenuButton";
@@ -61,13 +61,6 @@ export function RoomHeader(props: {
   };
 
   const items: MenuItem[] = [];
-  if (room) {
-    items.push(
-      room.muted
-        ? { label: t.t("room.unmute"), testid: "unmute-room", disabled: client.rooms.muting.has(room.id), onSelect: () => void setMuted(room.id, false) }
-        : { label: t.t("room.mute"), testid: "mute-room", disabled: client.rooms.muting.has(room.id), onSelect: () => void setMuted(room.id, true) },
-    );
-  }
   if (room && client.admin.isAdmin && !dm) {
     items.push(
       room.archived
@@ -116,12 +109,6 @@ export function RoomHeader(props: {
                 <span class="room-title-text">{title}</span>
                 {partnerStatus && <span class="sr-only"> ({statusText(t, partnerStatus)})</span>}
                 {room.private && !dm && <span class="sr-only"> ({t.t("rooms.private")})</span>}
-                {room.muted && (
-                  <span class="muted-mark" data-testid="room-muted-tag" title={t.t("rooms.muted")}>
-                    <MutedIcon />
-                    <span class="sr-only">{t.t("rooms.muted")}</span>
-                  </span>
-                )}
                 {room.archived && (
                   <span class="tag" data-testid="room-archived">
                     {t.t("room.archivedTag")}
@@ -140,6 +127,18 @@ export function RoomHeader(props: {
         </div>
         {room && (
           <div class="room-actions">
+            <button
+              type="button"
+              class="icon-btn mute-toggle"
+              data-testid="mute-toggle"
+              aria-pressed={room.muted}
+              aria-label={t.t("room.mute")}
+              title={room.muted ? t.t("room.unmute") : t.t("room.mute")}
+              disabled={client.rooms.muting.has(room.id)}
+              onClick={() => void setMuted(room.id, !room.muted)}
+            >
+              {room.muted ? <MutedIcon /> : <BellIcon />}
+            </button>
             <button
               type="button"
               ref={props.membersToggleRef}

@@ -134,3 +134,14 @@ export function PencilIcon() {
     </Svg>
   );
 }
+
+export function BellIcon() {
+  return (
+    <Svg size={16}>
+      <path
+        fill="currentColor"
+        d="M8 1.5a4 4 0 0 0-4 4v2.7L2.6 11h10.8L12 8.2V5.5a4 4 0 0 0-4-4Zm-1.8 10.8a1.8 1.8 0 0 0 3.6 0Z"
+      />
+    </Svg>
+  );
+}
