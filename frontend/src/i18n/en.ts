@@ -216,6 +216,8 @@ export const en = {
   "error.forbidden": "Only administrators can do that.",
   "error.cannot_disable_self": "You cannot disable your own account.",
   "error.forbidden_origin": "This page's address is not allowed by the server.",
+  "error.bad_host": "This server does not answer to the address used to reach it. Open Parley at its configured address.",
+  "error.request_timeout": "The server waited too long for this request. Please try again.",
   "error.internal_error": "The server hit an error. Try again.",
   "error.database_unavailable": "The server cannot reach its database right now. Try again shortly.",
   "error.rate_limited": "Too many requests at once. Wait a moment and try again.",

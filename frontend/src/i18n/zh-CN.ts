@@ -215,6 +215,8 @@ export const zhCN: Catalogue = {
   "error.forbidden": "只有管理员可以这样做。",
   "error.cannot_disable_self": "不能停用你自己的账号。",
   "error.forbidden_origin": "服务器不允许此页面的地址。",
+  "error.bad_host": "该服务器不接受当前访问地址。请通过配置的地址打开 Parley。",
+  "error.request_timeout": "服务器等待该请求超时，请重试。",
   "error.internal_error": "服务器出错了，请重试。",
   "error.database_unavailable": "服务器暂时无法连接数据库，请稍后再试。",
   "error.rate_limited": "请求太频繁，请稍等片刻再试。",
