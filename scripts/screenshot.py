@@ -61,6 +61,11 @@ SCRIPT: dict[str, dict[str, str]] = {
         "bob2": "Nice. The typing indicator and presence dots look right too.",
         "ana3": "Then let's tag it this afternoon.",
         "typing": "Writing the release no",
+        "bob2_edited": "Nice. The typing indicator, presence dots and unread badges look right too.",
+        "mention": "@ana the changelog is ready for your review.",
+        "dm": "Got a minute after the tag? Quick question about the Redis setup.",
+        "random1": "Lunch at noon?",
+        "random2": "@ana are you coming?",
     },
     "zh-CN": {
         "topic": "发布 1.0：检查清单、阻塞问题、蛋糕",
@@ -71,6 +76,11 @@ SCRIPT: dict[str, dict[str, str]] = {
         "bob2": "不错。输入提示和在线状态也都正常。",
         "ana3": "那我们今天下午打标签发布吧。",
         "typing": "正在写发布说明",
+        "bob2_edited": "不错。输入提示、在线状态和未读标记也都正常。",
+        "mention": "@ana 更新日志已经准备好，请你审阅。",
+        "dm": "打完标签后有空吗？想问一下 Redis 的配置。",
+        "random1": "中午一起吃饭？",
+        "random2": "@ana 你来吗？",
     },
 }
 
@@ -122,12 +132,23 @@ class Scripted:
                 if frame["type"] == "message.ack":
                     self.acks.put_nowait(frame)
 
-    async def say(self, room_id: int, body: str) -> None:
+    async def say(self, room_id: int, body: str) -> dict[str, Any]:
         assert self.ws is not None
         await self.ws.send_json(
             {"type": "message.send", "room_id": room_id, "body": body, "client_id": secrets.token_hex(8)}
         )
-        await asyncio.wait_for(self.acks.get(), 5)
+        ack: dict[str, Any] = await asyncio.wait_for(self.acks.get(), 5)
+        return ack["message"]
+
+    async def react(self, message_id: int, emoji: str) -> None:
+        assert self.ws is not None
+        await self.ws.send_json({"type": "reaction.add", "message_id": message_id, "emoji": emoji})
+
+    async def post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        resp = await self.http.post(path, json=body)
+        resp.raise_for_status()
+        result: dict[str, Any] = await resp.json()
+        return result
 
     async def idle(self) -> None:
         assert self.ws is not None
@@ -211,6 +232,39 @@ async def take(out: Path, dist: Path, locale: str, phone: bool) -> None:
                     await chen.say(room_id, say["chen"])
                     await send_in_page(bob, say["bob2"])
                     await send_in_page(ana, say["ana3"])
+                    await chen.say(room_id, say["mention"])
+
+                    # Issue 11 in the picture: reactions on ana's first message, bob's message edited in place,
+                    # a DM from chen and an unread room with a mention of ana.
+                    first = ana.locator('[data-testid="message-item"][data-author="ana"]').first
+                    first_id = int(await first.get_attribute("data-message-id") or 0)
+                    await chen.react(first_id, ":tada:")
+                    await chen.react(first_id, ":+1:")
+                    bob_last = bob.locator('[data-testid="message-item"][data-author="bob"]').last
+                    await bob_last.get_by_test_id("message-menu").click()
+                    await bob.get_by_test_id("message-edit").click()
+                    await bob.get_by_test_id("message-edit-input").fill(say["bob2_edited"])
+                    await bob.get_by_test_id("message-edit-input").press("Enter")
+                    await (
+                        bob.locator('[data-testid="message-item"][data-author="ana"]')
+                        .first.get_by_test_id("react-button")
+                        .click()
+                    )
+                    await bob.get_by_test_id("reaction-picker").locator("[data-emoji]").first.click()
+                    await expect(first.get_by_test_id("reaction-chip")).to_have_count(2)
+                    await expect(ana.get_by_test_id("message-edited")).to_have_count(1)
+                    dm = (await chen.post_json("/api/dms", {"usernames": ["ana"]}))["room"]
+                    await chen.say(dm["id"], say["dm"])
+                    dana_dm = (await dana.post_json("/api/dms", {"usernames": ["ana"]}))["room"]
+                    random_room = (await chen.post_json("/api/rooms", {"name": "random"}))["room"]
+                    await ana.evaluate(f"fetch('/api/rooms/{random_room['id']}/join', {{method: 'POST'}})")
+                    await expect(ana.locator('[data-testid="room-item"][data-room-name="random"]')).to_have_count(1)
+                    await chen.say(random_room["id"], say["random1"])
+                    await chen.say(random_room["id"], say["random2"])
+                    await expect(
+                        ana.locator('[data-testid="room-item"][data-room-name="random"] [data-testid="room-mentions"]')
+                    ).to_have_count(1)
+                    assert dana_dm["kind"] == "dm"
                     await chen.idle()
 
                     if not phone:  # on a phone the members list is a drawer, closed

@@ -6,6 +6,9 @@
  *  - NetworkError: no answer at all (server down, connection refused, offline).
  */
 import type {
+  ChangesResponse,
+  DmOpenBody,
+  MuteResponse,
   AdminInvite,
   AdminUser,
   AdminUserResponse,
@@ -188,6 +191,19 @@ export class Api {
     if (cursor.limit !== undefined) q.set("limit", String(cursor.limit));
     const qs = q.toString();
     return this.request<MessagesResponse>("GET", `/rooms/${roomId}/messages${qs ? `?${qs}` : ""}`);
+  }
+
+  /** A page of changes after the cursor `since` (docs/protocol.md "Changes"). */
+  async changes(roomId: number, since: number, limit: number): Promise<ChangesResponse> {
+    return this.request<ChangesResponse>("GET", `/rooms/${roomId}/changes?since=${since}&limit=${limit}`);
+  }
+  /** The DM of the caller and these people: made on first use, the same room afterwards. */
+  async openDm(usernames: string[]): Promise<Room> {
+    const body: DmOpenBody = { usernames };
+    return (await this.request<RoomResponse>("POST", "/dms", body)).room;
+  }
+  async setMuted(roomId: number, muted: boolean): Promise<MuteResponse> {
+    return this.request<MuteResponse>("PUT", `/rooms/${roomId}/mute`, { muted });
   }
 
   async presence(): Promise<PresenceEntry[]> {

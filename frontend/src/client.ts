@@ -6,22 +6,29 @@
  *
  *   rooms     rooms_events.ts      room.* frames; the open room; directory, create, join, leave
  *   messages  messages_events.ts   message.ack/new, error frames; the outbox (send, retry, discard)
+ *   changes   changes_events.ts    message.updated/deleted and reactions frames, the change cursor and its
+ *                                  catch-up; the user's edits, deletions and reactions
+ *   dms       dms_events.ts        opening a direct conversation
  *   history   messages_history.ts  history pages over REST: newest page, older pages, catch-up after a hole
  *   members   members_events.ts    member.* frames; member lists, add a member
  *   presence  presence_events.ts   presence frames; our own online/idle reporting
  *   typing    typing_events.ts     typing frames; our own typing frames from the composer
- *   unread    unread_events.ts     read markers as the user sees the newest messages; unread totals
+ *   unread    unread_events.ts     read frames as the user sees the newest messages; unread totals
+ *   notify    notify_events.ts     browser notifications for DMs and mentions while the page is hidden
  *   admin     admin_events.ts      account list for the "disabled" marks; archive, disable (admins)
  *   session   session.ts           logout, session end (4401), password change (session rotation)
  *
- * Their state is in the `*Data` stores (rooms_data, messages_data, presence_data, typing_data).
+ * Their state is in the `*Data` stores (rooms_data, messages_data, presence_data, typing_data); the other pure
+ * modules (changes_data, dms_data, mentions_data, reactions_data, reads_data, notify_data) hold their rules.
  *
  * Flow on every `hello` (first connect and each reconnect), `onHello` below:
  *  1. replace joined rooms, presence and config from the frame; forget remote typing states;
  *  2. re-report our own idle status if we are idle (the server assumes a new connection is online);
  *  3. re-send every queued send with its original client_id (the server dedupes);
  *  4. for each joined room whose history we hold, fetch `after=<contiguous top>` while has_more, so nothing
- *     is lost; seq-keyed storage means nothing shows twice.
+ *     is lost; seq-keyed storage means nothing shows twice;
+ *  5. the same rooms fetch the changes after their change cursor (edits, deletions, reactions made meanwhile);
+ *  6. the read markers of the hello are what the server has: the open room is marked read again if needed.
  *
  * Timers: one 1-second sweep (ack deadlines, typing expiry, idle detection) instead of a timer per thing.
  */
@@ -36,7 +43,10 @@ import { PresenceEvents } from "./presence_events";
 import { PresenceStore } from "./presence_data";
 import { DEFAULT_CONFIG, type ClientFrame, type Config, type HelloFrame, type Me, type ServerFrame } from "./protocol";
 import { RoomsEvents } from "./rooms_events";
-import { RoomStore, type KeyValueStorage } from "./rooms_data";
+import { RoomStore } from "./rooms_data";
+import { ChangesEvents } from "./changes_events";
+import { DmsEvents } from "./dms_events";
+import { NotifyEvents, browserNotifier, type Notifier } from "./notify_events";
 import { dispatchServerFrame, serverFrameHandlers, type ServerFrameHandlers } from "./server_events_dispatch";
 import { Session, type SessionEndReason } from "./session";
 import { ChatSocket, socketUrl, type ConnInfo, type WebSocketLike } from "./socket";
@@ -55,7 +65,7 @@ export interface ClientDeps {
   api: Api;
   now?: () => number;
   uuid?: () => string;
-  storage?: KeyValueStorage | null;
+  notifier?: Notifier;
   createSocket?: (url: string) => WebSocketLike;
   wsUrl?: () => string;
   isHidden?: () => boolean;
@@ -76,6 +86,9 @@ export class ChatClient {
   // ---- frames and actions, one module per noun ----
   readonly rooms: RoomsEvents;
   readonly messages: MessagesEvents;
+  readonly changes: ChangesEvents;
+  readonly dms: DmsEvents;
+  readonly notify: NotifyEvents;
   readonly history: MessagesHistory;
   readonly members: MembersEvents;
   readonly presence: PresenceEvents;
@@ -107,12 +120,15 @@ export class ChatClient {
     this.now = deps.now ?? (() => Date.now());
     this.uuid = deps.uuid ?? (() => crypto.randomUUID());
     this.isHidden = deps.isHidden ?? (() => document.visibilityState === "hidden");
-    this.roomsData = new RoomStore(deps.storage ?? null);
+    this.roomsData = new RoomStore();
     this.roomsData.setUser(me.id);
     this.messagesData.setSelf(me.id);
     this.typingData = new TypingStore(this.config.typing_expiry_ms);
     this.rooms = new RoomsEvents(this);
     this.messages = new MessagesEvents(this);
+    this.changes = new ChangesEvents(this);
+    this.dms = new DmsEvents(this);
+    this.notify = new NotifyEvents(this, deps.notifier ?? browserNotifier());
     this.history = new MessagesHistory(this);
     this.members = new MembersEvents(this);
     this.presence = new PresenceEvents(this);
@@ -187,6 +203,7 @@ export class ChatClient {
     if (this.messagesData.expire(now).length) dirty = true;
     if (this.typingData.sweep(now)) dirty = true;
     if (this.presence.tick(now)) dirty = true;
+    this.unread.sweep(now);
     if (now - this.lastLabelsTick >= LABELS_TICK_MS) {
       this.lastLabelsTick = now;
       dirty = true;
@@ -236,10 +253,13 @@ export class ChatClient {
     this.typing.hello(this.config);
     this.messagesData.resetUnloaded();
     this.rooms.hello(f.rooms);
+    this.unread.hello(f.rooms);
     this.presence.hello(f.presence, this.config);
     this.admin.hello(f.user);
     this.messages.flushQueue();
     this.rooms.openAfterHello(first);
     this.history.hello();
+    this.changes.hello(f.rooms);
+    this.unread.maybeMarkRead();
   }
 }

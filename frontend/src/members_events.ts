@@ -53,6 +53,15 @@ export class MembersEvents {
     return m ? [...m.values()] : null;
   }
 
+  /** Everyone this page knows of from member lists and DMs, the user left out, by username. */
+  known(): User[] {
+    const byId = new Map<number, User>();
+    for (const m of this.byRoom.values()) for (const u of m.values()) byId.set(u.id, { id: u.id, username: u.username });
+    for (const r of this.c.roomsData.joinedRooms()) for (const u of r.members ?? []) byId.set(u.id, u);
+    byId.delete(this.c.me.id);
+    return [...byId.values()].sort((a, b) => a.username.localeCompare(b.username, undefined, { sensitivity: "base" }));
+  }
+
   /** We are out of the room: its list is no longer ours to keep. */
   forget(roomId: number): void {
     this.byRoom.delete(roomId);

@@ -3,7 +3,8 @@
  *
  * Policy:
  *  - A room's messages are kept in a map keyed by seq, so a message that arrives twice (live and in a
- *    catch-up page) is stored once. Sorted views are derived on demand and cached until the next change.
+ *    catch-up page) is stored once: the copy with the higher `change_seq` (a later edit, deletion or reaction
+ *    change) wins. Sorted views are derived on demand and cached until the next change.
  *  - A room is "loaded" once its newest page has been fetched. Live messages for rooms that were never
  *    opened are still kept (they are contiguous from the hello's last_seq), but `resetUnloaded` drops them
  *    on every new connection so an unopened room never holds a block with a hole below it.
@@ -60,22 +61,42 @@ export class MessageStore {
     return log;
   }
 
-  /** Adds messages (any order, duplicates allowed). Returns the ones that were new. */
+  /**
+   * Adds messages (any order, duplicates allowed); a held one is replaced by a copy with a higher change_seq.
+   * Returns the ones that were new.
+   */
   insert(roomId: number, messages: readonly Message[]): Message[] {
     const log = this.log(roomId);
     const added: Message[] = [];
     for (const m of messages) {
       if (m.room_id !== roomId) continue;
-      if (!log.bySeq.has(m.seq)) {
+      const held = log.bySeq.get(m.seq);
+      if (!held) {
         log.bySeq.set(m.seq, m);
         added.push(m);
+        log.sorted = null;
+      } else if ((m.change_seq ?? 0) > (held.change_seq ?? 0)) {
+        log.bySeq.set(m.seq, m);
+        log.sorted = null;
       }
       if (this.selfId !== null && m.user.id === this.selfId && m.client_id) {
         this.pending.delete(m.client_id);
       }
     }
-    if (added.length) log.sorted = null;
     return added;
+  }
+
+  /** The held message with this seq. */
+  get(roomId: number, seq: number): Message | undefined {
+    return this.rooms.get(roomId)?.bySeq.get(seq);
+  }
+
+  /** Puts a changed message in place of the held one (changes_data.applyChange decided it is newer). */
+  replace(m: Message): void {
+    const log = this.rooms.get(m.room_id);
+    if (!log?.bySeq.has(m.seq)) return;
+    log.bySeq.set(m.seq, m);
+    log.sorted = null;
   }
 
   /** Stores the newest page of a room (no cursor) and marks it loaded. */

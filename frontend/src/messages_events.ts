@@ -38,7 +38,7 @@ export class MessagesEvents {
   }
 
   onNew(f: FrameOf<"message.new">): void {
-    this.receive(f.message);
+    if (this.receive(f.message)) this.c.notify.onMessage(f.message);
   }
 
   onError(f: FrameOf<"error">): void {
@@ -48,16 +48,18 @@ export class MessagesEvents {
     this.c.noticeKind = "error";
   }
 
-  private receive(m: Message): void {
+  /** Stores a live message; true when it was new to this page. */
+  private receive(m: Message): boolean {
     const c = this.c;
-    c.roomsData.bumpLatest(m.room_id, m.seq);
-    c.messagesData.insert(m.room_id, [m]);
+    c.roomsData.bumpLatest(m.room_id, m.seq, m);
+    const added = c.messagesData.insert(m.room_id, [m]).length > 0;
+    c.changes.messagesArrived(m.room_id);
     c.typingData.stop(m.room_id, m.user.id);
-    if (m.user.id === c.me.id) c.roomsData.ownMessage(m.room_id, m.seq);
     if (m.room_id === c.rooms.currentId) c.unread.maybeMarkRead();
     if (c.messagesData.isLoaded(m.room_id) && c.messagesData.contiguousTop(m.room_id) < m.seq) {
       void c.history.syncRoom(m.room_id);
     }
+    return added;
   }
 
   // ---- the outbox -----------------------------------------------------------------------------

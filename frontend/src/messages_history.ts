@@ -52,7 +52,8 @@ export class MessagesHistory {
       const page = await c.api.messages(roomId, { limit: HISTORY_PAGE });
       c.messagesData.applyNewestPage(roomId, page.messages, page.has_more);
       const last = page.messages[page.messages.length - 1];
-      if (last) c.roomsData.bumpLatest(roomId, last.seq);
+      if (last) c.roomsData.bumpLatest(roomId, last.seq, last);
+      c.changes.messagesArrived(roomId);
       if (roomId === c.rooms.currentId) c.unread.maybeMarkRead();
     } catch (err) {
       if (roomId === c.rooms.currentId) this.error = describeError(err);
@@ -107,10 +108,8 @@ export class MessagesHistory {
           if (top === 0 || top >= latest) break;
           const page = await c.api.messages(roomId, { after: top, limit: CATCH_UP_PAGE });
           c.messagesData.insert(roomId, page.messages);
-          for (const m of page.messages) {
-            c.roomsData.bumpLatest(roomId, m.seq);
-            if (m.user.id === c.me.id) c.roomsData.ownMessage(roomId, m.seq);
-          }
+          for (const m of page.messages) c.roomsData.bumpLatest(roomId, m.seq, m);
+          c.changes.messagesArrived(roomId);
           if (roomId === c.rooms.currentId) c.unread.maybeMarkRead();
           c.changed();
           if (!page.has_more || page.messages.length === 0) break;

@@ -137,6 +137,18 @@ export interface MessagesResponse {
   messages: Message[];
   has_more: boolean;
 }
+/** GET /api/rooms/{id}/changes?since=&limit= */
+export interface ChangesResponse {
+  /** current state of the messages whose latest change is after `since`, oldest change first */
+  messages: Message[];
+  /** the cursor to pass as `since` next time */
+  change_seq: number;
+  has_more: boolean;
+}
+/** POST /api/dms: 1–8 other users; answered with a RoomResponse */
+export interface DmOpenBody {
+  usernames: string[];
+}
 export interface PresenceResponse {
   presence: PresenceEntry[];
 }
@@ -352,12 +364,11 @@ export type ServerFrame =
   | TypingFrame
   | ReadFrame
   | MuteFrame
+  | MessageUpdatedFrame
+  | MessageDeletedFrame
+  | ReactionsFrame
   | ErrorFrame;
-/**
- * The change frames (edits, deletions, reactions; docs/protocol.md "Changes"). Not in ServerFrame yet: the web
- * app adds them there together with their handlers in server_events_dispatch.ts (until then parseServerFrame
- * ignores them, as it does any frame type it does not know).
- */
+/** The change frames (edits, deletions, reactions; docs/protocol.md "Changes"). */
 export type ChangeFrame = MessageUpdatedFrame | MessageDeletedFrame | ReactionsFrame;
 
 export type SocketErrorCode =
@@ -393,6 +404,9 @@ const SERVER_FRAME_TYPE_KEYS: Record<ServerFrame["type"], true> = {
   typing: true,
   read: true,
   mute: true,
+  "message.updated": true,
+  "message.deleted": true,
+  reactions: true,
   error: true,
 };
 export const SERVER_FRAME_TYPES: ReadonlySet<string> = new Set(Object.keys(SERVER_FRAME_TYPE_KEYS));

@@ -1,65 +1,35 @@
 /**
- * Rooms the client knows, which of them the user has joined, the newest seq of each, and unread counts.
- * Pure state: no I/O.
+ * Rooms and DMs the client knows, which of them the user has joined, the newest seq of each, and the user's read
+ * state there. Pure state: no I/O.
  *
- * Unread counts come from seq arithmetic: seqs have no gaps, so the number of messages after the user's
- * read marker is exactly `latestSeq - readSeq`. Read markers are kept per user in a small key/value
- * storage (localStorage in the browser) so they survive reloads. A room the user has never seen before
- * starts fully read at the seq it had then, so joining a busy room does not show thousands unread.
+ * Unread and mention counts are the server's (Room.unread / mentions / last_read_seq in `hello`, `GET /api/rooms`,
+ * `room.joined`), kept current between hellos by reads_data.ts: a live message above the counted seqs adds to
+ * them, a `read` frame (from this tab or another) moves the marker and lowers them.
  */
-import type { Room, SharedRoom } from "./protocol";
+import type { Message, Room, SharedRoom } from "./protocol";
+import { applyReadMarker, countNew, totalUnread } from "./reads_data";
 
-export interface KeyValueStorage {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-}
+/** The user's own state where a room object carries none (a server before read state): nothing read, not muted. */
+const NO_READ_STATE = { last_read_seq: 0, unread: 0, mentions: 0, muted: false, change_seq: 0 } as const;
 
 export class RoomStore {
   private readonly rooms = new Map<number, Room>();
   private readonly joined = new Set<number>();
   private readonly latest = new Map<number, number>();
-  private read = new Map<number, number>();
-  private storageKey: string | null = null;
-  private readonly storage: KeyValueStorage | null;
+  private userId: number | null = null;
 
-  constructor(storage: KeyValueStorage | null = null) {
-    this.storage = storage;
-  }
-
-  /** Loads the read markers of a user (call once the user is known). */
+  /** Starts afresh for a user (call once the user is known). */
   setUser(userId: number | null): void {
     this.rooms.clear();
     this.joined.clear();
     this.latest.clear();
-    this.read = new Map();
-    this.storageKey = userId === null ? null : `parley.read.${userId}`;
-    if (!this.storageKey || !this.storage) return;
-    try {
-      const raw = this.storage.getItem(this.storageKey);
-      if (!raw) return;
-      const obj = JSON.parse(raw) as Record<string, unknown>;
-      for (const [k, v] of Object.entries(obj)) {
-        const id = Number(k);
-        if (Number.isInteger(id) && typeof v === "number") this.read.set(id, v);
-      }
-    } catch {
-      // A corrupt entry only costs the unread counts.
-    }
-  }
-
-  private persist(): void {
-    if (!this.storageKey || !this.storage) return;
-    try {
-      this.storage.setItem(this.storageKey, JSON.stringify(Object.fromEntries(this.read)));
-    } catch {
-      // Storage full or disabled: counts still work for this page's lifetime.
-    }
+    this.userId = userId;
   }
 
   /** A room object from the server (REST or a frame): record it; `joined` reflects membership. */
   upsert(room: Room): void {
     const prev = this.rooms.get(room.id);
-    this.rooms.set(room.id, { ...prev, ...room });
+    this.rooms.set(room.id, { ...NO_READ_STATE, ...prev, ...room });
     this.bumpLatest(room.id, room.last_seq);
     if (room.joined) this.markJoined(room.id);
   }
@@ -70,11 +40,15 @@ export class RoomStore {
     this.upsert({ last_read_seq: 0, unread: 0, mentions: 0, muted: false, ...prev, ...room });
   }
 
-  /** A `read` frame: the user's marker of the room moved, in this tab or another (it only moves forward). */
-  applyRead(roomId: number, seq: number): void {
-    this.markRead(roomId, seq);
+  /**
+   * A `read` frame: the user's marker of the room moved, in this tab or another (it only moves forward).
+   * `held` are the room's messages this client has, to recount what stays unread below the newest.
+   */
+  applyRead(roomId: number, seq: number, held: readonly Message[] = []): void {
     const room = this.rooms.get(roomId);
-    if (room && seq > room.last_read_seq) this.rooms.set(roomId, { ...room, last_read_seq: seq });
+    if (!room || this.userId === null) return;
+    const next = applyReadMarker(room, seq, this.latestSeq(roomId), held, this.userId);
+    if (next !== room) this.rooms.set(roomId, { ...room, ...next });
   }
 
   /** A `mute` frame: the user muted or unmuted the room, in this tab or another. */
@@ -101,10 +75,6 @@ export class RoomStore {
     const room = this.rooms.get(roomId);
     if (room && !room.joined) this.rooms.set(roomId, { ...room, joined: true });
     this.joined.add(roomId);
-    if (!this.read.has(roomId)) {
-      this.read.set(roomId, this.latest.get(roomId) ?? 0);
-      this.persist();
-    }
   }
 
   markLeft(roomId: number): void {
@@ -112,10 +82,8 @@ export class RoomStore {
     const room = this.rooms.get(roomId);
     if (room) {
       if (room.private) this.rooms.delete(roomId);
-      else this.rooms.set(roomId, { ...room, joined: false });
+      else this.rooms.set(roomId, { ...room, joined: false, last_read_seq: 0, unread: 0, mentions: 0, muted: false });
     }
-    this.read.delete(roomId);
-    this.persist();
   }
 
   isJoined(roomId: number): boolean {
@@ -126,7 +94,7 @@ export class RoomStore {
     return this.rooms.get(roomId);
   }
 
-  /** Joined rooms, by name (case-insensitive). */
+  /** Joined rooms and DMs, by name (case-insensitive). */
   joinedRooms(): Room[] {
     return [...this.joined]
       .map((id) => this.rooms.get(id))
@@ -139,12 +107,17 @@ export class RoomStore {
     return [...this.rooms.values()].sort(byName);
   }
 
-  /** A message with this seq exists in the room (live frame, ack, history). */
-  bumpLatest(roomId: number, seq: number): void {
+  /**
+   * A message with this seq exists in the room (live frame, ack, history). A message above every seq known so
+   * far is one the room's counts do not cover yet: pass it as `m` to count it (reads_data.countNew).
+   */
+  bumpLatest(roomId: number, seq: number, m?: Message): void {
     if (seq > (this.latest.get(roomId) ?? 0)) {
       this.latest.set(roomId, seq);
       const room = this.rooms.get(roomId);
-      if (room) this.rooms.set(roomId, { ...room, last_seq: seq });
+      if (!room) return;
+      const counted = m && this.userId !== null && this.joined.has(roomId) ? countNew(room, m, this.userId) : room;
+      this.rooms.set(roomId, { ...room, ...counted, last_seq: seq });
     }
   }
 
@@ -152,29 +125,26 @@ export class RoomStore {
     return this.latest.get(roomId) ?? 0;
   }
 
+  /** The user's read marker (0 where not joined). */
   readSeq(roomId: number): number {
-    return this.read.get(roomId) ?? this.latestSeq(roomId);
+    return this.rooms.get(roomId)?.last_read_seq ?? 0;
   }
 
-  /** The user has seen everything up to `seq` in the room. */
-  markRead(roomId: number, seq: number = this.latestSeq(roomId)): void {
-    if (seq > (this.read.get(roomId) ?? -1)) {
-      this.read.set(roomId, seq);
-      this.persist();
-    }
-  }
-
-  /**
-   * Our own message with this seq: if everything before it was read, it is read too (a message one
-   * sent from another tab is not "unread").
-   */
-  ownMessage(roomId: number, seq: number): void {
-    if ((this.read.get(roomId) ?? 0) >= seq - 1) this.markRead(roomId, seq);
-  }
-
+  /** Unread messages by others after the marker (the server's count, kept current). */
   unread(roomId: number): number {
     if (!this.joined.has(roomId)) return 0;
-    return Math.max(0, this.latestSeq(roomId) - this.readSeq(roomId));
+    return this.rooms.get(roomId)?.unread ?? 0;
+  }
+
+  /** Of those, the ones that mention the user. */
+  mentions(roomId: number): number {
+    if (!this.joined.has(roomId)) return 0;
+    return this.rooms.get(roomId)?.mentions ?? 0;
+  }
+
+  /** Unread over the joined rooms that are not muted (the tab title's number). */
+  totalUnread(): number {
+    return totalUnread(this.joinedRooms());
   }
 }
 

@@ -13,6 +13,14 @@ export class RoomsEvents {
   private readonly c: ChatClient;
   /** the room the page shows */
   currentId: number | null = null;
+  /** the read marker of the open room when it was opened: the "New messages" line goes above the next one */
+  openedReadSeq: number | null = null;
+  /** the newest seq of the open room when it was opened: later messages were never unread on opening */
+  openedLatestSeq = 0;
+  /** a message to bring into view once shown (a notification was clicked), by seq in the open room */
+  focusSeq: number | null = null;
+  /** the user's mute setting is being saved for these rooms */
+  readonly muting = new Set<number>();
   /** a room the user asked to join: it gets focus when its `room.joined` arrives */
   private pendingSelect: number | null = null;
 
@@ -24,6 +32,7 @@ export class RoomsEvents {
 
   onJoined(f: FrameOf<"room.joined">): void {
     this.c.roomsData.upsert({ ...f.room, joined: true });
+    this.c.changes.joined(f.room);
     if (this.pendingSelect === f.room.id || this.currentId === null) this.select(f.room.id);
   }
 
@@ -68,7 +77,12 @@ export class RoomsEvents {
   select(roomId: number): void {
     const c = this.c;
     this.pendingSelect = null;
-    if (this.currentId !== roomId) c.typing.stop();
+    if (this.currentId !== roomId) {
+      c.typing.stop();
+      this.focusSeq = null;
+      this.openedReadSeq = c.roomsData.get(roomId)?.last_read_seq ?? null;
+      this.openedLatestSeq = c.roomsData.latestSeq(roomId);
+    }
     this.currentId = roomId;
     c.unread.atBottom = true;
     c.history.error = null;
@@ -87,7 +101,7 @@ export class RoomsEvents {
   private defaultRoom(): number | null {
     const joined = this.c.roomsData.joinedRooms();
     if (!joined.length) return null;
-    return (joined.find((r) => r.name.toLowerCase() === "general") ?? joined[0]).id;
+    return (joined.find((r) => r.name.toLowerCase() === "general") ?? joined.find((r) => r.kind !== "dm") ?? joined[0]).id;
   }
 
   /** We are out of the room (left here, in another tab, or removed): drop what we held of it. */
@@ -95,6 +109,7 @@ export class RoomsEvents {
     const c = this.c;
     c.roomsData.markLeft(roomId);
     c.messagesData.dropRoom(roomId);
+    c.changes.forget(roomId);
     c.members.forget(roomId);
     if (this.currentId === roomId) {
       const next = this.defaultRoom();
@@ -114,6 +129,20 @@ export class RoomsEvents {
     this.c.roomsData.applyDirectory(list);
     this.c.changed();
     return list;
+  }
+
+  /** Mutes or unmutes a room (stored on the server; every tab gets the `mute` frame). */
+  async setMuted(roomId: number, muted: boolean): Promise<void> {
+    const c = this.c;
+    this.muting.add(roomId);
+    c.changed();
+    try {
+      const res = await c.api.setMuted(roomId, muted);
+      c.roomsData.applyMute(res.room_id, res.muted);
+    } finally {
+      this.muting.delete(roomId);
+      c.changed();
+    }
   }
 
   async create(name: string, topic: string, isPrivate: boolean): Promise<Room> {

@@ -38,5 +38,8 @@ export function serverFrameHandlers(c: ChatClient): ServerFrameHandlers {
     typing: (f) => c.typing.onTyping(f),
     read: (f) => c.unread.onRead(f),
     mute: (f) => c.rooms.onMute(f),
+    "message.updated": (f) => c.changes.onUpdated(f),
+    "message.deleted": (f) => c.changes.onDeleted(f),
+    reactions: (f) => c.changes.onReactions(f),
   };
 }

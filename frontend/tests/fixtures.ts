@@ -95,7 +95,7 @@ export function deferred<T>() {
 }
 
 /** Answers one request ("METHOD /api/path" in `chatSetup`'s routes). */
-export type Route = (method: string, body: unknown) => Response | Promise<Response>;
+export type Route = (method: string, body: unknown, url: URL) => Response | Promise<Response>;
 
 /**
  * A controller on a scripted server. `GET /api/rooms/{id}/messages` answers from `history` like the real server
@@ -113,7 +113,7 @@ export function chatSetup(me: Me, opts: { history?: Message[]; routes?: Record<s
     const body: unknown = init?.body ? JSON.parse(String(init.body)) : undefined;
     requests.push({ method, path: u.pathname, url, body });
     const route = routes[`${method} ${u.pathname}`];
-    if (route) return route(method, body);
+    if (route) return route(method, body, u);
     const m = /^\/api\/rooms\/(\d+)\/messages$/.exec(u.pathname);
     if (m) {
       const limit = Number(u.searchParams.get("limit") ?? 50);

@@ -1,54 +1,46 @@
 import { describe, expect, it } from "vitest";
-import { RoomStore, adjacentRoomId, type KeyValueStorage } from "../src/rooms_data";
-import { room } from "./fixtures";
-
-function memoryStorage(): KeyValueStorage & { data: Map<string, string> } {
-  const data = new Map<string, string>();
-  return { data, getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v) };
-}
+import { RoomStore, adjacentRoomId } from "../src/rooms_data";
+import { ana, bo, msg, room } from "./fixtures";
 
 describe("RoomStore", () => {
-  it("a room seen for the first time starts read; new seqs count as unread", () => {
+  it("takes the server's counts from hello and counts live messages above them", () => {
     const r = new RoomStore();
     r.setUser(1);
-    r.applyHello([room(1, "general", 500)]);
-    expect(r.unread(1)).toBe(0);
-    r.bumpLatest(1, 503);
+    r.applyHello([room(1, "general", 10, { last_read_seq: 7, unread: 3, mentions: 1 })]);
     expect(r.unread(1)).toBe(3);
-    r.markRead(1);
-    expect(r.unread(1)).toBe(0);
+    expect(r.mentions(1)).toBe(1);
+    r.bumpLatest(1, 11, { ...msg(1, 11, bo), mentions: [1] });
+    r.bumpLatest(1, 12, msg(1, 12, ana));
+    expect(r.unread(1)).toBe(4);
+    expect(r.mentions(1)).toBe(2);
+    // the same seq again (a catch-up page) counts nothing
+    r.bumpLatest(1, 11, { ...msg(1, 11, bo), mentions: [1] });
+    expect(r.unread(1)).toBe(4);
   });
 
-  it("read markers survive a reload through storage", () => {
-    const storage = memoryStorage();
-    const a = new RoomStore(storage);
-    a.setUser(1);
-    a.applyHello([room(1, "general", 10)]);
-    a.bumpLatest(1, 12);
-    const b = new RoomStore(storage);
-    b.setUser(1);
-    b.applyHello([room(1, "general", 15)]);
-    expect(b.unread(1)).toBe(5);
-  });
-
-  it("markers are per user", () => {
-    const storage = memoryStorage();
-    const a = new RoomStore(storage);
-    a.setUser(1);
-    a.applyHello([room(1, "general", 10)]);
-    const b = new RoomStore(storage);
-    b.setUser(2);
-    b.applyHello([room(1, "general", 20)]);
-    expect(b.unread(1)).toBe(0);
-  });
-
-  it("our own message does not count as unread when everything before was read", () => {
+  it("a read frame at the newest seq clears both counts; muted rooms leave the total", () => {
     const r = new RoomStore();
     r.setUser(1);
-    r.applyHello([room(1, "general", 4)]);
-    r.bumpLatest(1, 5);
-    r.ownMessage(1, 5);
+    r.applyHello([room(1, "general", 10, { unread: 3, mentions: 1 }), room(2, "random", 5, { unread: 2, muted: true })]);
+    expect(r.totalUnread()).toBe(3);
+    r.applyRead(1, 10);
     expect(r.unread(1)).toBe(0);
+    expect(r.mentions(1)).toBe(0);
+    expect(r.readSeq(1)).toBe(10);
+    r.applyMute(2, false);
+    expect(r.totalUnread()).toBe(2);
+  });
+
+  it("a read frame below the newest recounts the held messages", () => {
+    const r = new RoomStore();
+    r.setUser(1);
+    r.applyHello([room(1, "general", 4, { last_read_seq: 0, unread: 4 })]);
+    const held = [msg(1, 1, bo), msg(1, 2, bo), { ...msg(1, 3, bo), mentions: [1] }, msg(1, 4, ana)];
+    r.applyRead(1, 2, held);
+    expect(r.unread(1)).toBe(1);
+    expect(r.mentions(1)).toBe(1);
+    r.applyRead(1, 1, held);
+    expect(r.readSeq(1)).toBe(2);
   });
 
   it("hello replaces the joined set; directory keeps public rooms browsable", () => {
@@ -66,7 +58,7 @@ describe("RoomStore", () => {
     const r = new RoomStore();
     r.setUser(1);
     r.applyHello([room(1, "general", 1), room(2, "secret", 1, { private: true })]);
-    r.bumpLatest(1, 3);
+    r.bumpLatest(1, 3, msg(1, 3, bo));
     r.markLeft(1);
     r.markLeft(2);
     expect(r.unread(1)).toBe(0);

@@ -66,4 +66,22 @@ describe("rooms", () => {
     expect(client.roomsData.joinedRooms().map((r) => r.name)).toEqual(["design", "general", "ops"]);
     client.stop();
   });
+
+  it("mute: PUT /api/rooms/{id}/mute, then the answer and another tab's mute frame both apply", async () => {
+    const { client, hello, last, requests } = chatSetup(user, {
+      routes: { "PUT /api/rooms/2/mute": (_m, body) => json({ room_id: 2, ...(body as object) }) },
+    });
+    client.start();
+    hello([room(1, "general"), room(2, "random", 4, { unread: 3 })]);
+    await settle();
+    expect(client.unread.total()).toBe(3);
+    await client.rooms.setMuted(2, true);
+    expect(requests.filter((r) => r.method === "PUT").map((r) => [r.path, r.body])).toEqual([["/api/rooms/2/mute", { muted: true }]]);
+    expect(client.roomsData.get(2)?.muted).toBe(true);
+    expect(client.unread.total()).toBe(0);
+    last().receive({ type: "mute", room_id: 2, muted: false });
+    expect(client.roomsData.get(2)?.muted).toBe(false);
+    expect(client.rooms.muting.size).toBe(0);
+    client.stop();
+  });
 });

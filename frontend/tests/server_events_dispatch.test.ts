@@ -31,6 +31,9 @@ const SAMPLES: { [K in FrameType]: Extract<ServerFrame, { type: K }> } = {
   typing: { type: "typing", room_id: 1, user: bo, active: true },
   read: { type: "read", room_id: 1, seq: 3 },
   mute: { type: "mute", room_id: 1, muted: true },
+  "message.updated": { type: "message.updated", room_id: 1, change_seq: 2, message: { ...msg(1, 1), edited_at: 5, change_seq: 2 } },
+  "message.deleted": { type: "message.deleted", room_id: 1, message_id: 10_001, seq: 1, change_seq: 3 },
+  reactions: { type: "reactions", room_id: 1, message_id: 10_001, seq: 1, change_seq: 4, reactions: [] },
 };
 const TYPES = Object.keys(SAMPLES) as FrameType[];
 
@@ -54,6 +57,9 @@ const ROUTES: Record<FrameType, [module: (c: ChatClient) => object, method: stri
   typing: [(c) => c.typing, "onTyping"],
   read: [(c) => c.unread, "onRead"],
   mute: [(c) => c.rooms, "onMute"],
+  "message.updated": [(c) => c.changes, "onUpdated"],
+  "message.deleted": [(c) => c.changes, "onDeleted"],
+  reactions: [(c) => c.changes, "onReactions"],
 };
 
 beforeEach(() => {
@@ -81,7 +87,7 @@ describe("dispatchServerFrame", () => {
     }
   });
 
-  it.each(["reaction.add", "message.deleted", "", "constructor", "toString", "__proto__", "hasOwnProperty"])(
+  it.each(["reaction.add", "poll.created", "", "constructor", "toString", "__proto__", "hasOwnProperty"])(
     "ignores a frame of type %j without throwing",
     (type) => {
       const { spies, handlers } = spyTable();
@@ -132,7 +138,7 @@ describe("the client's table", () => {
       messages: client.messagesData.list(1),
       notice: client.notice,
     });
-    expect(() => last().receive({ type: "message.deleted", room_id: 1, message_id: 1, seq: 1 })).not.toThrow();
+    expect(() => last().receive({ type: "poll.created", room_id: 1, poll_id: 1 })).not.toThrow();
     expect(() => last().receive({ type: "constructor" })).not.toThrow();
     expect(client.conn.state).toBe("open");
     expect(

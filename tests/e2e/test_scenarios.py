@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import PASSWORD, Chat, migrated
+from conftest import PASSWORD, Chat, connect, migrated
 from parley.clock import SystemClock
 from parley.models import User
 from parley.store import open_store
 
 from . import steps
-from .conftest import base_url, restart_server, start_server
+from .conftest import Frames, base_url, restart_server, start_server
 from .drivers.base import Browser, Page, tid
 
 pytestmark = pytest.mark.e2e
@@ -185,3 +185,33 @@ async def test_reconnect_after_a_server_restart_catches_up_and_flushes_the_outbo
         (3, "written during the outage"),
     ]
     await no_page_errors(ana)
+
+
+async def test_unread_badge_new_messages_line_and_mention_highlight(e2e_chat: Chat, browser: Browser) -> None:
+    """Issue 11: a room with unread messages is counted in the sidebar, with an @ badge for a mention; opening it
+    shows the "New messages" line above the first unread one, highlights the mention and clears the badge."""
+    server = await start_server(e2e_chat)
+    url = base_url(server)
+    bob = await e2e_chat.user(server, "bob")
+    random_room = (await (await bob.post("/api/rooms", json={"name": "random"})).json())["room"]
+    ws, _ = await connect(bob)
+    bob_frames = Frames(ws)
+    page = await (await browser.new_context()).new_page("ana")
+    await steps.register(page, url, "ana")
+    joined = f"() => fetch('/api/rooms/{random_room['id']}/join', {{method: 'POST'}}).then(r => r.status)"
+    assert await page.evaluate(joined) == 200
+    await page.wait_visible(steps.room_item("random"))
+
+    for i, body in enumerate(("first unread", "@ana over to you")):
+        await bob_frames.send(
+            {"type": "message.send", "room_id": random_room["id"], "body": body, "client_id": f"u{i}"}
+        )
+    await page.expect_text(f"{steps.room_item('random')} {tid('room-unread')}", "2")
+    await page.expect_text(f"{steps.room_item('random')} {tid('room-mentions')}", "@1")
+
+    await page.click(steps.room_item("random"))
+    await page.expect_count(tid("new-messages-line"), 1)
+    await page.expect_text(tid("mention-self"), "@ana (mentions you)")
+    await page.expect_count(f"{steps.room_item('random')} {tid('room-unread')}", 0)
+    await bob_frames.close()
+    await no_page_errors(page)

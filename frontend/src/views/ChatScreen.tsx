@@ -2,9 +2,9 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Api } from "../api";
 import { ChatClient, type SessionEndReason } from "../client";
 import type { Me } from "../protocol";
+import { isDm, roomTitle, sidebarOrder } from "../dms_data";
 import { adjacentRoomId } from "../rooms_data";
 import { BrowseRoomsDialog } from "./BrowseRoomsDialog";
-import { browserStorage } from "./browser";
 import { ChangePasswordDialog } from "./ChangePasswordDialog";
 import { Composer } from "./Composer";
 import { ConnectionBanner } from "./ConnectionBanner";
@@ -15,6 +15,7 @@ import { useI18n } from "./i18n_context";
 import { LeaveRoomDialog } from "./LeaveRoomDialog";
 import { MembersPanel } from "./MembersPanel";
 import { MessageList } from "./MessageList";
+import { NewMessageDialog } from "./NewMessageDialog";
 import { RoomHeader } from "./RoomHeader";
 import { Sidebar } from "./Sidebar";
 import { TypingIndicator } from "./TypingIndicator";
@@ -25,7 +26,7 @@ const WIDE_QUERY = "(min-width: 1100px)";
 /** The rooms list is a drawer (opened from the header) below this width. */
 const NARROW_QUERY = "(max-width: 700px)";
 
-type Dialog = "create" | "browse" | "password" | "leave" | "invite";
+type Dialog = "create" | "browse" | "password" | "leave" | "invite" | "dm";
 
 /**
  * The chat page: sidebar (rooms), the open room (header, messages, composer) and its members. On a phone the
@@ -37,7 +38,7 @@ type Dialog = "create" | "browse" | "password" | "leave" | "invite";
  */
 export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: SessionEndReason) => void }) {
   const t = useI18n();
-  const client = useMemo(() => new ChatClient(props.me, { api: props.api, storage: browserStorage() }), [props.me, props.api]);
+  const client = useMemo(() => new ChatClient(props.me, { api: props.api }), [props.me, props.api]);
   useClient(client);
   const wide = useMedia(WIDE_QUERY);
   const narrow = useMedia(NARROW_QUERY);
@@ -77,10 +78,12 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
   const total = client.unread.total();
   const room = client.rooms.current();
   const roomId = client.rooms.currentId;
+  const title = room ? roomTitle(room, client.me) : null;
   useEffect(() => {
-    const name = room ? t.t("title.room", { room: room.name }) : t.t("app.name");
+    const name =
+      room && title !== null ? (isDm(room) ? t.t("title.dm", { name: title }) : t.t("title.room", { room: title })) : t.t("app.name");
     document.title = total > 0 ? t.t("title.unread", { count: total, title: name }) : name;
-  }, [total, room?.name, t]);
+  }, [total, title, t]);
 
   // Opening a room (from the list, a dialog or after leaving one) closes the off-canvas sidebar.
   useEffect(() => setSidebarOpen(false), [roomId]);
@@ -116,7 +119,7 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
         return;
       }
       if (ev.altKey && !ev.ctrlKey && !ev.metaKey && (ev.key === "ArrowUp" || ev.key === "ArrowDown")) {
-        const next = adjacentRoomId(client.roomsData.joinedRooms(), client.rooms.currentId, ev.key === "ArrowUp" ? -1 : 1);
+        const next = adjacentRoomId(sidebarOrder(client.roomsData.joinedRooms(), client.me), client.rooms.currentId, ev.key === "ArrowUp" ? -1 : 1);
         ev.preventDefault();
         if (next !== null) client.rooms.select(next);
       }
@@ -136,6 +139,7 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
         onClose={() => closeSidebar(sidebarOverlay)}
         onPicked={() => closeSidebar(false)}
         onCreate={() => setDialog("create")}
+        onNewDm={() => setDialog("dm")}
         onBrowse={() => setDialog("browse")}
         onChangePassword={() => setDialog("password")}
         onInvite={() => setDialog("invite")}
@@ -143,7 +147,7 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
       {sidebarOpen && <div class="scrim" onClick={() => closeSidebar(true)} aria-hidden="true" />}
       <main
         class="room"
-        aria-label={room ? t.t("room.label", { room: room.name }) : t.t("room.none")}
+        aria-label={room && title !== null ? (isDm(room) ? t.t("dm.label", { names: title }) : t.t("room.label", { room: title })) : t.t("room.none")}
         inert={sidebarOverlay || membersOverlay ? true : undefined}
       >
         <RoomHeader
@@ -196,6 +200,7 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
       )}
       {dialog === "create" && <CreateRoomDialog client={client} onClose={closeDialog} />}
       {dialog === "browse" && <BrowseRoomsDialog client={client} onClose={closeDialog} />}
+      {dialog === "dm" && <NewMessageDialog client={client} onClose={closeDialog} />}
       {dialog === "password" && <ChangePasswordDialog client={client} onClose={closeDialog} />}
       {dialog === "invite" && <InviteDialog api={props.api} onClose={closeDialog} />}
       {dialog === "leave" && room && (

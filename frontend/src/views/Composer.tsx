@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ChatClient } from "../client";
 import type { Msg } from "../i18n";
+import { roomTitle, isDm } from "../dms_data";
+import { completeMention, mentionCandidates, mentionQuery, type MentionQuery } from "../mentions_data";
 import { bodyLength } from "../messages_events";
 import type { Room } from "../protocol";
 import { matches } from "./browser";
@@ -9,6 +11,10 @@ import { useI18n } from "./i18n_context";
 /** Drafts survive switching rooms (kept for the page's lifetime). */
 const drafts = new Map<number, string>();
 
+/**
+ * The message box. Typing `@` offers the room's members (and `@room`) in a listbox under it: ↑/↓ move, Enter or
+ * Tab completes, Escape closes; the textarea points at the highlighted option (aria-activedescendant).
+ */
 export function Composer(props: { client: ChatClient; room: Room }) {
   const t = useI18n();
   const { client, room } = props;
@@ -18,6 +24,34 @@ export function Composer(props: { client: ChatClient; room: Room }) {
   const max = client.config.max_body_chars;
   const length = bodyLength(text);
   const tooLong = length > max;
+  const [mq, setMq] = useState<MentionQuery | null>(null);
+  const [active, setActive] = useState(0);
+  const [dismissed, setDismissed] = useState<number | null>(null);
+  const members = client.members.of(room.id) ?? room.members ?? [];
+  const candidates = mq && dismissed !== mq.start ? mentionCandidates(mq.query, members, client.me.id) : [];
+  const suggesting = candidates.length > 0;
+  const activeIndex = Math.min(active, candidates.length - 1);
+  const title = roomTitle(room, client.me);
+  const placeholder = isDm(room) ? t.t("composer.placeholderDm", { name: title }) : t.t("composer.placeholder", { room: title });
+
+  const readCaret = (el: HTMLTextAreaElement) => {
+    const q = mentionQuery(el.value, el.selectionStart ?? el.value.length);
+    if (q?.start !== mq?.start || q?.query !== mq?.query) setActive(0);
+    if (q === null || q.start !== dismissed) setDismissed(null);
+    setMq(q);
+  };
+
+  const complete = (name: string) => {
+    const el = ref.current;
+    if (!el || !mq) return;
+    const next = completeMention(text, mq, name);
+    update(next.text);
+    setMq(null);
+    setTimeout(() => {
+      el.focus();
+      el.setSelectionRange(next.caret, next.caret);
+    }, 0);
+  };
 
   useEffect(() => {
     setText(drafts.get(room.id) ?? "");
@@ -55,6 +89,25 @@ export function Composer(props: { client: ChatClient; room: Room }) {
   };
 
   const onKeyDown = (ev: KeyboardEvent) => {
+    if (suggesting && !ev.isComposing) {
+      if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+        ev.preventDefault();
+        const d = ev.key === "ArrowDown" ? 1 : -1;
+        setActive((activeIndex + d + candidates.length) % candidates.length);
+        return;
+      }
+      if ((ev.key === "Enter" && !ev.shiftKey) || ev.key === "Tab") {
+        ev.preventDefault();
+        complete(candidates[activeIndex]);
+        return;
+      }
+      if (ev.key === "Escape") {
+        ev.preventDefault();
+        ev.stopPropagation();
+        setDismissed(mq?.start ?? null);
+        return;
+      }
+    }
     if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
       ev.preventDefault();
       submit();
@@ -69,20 +122,34 @@ export function Composer(props: { client: ChatClient; room: Room }) {
     <form class="composer" data-testid="composer" onSubmit={submit} aria-label={t.t("composer.label")}>
       <div class={`composer-box ${tooLong ? "over" : ""}`}>
         <label for="composer-input" class="sr-only">
-          {t.t("composer.placeholder", { room: room.name })}
+          {placeholder}
         </label>
         <textarea
           id="composer-input"
           ref={ref}
           data-testid="composer-input"
           rows={1}
-          placeholder={archived ? t.t("composer.archivedPlaceholder") : t.t("composer.placeholder", { room: room.name })}
+          placeholder={archived ? t.t("composer.archivedPlaceholder") : placeholder}
           enterkeyhint="send"
           value={text}
           disabled={archived}
-          onInput={(e) => update(e.currentTarget.value)}
+          onInput={(e) => {
+            update(e.currentTarget.value);
+            readCaret(e.currentTarget);
+          }}
           onKeyDown={onKeyDown}
-          onBlur={() => client.typing.composerBlur()}
+          onKeyUp={(e) => {
+            if (e.key === "ArrowLeft" || e.key === "ArrowRight" || e.key === "Home" || e.key === "End") readCaret(e.currentTarget);
+          }}
+          onClick={(e) => readCaret(e.currentTarget)}
+          onBlur={() => {
+            client.typing.composerBlur();
+            // Later than a click on an option, which completes first.
+            setTimeout(() => setMq(null), 150);
+          }}
+          aria-autocomplete="list"
+          aria-controls={suggesting ? "mention-list" : undefined}
+          aria-activedescendant={suggesting ? `mention-opt-${activeIndex}` : undefined}
           aria-invalid={tooLong || error ? true : undefined}
           aria-describedby={describedBy}
         />
@@ -95,6 +162,28 @@ export function Composer(props: { client: ChatClient; room: Room }) {
           {t.t("composer.send")}
         </button>
       </div>
+      {suggesting && (
+        <ul class="mention-list" id="mention-list" role="listbox" aria-label={t.t("mentions.suggestions")} data-testid="mention-list">
+          {candidates.map((name, i) => (
+            <li
+              key={name}
+              id={`mention-opt-${i}`}
+              role="option"
+              aria-selected={i === activeIndex}
+              class={`mention-option ${i === activeIndex ? "active" : ""}`}
+              data-testid="mention-option"
+              data-username={name}
+              onPointerDown={(ev) => {
+                ev.preventDefault();
+                complete(name);
+              }}
+            >
+              @{name}
+              {name === "room" && <span class="muted"> · {t.t("mentions.room")}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
       <div class="composer-meta">
         {archived ? (
           <span id="composer-archived" class="archived-note" role="status" data-testid="composer-archived-note">

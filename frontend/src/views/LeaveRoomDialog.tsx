@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { describeError } from "../api";
 import type { ChatClient } from "../client";
+import { roomTitle } from "../dms_data";
 import type { Msg } from "../i18n";
 import type { Room } from "../protocol";
 import { useI18n } from "./i18n_context";
@@ -33,7 +34,7 @@ export function LeaveRoomDialog(props: {
 
   return (
     <Modal
-      title={t.t("room.leaveTitle", { room: room.name })}
+      title={t.t("room.leaveTitle", { room: roomTitle(room, client.me) })}
       testid="leave-room-dialog"
       onClose={props.onClose}
       {...(props.returnFocus ? { returnFocus: props.returnFocus } : {})}

@@ -94,6 +94,19 @@ export function MembersPanel(props: {
                 <span class="member-status muted" data-testid="member-status">
                   {label}
                 </span>
+                {m.id !== client.me.id && !(room.kind === "dm" && list.length === 2) && (
+                  <button
+                    type="button"
+                    class="btn ghost small member-dm"
+                    data-testid="member-dm"
+                    aria-label={t.t("dm.messageLabel", { name: m.username })}
+                    onClick={() => {
+                      client.dms.open([m.username]).catch((err: unknown) => client.setNotice(describeError(err)));
+                    }}
+                  >
+                    {t.t("dm.message")}
+                  </button>
+                )}
                 {client.admin.isAdmin && m.id !== client.me.id && (
                   <MemberAdmin client={client} userId={m.id} username={m.username} disabled={disabled} />
                 )}
@@ -102,7 +115,7 @@ export function MembersPanel(props: {
           })}
         </ul>
       )}
-      {room.private && <AddMemberForm client={client} room={room} />}
+      {room.private && room.kind !== "dm" && <AddMemberForm client={client} room={room} />}
     </aside>
   );
 }

@@ -1,6 +1,7 @@
-import { useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ChatClient } from "../client";
 import { buildRows, groupByDay } from "../messages_data";
+import { firstUnreadSeq } from "../reads_data";
 import { ArrowDownIcon } from "./icons";
 import { useI18n } from "./i18n_context";
 import { MessageItem } from "./MessageItem";
@@ -23,6 +24,11 @@ interface Snapshot {
  * composer. The scroll position stays with the newest message while the reader is at the bottom, and stays put
  * when older pages load above. The list is a polite live region (role=log): new messages are read out; it is
  * marked busy while a history page loads, so a loaded page is not.
+ *
+ * Reading: a "New messages" line sits above the first message that was unread when the room was opened; the
+ * end of the list is watched (IntersectionObserver) and reported to the client, which moves the read marker
+ * only while it is on screen and the page is visible. A message a notification pointed at is scrolled into
+ * view and marked for a moment.
  */
 export function MessageList(props: { client: ChatClient; roomId: number }) {
   const t = useI18n();
@@ -33,6 +39,9 @@ export function MessageList(props: { client: ChatClient; roomId: number }) {
   const snap = useRef<Snapshot>({ height: 0, top: 0, firstKey: null, lastKey: null });
   const seenSeq = useRef(0);
   const [atBottom, setAtBottom] = useState(true);
+  const endRef = useRef<HTMLDivElement>(null);
+  const room = client.roomsData.get(roomId);
+  const openedMarker = client.rooms.openedReadSeq;
 
   const messages = client.messagesData.list(roomId);
   const pending = client.messagesData.pendingFor(roomId);
@@ -48,6 +57,43 @@ export function MessageList(props: { client: ChatClient; roomId: number }) {
   const newestSeq = messages.length ? messages[messages.length - 1].seq : 0;
   if (stick.current) seenSeq.current = newestSeq;
   const unseen = messages.filter((m) => m.seq > seenSeq.current && m.user.id !== client.me.id).length;
+  // Only messages that were unread when the room was opened: ones that came in while reading get no line.
+  const firstUnread = openedMarker === null ? null : firstUnreadSeq(messages, openedMarker, client.me.id);
+  const lineSeq = firstUnread !== null && firstUnread <= client.rooms.openedLatestSeq ? firstUnread : null;
+  const focusSeq = client.rooms.focusSeq;
+  const memberList = client.members.of(roomId);
+  const names = useMemo(() => {
+    const all = [...(memberList ?? []), ...(room?.members ?? [])];
+    return new Set(all.map((u) => u.username.toLowerCase()));
+  }, [memberList, room?.members]);
+
+  // The end of the list on screen (and the page visible, checked by the client) is what "read" means.
+  useEffect(() => {
+    const el = ref.current;
+    const end = endRef.current;
+    if (!el || !end || typeof IntersectionObserver === "undefined") return;
+    const io = new IntersectionObserver((entries) => {
+      for (const e of entries) client.unread.setAtBottom(e.isIntersecting);
+    }, { root: el, threshold: 0 });
+    io.observe(end);
+    return () => io.disconnect();
+  }, [client]);
+
+  // A clicked notification's message: into view, marked, then forgotten.
+  useEffect(() => {
+    if (focusSeq === null) return;
+    const item = ref.current?.querySelector<HTMLElement>(`[data-seq="${focusSeq}"]`);
+    if (!item) return;
+    stick.current = false;
+    item.scrollIntoView({ block: "center" });
+    const h = setTimeout(() => {
+      if (client.rooms.focusSeq === focusSeq) {
+        client.rooms.focusSeq = null;
+        client.changed();
+      }
+    }, 4_000);
+    return () => clearTimeout(h);
+  }, [focusSeq, messages.length]);
 
   const loadOlder = () => {
     void client.history.loadOlder(roomId);
@@ -79,7 +125,7 @@ export function MessageList(props: { client: ChatClient; roomId: number }) {
     snap.current = { ...snap.current, height: el.scrollHeight, top: el.scrollTop };
     if (bottom !== atBottom) setAtBottom(bottom);
     if (bottom) seenSeq.current = newestSeq;
-    client.unread.setAtBottom(bottom);
+    if (typeof IntersectionObserver === "undefined") client.unread.setAtBottom(bottom);
     if (el.scrollTop < TOP_PREFETCH_PX && hasOlder && loaded && !loadingOlder) loadOlder();
   };
 
@@ -144,11 +190,20 @@ export function MessageList(props: { client: ChatClient; roomId: number }) {
               </h2>
               <ol class="message-rows" aria-labelledby={`${d.key}-${roomId}`}>
                 {d.rows.map((row) => (
-                  <MessageItem key={row.key} row={row} client={client} />
+                  <MessageItem
+                    key={row.key}
+                    row={row}
+                    client={client}
+                    room={room}
+                    names={names}
+                    newLine={row.kind === "message" && row.message.seq === lineSeq}
+                    focused={row.kind === "message" && row.message.seq === focusSeq}
+                  />
                 ))}
               </ol>
             </div>
           ))}
+          <div class="messages-end" ref={endRef} aria-hidden="true" />
         </div>
       </div>
       {!atBottom && unseen > 0 && (

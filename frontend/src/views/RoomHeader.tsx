@@ -2,7 +2,10 @@ import { useState } from "preact/hooks";
 import { describeError } from "../api";
 import type { ChatClient } from "../client";
 import type { Msg } from "../i18n";
-import { CloseIcon, MenuIcon, PeopleIcon, RoomIcon } from "./icons";
+import { dmPartner, isDm, roomTitle } from "../dms_data";
+import { shownStatus } from "../presence_data";
+import { BellIcon, CloseIcon, MenuIcon, MutedIcon, PeopleIcon, RoomIcon } from "./icons";
+import { PresenceDot, statusText } from "./PresenceDot";
 import { useI18n } from "./i18n_context";
 import { MenuButton, type MenuItem } from "./MenuButton";
 
@@ -29,6 +32,20 @@ export function RoomHeader(props: {
   /** an admin action on the current room that failed, shown under the header */
   const [adminError, setAdminError] = useState<{ roomId: number; archived: boolean; reason: Msg } | null>(null);
   const [adminBusy, setAdminBusy] = useState(false);
+  const [muteError, setMuteError] = useState<Msg | null>(null);
+  const dm = room !== undefined && isDm(room);
+  const title = room ? roomTitle(room, client.me) : "";
+  const partner = room && dm ? dmPartner(room, client.me.id) : null;
+  const partnerStatus = partner ? shownStatus(client.presenceData.status(partner.id), client.conn.state === "open") : null;
+
+  const setMuted = async (id: number, muted: boolean) => {
+    setMuteError(null);
+    try {
+      await client.rooms.setMuted(id, muted);
+    } catch (err) {
+      setMuteError(describeError(err));
+    }
+  };
 
   const setArchived = async (id: number, archived: boolean) => {
     if (adminBusy) return;
@@ -44,7 +61,7 @@ export function RoomHeader(props: {
   };
 
   const items: MenuItem[] = [];
-  if (room && client.admin.isAdmin) {
+  if (room && client.admin.isAdmin && !dm) {
     items.push(
       room.archived
         ? {
@@ -63,7 +80,7 @@ export function RoomHeader(props: {
           },
     );
   }
-  if (room) items.push({ label: t.t("room.leave"), testid: "leave-room-button", danger: true, onSelect: props.onLeave });
+  if (room) items.push({ label: t.t(dm ? "dm.leave" : "room.leave"), testid: "leave-room-button", danger: true, onSelect: props.onLeave });
 
   return (
     <>
@@ -87,10 +104,11 @@ export function RoomHeader(props: {
             {room ? (
               <>
                 <span class="hash" aria-hidden="true">
-                  <RoomIcon private={room.private} />
+                  {partnerStatus ? <PresenceDot status={partnerStatus} /> : dm ? "@" : <RoomIcon private={room.private} />}
                 </span>
-                <span class="room-title-text">{room.name}</span>
-                {room.private && <span class="sr-only"> ({t.t("rooms.private")})</span>}
+                <span class="room-title-text">{title}</span>
+                {partnerStatus && <span class="sr-only"> ({statusText(t, partnerStatus)})</span>}
+                {room.private && !dm && <span class="sr-only"> ({t.t("rooms.private")})</span>}
                 {room.archived && (
                   <span class="tag" data-testid="room-archived">
                     {t.t("room.archivedTag")}
@@ -111,6 +129,18 @@ export function RoomHeader(props: {
           <div class="room-actions">
             <button
               type="button"
+              class="icon-btn mute-toggle"
+              data-testid="mute-toggle"
+              aria-pressed={room.muted}
+              aria-label={t.t("room.mute")}
+              title={room.muted ? t.t("room.unmute") : t.t("room.mute")}
+              disabled={client.rooms.muting.has(room.id)}
+              onClick={() => void setMuted(room.id, !room.muted)}
+            >
+              {room.muted ? <MutedIcon /> : <BellIcon />}
+            </button>
+            <button
+              type="button"
               ref={props.membersToggleRef}
               class="btn ghost members-toggle"
               data-testid="members-toggle"
@@ -126,6 +156,14 @@ export function RoomHeader(props: {
           </div>
         )}
       </header>
+      {muteError && (
+        <div class="notice" role="alert" data-testid="mute-error">
+          <span>{t.t("room.muteFailed", { reason: t.text(muteError) })}</span>
+          <button type="button" class="icon-btn" aria-label={t.t("form.dismiss")} onClick={() => setMuteError(null)}>
+            <CloseIcon />
+          </button>
+        </div>
+      )}
       {adminError && room && adminError.roomId === room.id && (
         <div class="notice" role="alert" data-testid="admin-error">
           <span>

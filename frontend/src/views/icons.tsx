@@ -102,3 +102,46 @@ export function ArrowDownIcon() {
     </Svg>
   );
 }
+
+export function SmileIcon() {
+  return (
+    <Svg size={16}>
+      <circle cx="8" cy="8" r="6.2" fill="none" stroke="currentColor" stroke-width="1.4" />
+      <circle cx="5.8" cy="6.5" r="0.9" fill="currentColor" />
+      <circle cx="10.2" cy="6.5" r="0.9" fill="currentColor" />
+      <path d="M5.2 9.4a3.2 3.2 0 0 0 5.6 0" fill="none" stroke="currentColor" stroke-width="1.4" stroke-linecap="round" />
+    </Svg>
+  );
+}
+
+/** A struck-through bell: the room is muted. */
+export function MutedIcon() {
+  return (
+    <Svg size={14}>
+      <path
+        fill="currentColor"
+        d="M8 1.5a4 4 0 0 0-4 4v2.7L2.6 11h10.8L12 8.2V5.5a4 4 0 0 0-4-4Zm-1.8 10.8a1.8 1.8 0 0 0 3.6 0Z"
+      />
+      <path d="M2 2l12 12" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" />
+    </Svg>
+  );
+}
+
+export function PencilIcon() {
+  return (
+    <Svg size={16}>
+      <path fill="currentColor" d="M11.3 1.7a1.5 1.5 0 0 1 2.1 0l.9.9a1.5 1.5 0 0 1 0 2.1L5.6 13.4 2 14l.6-3.6Z" />
+    </Svg>
+  );
+}
+
+export function BellIcon() {
+  return (
+    <Svg size={16}>
+      <path
+        fill="currentColor"
+        d="M8 1.5a4 4 0 0 0-4 4v2.7L2.6 11h10.8L12 8.2V5.5a4 4 0 0 0-4-4Zm-1.8 10.8a1.8 1.8 0 0 0 3.6 0Z"
+      />
+    </Svg>
+  );
+}
