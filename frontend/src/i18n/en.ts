@@ -229,8 +229,6 @@ export const en = {
   "error.invite_invalid": "This invite link is not valid: it may have been used, revoked or have expired. Ask for a new one.",
   "error.invite_not_found": "That invite no longer exists.",
   "error.payload_too_large": "That is too large for the server.",
-  "error.bad_host": "This server does not answer to this address. Open it by its own address.",
-  "error.request_timeout": "The request took too long to arrive. Check your connection and try again.",
   "error.invalid_query": "The server did not understand the request (invalid query).",
   "error.invalid_json": "The server did not understand the request (invalid JSON).",
   "error.not_found": "The server does not know this request (not found).",

@@ -225,8 +225,6 @@ export const zhCN: Catalogue = {
   "error.invite_invalid": "此邀请链接无效：可能已被使用、撤销或已过期。请索取新的链接。",
   "error.invite_not_found": "该邀请已不存在。",
   "error.payload_too_large": "内容太大，服务器无法接收。",
-  "error.bad_host": "此服务器不接受这个地址的访问。请使用它自己的地址打开。",
-  "error.request_timeout": "请求发送超时。请检查网络连接后重试。",
   "error.invalid_query": "服务器无法理解该请求（查询参数无效）。",
   "error.invalid_json": "服务器无法理解该请求（JSON 无效）。",
   "error.not_found": "服务器不认识该请求（未找到）。",
