@@ -3,7 +3,7 @@
 #   make test   - every test: Python (MariaDB, real sockets, nginx, Chromium) and the frontend unit tests
 #   make check  - ruff, mypy, tsc and eslint
 #   make bench  - the benchmarks under scripts/
-#   make fuzz   - the hostile-input suite at length: 100,000 generated REST requests and WebSocket frames
+#   make fuzz   - the hostile-input suite at length: over 100,000 generated REST requests and WebSocket frames
 
 PYTHON ?= python3
 VENV := .venv
@@ -56,7 +56,7 @@ bench: $(VENV)/.installed
 	$(PY) scripts/bench.py fanout --receivers 500 --senders 10 --rate 50 --seconds 10
 
 fuzz: $(VENV)/.installed
-	$(PY) scripts/fuzz.py --rest 40000 --ws 60000
+	$(PY) scripts/fuzz.py --rest 48000 --ws 62000
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist

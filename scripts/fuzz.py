@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The hostile-input suite: generated REST requests and WebSocket frames against a real `parley serve`.
 
-    .venv/bin/python scripts/fuzz.py --rest 40000 --ws 60000      # `make fuzz`: 100,000 inputs
+    .venv/bin/python scripts/fuzz.py --rest 48000 --ws 62000      # `make fuzz`: over 100,000 inputs
     .venv/bin/python scripts/fuzz.py --rest 400 --ws 1500         # the smoke that CI runs (tests/web/test_hostile.py)
 
 REST: schemathesis generates valid and invalid requests for every operation of docs/openapi.yaml, as an
