@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,6 +16,10 @@ from ..settings import DatabaseUrl
 from .base import Args, Conflict, DatabaseUnavailable, Row, Store, Tx
 
 # MySQL error numbers that mean "the server is not there" rather than "your SQL is wrong".
+log = logging.getLogger(__name__)
+
+# Seconds a closing store waits for its connections to come back before closing them by force.
+CLOSE_WAIT_S = 5.0
 _UNREACHABLE = {2003, 2006, 2013, 2002, 2055}
 _DUPLICATE_KEY = 1062
 
@@ -155,7 +160,14 @@ class MysqlStore(Store):
 
     async def close(self) -> None:
         self._pool.close()
-        await self._pool.wait_closed()
+        try:
+            # aiomysql waits for every connection to come back; one still held (or an acquire it lost count of)
+            # would keep a stopping process alive forever, so after this long the rest are closed by force.
+            async with asyncio.timeout(CLOSE_WAIT_S):
+                await self._pool.wait_closed()
+        except TimeoutError:
+            log.warning("database connections still in use after %s s at shutdown: closing them", CLOSE_WAIT_S)
+            self._pool.terminate()
 
     async def apply_migration(self, version: int, name: str, statements: list[str], now_ms: int) -> None:
         # MySQL commits DDL implicitly: each statement stands alone, then the version is recorded.
