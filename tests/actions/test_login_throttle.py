@@ -10,16 +10,13 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import threading
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient, TestServer
 
-from conftest import PASSWORD, Chat, service_missing
+from conftest import PASSWORD, Chat
 from parley import keys
 from parley.actions.login_throttle import address_key
 from parley.clock import FakeClock
@@ -32,23 +29,6 @@ PRODUCTION: dict[str, Any] = {
 }
 OFFICE = "203.0.113.7"
 REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture
-async def redis_namespace() -> AsyncIterator[str]:
-    client = aioredis.Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except Exception:
-        await client.aclose()
-        service_missing("Redis at 127.0.0.1:6379")
-    namespace = f"parley-test-{uuid.uuid4().hex[:8]}"
-    try:
-        yield namespace
-    finally:
-        async for key in client.scan_iter(match=f"{namespace}:*"):
-            await client.delete(key)
-        await client.aclose()
 
 
 async def production_server(chat: Chat, clock: FakeClock, **overrides: Any) -> TestServer:

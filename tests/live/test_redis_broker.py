@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -17,25 +15,6 @@ from parley import keys
 from parley.live.signing import Signer, event_key
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture
-async def redis_namespace() -> AsyncIterator[str]:
-    from conftest import service_missing
-
-    client = aioredis.Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except Exception:
-        await client.aclose()
-        service_missing("Redis at 127.0.0.1:6379")
-    namespace = f"parley-test-{uuid.uuid4().hex[:8]}"
-    try:
-        yield namespace
-    finally:
-        async for key in client.scan_iter(match=f"{namespace}:*"):
-            await client.delete(key)
-        await client.aclose()
 
 
 async def _pair(chat: Chat, namespace: str, **overrides: Any) -> tuple[Any, Any]:

@@ -3,11 +3,9 @@ reaches its member connected to the other, and every change crosses in change_se
 
 from __future__ import annotations
 
-from test_redis_broker import _pair, redis_namespace
+from test_redis_broker import _pair
 
 from conftest import PASSWORD, Chat, connect, frame_of
-
-__all__ = ["redis_namespace"]  # the fixture, used by name below
 
 
 async def test_a_dm_and_its_changes_cross_instances(mysql_chat: Chat, redis_namespace: str) -> None:

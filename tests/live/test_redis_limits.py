@@ -4,37 +4,15 @@ so opening sockets on both does not double them; without Redis, each process sti
 from __future__ import annotations
 
 import socket
-import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-import redis.asyncio as aioredis
-
-from conftest import PASSWORD, Chat, connect, frame_of, service_missing
+from conftest import PASSWORD, Chat, connect, frame_of
 from parley.clock import FakeClock
 from parley.live.limits import Rate
 from parley.live.redis_limits import RedisLimits
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 RATES = {"message": Rate(20, 600), "chatter": Rate(10, 120), "rest_write": Rate(20, 30)}
-
-
-@pytest.fixture
-async def redis_namespace() -> AsyncIterator[str]:
-    client = aioredis.Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except Exception:
-        await client.aclose()
-        service_missing("Redis at 127.0.0.1:6379")
-    namespace = f"parley-test-{uuid.uuid4().hex[:8]}"
-    try:
-        yield namespace
-    finally:
-        async for key in client.scan_iter(match=f"{namespace}:*"):
-            await client.delete(key)
-        await client.aclose()
 
 
 async def _ana_on_both(chat: Chat, namespace: str, clock: FakeClock) -> tuple[Any, Any]:
