@@ -576,3 +576,34 @@ async def test_kill_9_of_a_process(clients: Callable[..., Client]) -> None:
         # ana_ws too: a socket whose server died stays open on the client side until closed.
         for ws in (ana_ws, bob_ws, back_ws, dave_ws_a, dave_ws_b):
             await ws.close()
+
+
+async def test_nginx_access_log_never_holds_an_invite_token(echo_app: tuple[TestServer, Path],
+                                                            clients: Callable[..., Client]) -> None:
+    """An invite link is a password until it is used: nginx must not write it to disk.
+
+    The token reaches nginx in the page's path (/invite/TOKEN), in a query (?invite=TOKEN), and afterwards in the
+    Referer of every request the page makes.
+    """
+    require_nginx()
+    dist = require_dist()
+    server, scratch = echo_app
+    port = free_port_run(1)
+    secrets = ["Inv1teTokenInPathAAAAAAAAAAAAAAA", "Inv1teTokenInQueryBBBBBBBBBBBBBBB", "Inv1teTokenInRefererCCCCCCCCCCC"]
+    with cluster_mod.running_nginx(port=port, upstreams=[server.port], dist=dist, scratch=scratch):
+        client = clients(f"http://127.0.0.1:{port}")
+        assert (await client.get(f"/invite/{secrets[0]}")).status == 200
+        assert (await client.get(f"/?lang=en&invite={secrets[1]}&x=1")).status == 200
+        referer = f"http://127.0.0.1:{port}/invite/{secrets[2]}"
+        assert (await client.get("/api/test-echo", headers={"Referer": referer})).status == 200
+        log = scratch / "access.log"
+
+        async def all_logged() -> bool:
+            return len(log.read_text().splitlines()) >= 3
+
+        await eventually(all_logged, timeout=3)
+        text = log.read_text()
+        for secret in secrets:
+            assert secret not in text, text
+        # What is left still says what happened.
+        assert "/invite/[redacted]" in text and "invite=[redacted]" in text and "lang=en" in text, text
