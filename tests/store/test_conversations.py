@@ -97,7 +97,10 @@ async def test_reactions_keep_distinct_emoji_apart_and_in_order(store: Store) ->
     found = await store.message(message.id)
     assert found is not None
     assert [(r.emoji, [u.username for u in r.users]) for r in found.reactions] == [
-        (THUMBS, ["bob", "ana"]), (PARTY, ["ana"]), (EYES, ["bob"])]
+        (THUMBS, ["bob", "ana"]),
+        (PARTY, ["ana"]),
+        (EYES, ["bob"]),
+    ]
     page = await store.messages_before(general.id, None, 10)
     assert page.messages[0].reactions == found.reactions
 

@@ -36,6 +36,7 @@ from .core import (
     session_key,
     username_key,
 )
+from .group_commit import GroupCommit, Send
 from .invites import InviteInvalid, InviteQueries, record_invitee, use_invite
 
 __all__ = [
@@ -67,6 +68,8 @@ class Store(ConversationQueries, AdminQueries, InviteQueries):
 
     # Connections in use and waited for, and how long each use held one (read by the metrics at scrape time).
     meter: PoolMeter
+    # Concurrent sends to one room share a transaction; backends make it in __init__ with store_sends.
+    group_commit: GroupCommit
 
     # -- users and sessions -------------------------------------------------------------------------------
 
@@ -361,40 +364,127 @@ class Store(ConversationQueries, AdminQueries, InviteQueries):
     async def insert_message(
         self, room_id: int, author: User, body: str, client_id: str, now_ms: int, mentions: Sequence[int] = ()
     ) -> tuple[Message, bool]:
-        """Store a message under the room's row lock with the next seq, and the users it mentions.
+        """Store a message with the room's next seq, and the users it mentions; return after its commit.
 
         Returns (message, True), or (the earlier message, False) when this user already sent this client_id.
-        Raises NotFound for a missing room, RoomArchived for a read-only one.
+        Raises NotFound for a missing room, RoomArchived for a read-only one. Concurrent sends share a
+        transaction (group_commit.py).
         """
-        user_id = author.id
+        return await self.group_commit.submit(Send(room_id, author, body, client_id, now_ms, tuple(mentions)))
+
+    async def store_sends(self, sends: list[Send]) -> list[tuple[Message, bool] | StoreError]:
+        """Store a batch of sends in one transaction; one by one when that cannot be done at once.
+
+        A batch fails as a whole when one of its sends repeats a stored client_id (or another in the batch) or
+        a room is missing or archived; each send then goes alone and gets its own answer (or refusal).
+        """
+        if len(sends) > 1:
+            try:
+                return [(m, True) for m in await self._insert_new(sends)]
+            except (Conflict, NotFound, RoomArchived):
+                pass
+        answers: list[tuple[Message, bool] | StoreError] = []
+        for send in sends:
+            try:
+                answers.append(await self._insert_one(send))
+            except (Conflict, NotFound, RoomArchived) as refused:
+                answers.append(refused)
+        return answers
+
+    async def _insert_one(self, send: Send) -> tuple[Message, bool]:
         # Optimistic: a new client_id is the common case, so no look-up first; a repeat hits the unique key.
         try:
-            async with self.transaction() as tx:
-                row = await tx.fetchone(
-                    "SELECT last_seq, archived FROM rooms WHERE id = %s" + self.for_update, (room_id,)
-                )
-                if row is None:
-                    raise NotFound("room")
-                if row[1]:
-                    raise RoomArchived("room")
-                seq = int(row[0]) + 1
-                await tx.execute("UPDATE rooms SET last_seq = %s WHERE id = %s", (seq, room_id))
-                message_id = await tx.insert(
-                    "INSERT INTO messages (room_id, seq, user_id, body, client_id, created_at)"
-                    " VALUES (%s, %s, %s, %s, %s, %s)",
-                    (room_id, seq, user_id, body, client_id, now_ms),
-                )
-                if mentions:
-                    await self.insert_mentions(tx, message_id, room_id, seq, mentions)
+            return (await self._insert_new([send]))[0], True
         except (Conflict, RoomArchived):
             # Conflict: the same client_id committed concurrently (a resend racing the original); that one wins.
             # RoomArchived: a resend of a message stored before the room was archived still gets its original.
-            earlier = await self.message_by_client_id(user_id, client_id)
+            earlier = await self.message_by_client_id(send.author.id, send.client_id)
             if earlier is None:
                 raise
             return earlier, False
-        message = Message(message_id, room_id, seq, user_id, author.username, body, now_ms, client_id, tuple(mentions))
-        return message, True
+
+    async def _insert_new(self, sends: list[Send]) -> list[Message]:
+        """Insert new messages, each under its room's row lock with the room's next seq, in one transaction.
+
+        Rooms are locked in ascending id (one statement), the order every process uses, so batches do not
+        deadlock; each room's last_seq moves by its count of sends at once.
+        """
+        counts: dict[int, int] = {}
+        for send in sends:
+            counts[send.room_id] = counts.get(send.room_id, 0) + 1
+        rooms = sorted(counts)
+        marks = ", ".join(["%s"] * len(rooms))
+        async with self.transaction() as tx:
+            rows = await tx.fetchall(
+                f"SELECT id, last_seq, archived FROM rooms WHERE id IN ({marks}) ORDER BY id" + self.for_update, rooms
+            )
+            if len(rows) < len(rooms):
+                raise NotFound("room")
+            if any(row[2] for row in rows):
+                raise RoomArchived("room")
+            next_seq = {int(row[0]): int(row[1]) + 1 for row in rows}
+            if len(rooms) == 1:
+                await tx.execute(
+                    "UPDATE rooms SET last_seq = %s WHERE id = %s", (next_seq[rooms[0]] - 1 + len(sends), rooms[0])
+                )
+            else:
+                cases = " ".join(["WHEN %s THEN %s"] * len(rooms))
+                args: list[Any] = []
+                for room_id in rooms:
+                    args += (room_id, next_seq[room_id] - 1 + counts[room_id])
+                await tx.execute(
+                    f"UPDATE rooms SET last_seq = CASE id {cases} END WHERE id IN ({marks})", [*args, *rooms]
+                )
+            first_seqs = dict(next_seq)
+            seqs = []
+            for send in sends:
+                seqs.append(next_seq[send.room_id])
+                next_seq[send.room_id] += 1
+            ids = await self._insert_rows(tx, sends, seqs, first_seqs, counts)
+            messages = []
+            for message_id, seq, send in zip(ids, seqs, sends, strict=True):
+                if send.mentions:
+                    await self.insert_mentions(tx, message_id, send.room_id, seq, send.mentions)
+                messages.append(
+                    Message(
+                        message_id,
+                        send.room_id,
+                        seq,
+                        send.author.id,
+                        send.author.username,
+                        send.body,
+                        send.now_ms,
+                        send.client_id,
+                        send.mentions,
+                    )
+                )
+        return messages
+
+    async def _insert_rows(
+        self, tx: Tx, sends: list[Send], seqs: list[int], first_seqs: dict[int, int], counts: dict[int, int]
+    ) -> list[int]:
+        """The message rows, one statement for the lot; their ids in the order of `sends`."""
+        columns = "INSERT INTO messages (room_id, seq, user_id, body, client_id, created_at) VALUES "
+        if len(sends) == 1:
+            send = sends[0]
+            row = (send.room_id, seqs[0], send.author.id, send.body, send.client_id, send.now_ms)
+            return [await tx.insert(columns + "(%s, %s, %s, %s, %s, %s)", row)]
+        values: list[Any] = []
+        for seq, send in zip(seqs, sends, strict=True):
+            values += (send.room_id, seq, send.author.id, send.body, send.client_id, send.now_ms)
+        await tx.execute(columns + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(sends)), values)
+        # Auto-increment ids of a multi-row insert are not promised consecutive (MySQL 8's default interleaved
+        # lock mode): read them back by (room, seq), which this transaction owns.
+        ranges: list[Any] = []
+        for room_id, count in counts.items():
+            ranges += (room_id, first_seqs[room_id], first_seqs[room_id] + count - 1)
+        rows = await tx.fetchall(
+            "SELECT id, room_id, seq FROM messages WHERE "
+            + " OR ".join(["(room_id = %s AND seq BETWEEN %s AND %s)"] * len(counts)),
+            ranges,
+        )
+        by_place = {(int(r[1]), int(r[2])): int(r[0]) for r in rows}
+        return [by_place[(send.room_id, seq)] for seq, send in zip(seqs, sends, strict=True)]
 
     async def message_by_client_id(self, user_id: int, client_id: str) -> Message | None:
         async with self.read() as tx:

@@ -219,9 +219,7 @@ class ConversationQueries(ReadQueries, MentionQueries):
                 raise MessageDeleted("message")
             if message.body == body:
                 return None
-            await tx.execute(
-                "UPDATE messages SET body = %s, edited_at = %s WHERE id = %s", (body, now_ms, message_id)
-            )
+            await tx.execute("UPDATE messages SET body = %s, edited_at = %s WHERE id = %s", (body, now_ms, message_id))
             await tx.execute("DELETE FROM message_mentions WHERE message_id = %s", (message_id,))
             await self.insert_mentions(tx, message_id, message.room_id, message.seq, mentions)
             await self._stamp(tx, message, change_seq)

@@ -14,6 +14,7 @@ import pymysql
 from ..counters import PoolMeter
 from ..settings import DatabaseUrl
 from .base import Args, Conflict, DatabaseUnavailable, Row, Store, Tx
+from .group_commit import GroupCommit
 
 # MySQL error numbers that mean "the server is not there" rather than "your SQL is wrong".
 log = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ class MysqlStore(Store):
     def __init__(self, pool: Any) -> None:
         self._pool = pool
         self.meter = PoolMeter()
+        # Half the pool flushes sends (each lane holds a connection while it commits); the rest serves reads.
+        self.group_commit = GroupCommit(self.store_sends, lanes=max(1, pool.maxsize // 2))
 
     @classmethod
     async def open(cls, url: DatabaseUrl, *, pool_max: int = 10, connect_timeout_s: float = 5.0) -> MysqlStore:
@@ -159,6 +162,8 @@ class MysqlStore(Store):
             meter.gave_back(since)
 
     async def close(self) -> None:
+        # Sends already queued are stored (and their senders answered) before the connections go.
+        await self.group_commit.drain()
         self._pool.close()
         try:
             # aiomysql waits for every connection to come back; one still held (or an acquire it lost count of)

@@ -29,6 +29,7 @@ import aiosqlite
 
 from ..counters import PoolMeter
 from .base import Args, Conflict, DatabaseUnavailable, Row, Store, Tx, session_key
+from .group_commit import GroupCommit
 
 
 def _sql(sql: str) -> str:
@@ -122,6 +123,8 @@ class SqliteStore(Store):
         self._write_lock = asyncio.Lock()
         self.path = path
         self.meter = PoolMeter()
+        # One writer connection: a second lane would only queue on it.
+        self.group_commit = GroupCommit(self.store_sends)
 
     @classmethod
     async def open(cls, path: str, *, create: bool = False) -> SqliteStore:
@@ -185,6 +188,8 @@ class SqliteStore(Store):
             meter.gave_back(since)
 
     async def close(self) -> None:
+        # Sends already queued are stored (and their senders answered) before the connections go.
+        await self.group_commit.drain()
         for reader in self._readers:
             await reader.close()
         await self._writer.close()
