@@ -53,6 +53,7 @@ import { ChatSocket, socketUrl, type ConnInfo, type WebSocketLike } from "./sock
 import { TypingEvents } from "./typing_events";
 import { TypingStore } from "./typing_data";
 import { UnreadEvents } from "./unread_events";
+import { uuid7 } from "./uuid7";
 
 export type { SessionEndReason } from "./session";
 
@@ -118,7 +119,7 @@ export class ChatClient {
     this.me = me;
     this.api = deps.api;
     this.now = deps.now ?? (() => Date.now());
-    this.uuid = deps.uuid ?? (() => crypto.randomUUID());
+    this.uuid = deps.uuid ?? (() => uuid7(this.now()));
     this.isHidden = deps.isHidden ?? (() => document.visibilityState === "hidden");
     this.roomsData = new RoomStore();
     this.roomsData.setUser(me.id);
