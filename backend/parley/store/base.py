@@ -7,16 +7,14 @@ attributes a backend sets (`for_update`).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from ..counters import PoolMeter
-from ..models import Account, Member, Message, Page, Room, User
+from ..models import Account, Member, Room, User
 from .admin import AdminQueries, ImportOutcome
-from .conversations import ConversationQueries, MessageDeleted, TooManyReactions
+from .conversations import MessageDeleted, TooManyReactions
 from .core import (
     ACCOUNT_COLUMNS,
-    MESSAGE_COLUMNS,
     NAME_KEY_MAX,
     ROOM_COLUMNS,
     Args,
@@ -30,14 +28,13 @@ from .core import (
     StoreError,
     Tx,
     account_from_row,
-    message_from_row,
     room_from_row,
     room_name_key,
     session_key,
     username_key,
 )
-from .group_commit import GroupCommit, Send
 from .invites import InviteInvalid, InviteQueries, record_invitee, use_invite
+from .messages import MessageQueries
 
 __all__ = [
     "NAME_KEY_MAX",
@@ -62,14 +59,12 @@ __all__ = [
 ]
 
 
-class Store(ConversationQueries, AdminQueries, InviteQueries):
+class Store(MessageQueries, AdminQueries, InviteQueries):
     """Parley's persistence: the chat's queries on top of the conversation (with read-state and mention), admin
     and invite ones and a backend's plumbing."""
 
     # Connections in use and waited for, and how long each use held one (read by the metrics at scrape time).
     meter: PoolMeter
-    # Concurrent sends to one room share a transaction; backends make it in __init__ with store_sends.
-    group_commit: GroupCommit
 
     # -- users and sessions -------------------------------------------------------------------------------
 
@@ -358,191 +353,3 @@ class Store(ConversationQueries, AdminQueries, InviteQueries):
         async with self.read() as tx:
             rows = await tx.fetchall("SELECT id, last_seq FROM rooms")
         return {int(r[0]): int(r[1]) for r in rows}
-
-    # -- messages -----------------------------------------------------------------------------------------
-
-    async def insert_message(
-        self, room_id: int, author: User, body: str, client_id: str, now_ms: int, mentions: Sequence[int] = ()
-    ) -> tuple[Message, bool]:
-        """Store a message with the room's next seq, and the users it mentions; return after its commit.
-
-        Returns (message, True), or (the earlier message, False) when this user already sent this client_id.
-        Raises NotFound for a missing room, RoomArchived for a read-only one. Concurrent sends share a
-        transaction (group_commit.py).
-        """
-        return await self.group_commit.submit(Send(room_id, author, body, client_id, now_ms, tuple(mentions)))
-
-    async def store_sends(self, sends: list[Send]) -> list[tuple[Message, bool] | StoreError]:
-        """Store a batch of sends in one transaction; one by one when that cannot be done at once.
-
-        A batch fails as a whole when one of its sends repeats a stored client_id (or another in the batch) or
-        a room is missing or archived; each send then goes alone and gets its own answer (or refusal).
-        """
-        if len(sends) > 1:
-            try:
-                return [(m, True) for m in await self._insert_new(sends)]
-            except (Conflict, NotFound, RoomArchived):
-                pass
-        answers: list[tuple[Message, bool] | StoreError] = []
-        for send in sends:
-            try:
-                answers.append(await self._insert_one(send))
-            except (Conflict, NotFound, RoomArchived) as refused:
-                answers.append(refused)
-        return answers
-
-    async def _insert_one(self, send: Send) -> tuple[Message, bool]:
-        # Optimistic: a new client_id is the common case, so no look-up first; a repeat hits the unique key.
-        try:
-            return (await self._insert_new([send]))[0], True
-        except (Conflict, RoomArchived):
-            # Conflict: the same client_id committed concurrently (a resend racing the original); that one wins.
-            # RoomArchived: a resend of a message stored before the room was archived still gets its original.
-            earlier = await self.message_by_client_id(send.author.id, send.client_id)
-            if earlier is None:
-                raise
-            return earlier, False
-
-    async def _insert_new(self, sends: list[Send]) -> list[Message]:
-        """Insert new messages, each under its room's row lock with the room's next seq, in one transaction.
-
-        Rooms are locked in ascending id (one statement), the order every process uses, so batches do not
-        deadlock; each room's last_seq moves by its count of sends at once.
-        """
-        counts: dict[int, int] = {}
-        for send in sends:
-            counts[send.room_id] = counts.get(send.room_id, 0) + 1
-        rooms = sorted(counts)
-        marks = ", ".join(["%s"] * len(rooms))
-        async with self.transaction() as tx:
-            rows = await tx.fetchall(
-                f"SELECT id, last_seq, archived FROM rooms WHERE id IN ({marks}) ORDER BY id" + self.for_update, rooms
-            )
-            if len(rows) < len(rooms):
-                raise NotFound("room")
-            if any(row[2] for row in rows):
-                raise RoomArchived("room")
-            next_seq = {int(row[0]): int(row[1]) + 1 for row in rows}
-            if len(rooms) == 1:
-                await tx.execute(
-                    "UPDATE rooms SET last_seq = %s WHERE id = %s", (next_seq[rooms[0]] - 1 + len(sends), rooms[0])
-                )
-            else:
-                cases = " ".join(["WHEN %s THEN %s"] * len(rooms))
-                args: list[Any] = []
-                for room_id in rooms:
-                    args += (room_id, next_seq[room_id] - 1 + counts[room_id])
-                await tx.execute(
-                    f"UPDATE rooms SET last_seq = CASE id {cases} END WHERE id IN ({marks})", [*args, *rooms]
-                )
-            first_seqs = dict(next_seq)
-            seqs = []
-            for send in sends:
-                seqs.append(next_seq[send.room_id])
-                next_seq[send.room_id] += 1
-            ids = await self._insert_rows(tx, sends, seqs, first_seqs, counts)
-            messages = []
-            for message_id, seq, send in zip(ids, seqs, sends, strict=True):
-                if send.mentions:
-                    await self.insert_mentions(tx, message_id, send.room_id, seq, send.mentions)
-                messages.append(
-                    Message(
-                        message_id,
-                        send.room_id,
-                        seq,
-                        send.author.id,
-                        send.author.username,
-                        send.body,
-                        send.now_ms,
-                        send.client_id,
-                        send.mentions,
-                    )
-                )
-        return messages
-
-    async def _insert_rows(
-        self, tx: Tx, sends: list[Send], seqs: list[int], first_seqs: dict[int, int], counts: dict[int, int]
-    ) -> list[int]:
-        """The message rows, one statement for the lot; their ids in the order of `sends`."""
-        columns = "INSERT INTO messages (room_id, seq, user_id, body, client_id, created_at) VALUES "
-        if len(sends) == 1:
-            send = sends[0]
-            row = (send.room_id, seqs[0], send.author.id, send.body, send.client_id, send.now_ms)
-            return [await tx.insert(columns + "(%s, %s, %s, %s, %s, %s)", row)]
-        values: list[Any] = []
-        for seq, send in zip(seqs, sends, strict=True):
-            values += (send.room_id, seq, send.author.id, send.body, send.client_id, send.now_ms)
-        await tx.execute(columns + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(sends)), values)
-        # Auto-increment ids of a multi-row insert are not promised consecutive (MySQL 8's default interleaved
-        # lock mode): read them back by (room, seq), which this transaction owns.
-        ranges: list[Any] = []
-        for room_id, count in counts.items():
-            ranges += (room_id, first_seqs[room_id], first_seqs[room_id] + count - 1)
-        rows = await tx.fetchall(
-            "SELECT id, room_id, seq FROM messages WHERE "
-            + " OR ".join(["(room_id = %s AND seq BETWEEN %s AND %s)"] * len(counts)),
-            ranges,
-        )
-        by_place = {(int(r[1]), int(r[2])): int(r[0]) for r in rows}
-        return [by_place[(send.room_id, seq)] for seq, send in zip(seqs, sends, strict=True)]
-
-    async def message_by_client_id(self, user_id: int, client_id: str) -> Message | None:
-        async with self.read() as tx:
-            row = await tx.fetchone(
-                f"SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.user_id"
-                " WHERE m.user_id = %s AND m.client_id = %s",
-                (user_id, client_id),
-            )
-            return None if row is None else (await self.complete(tx, [message_from_row(row)]))[0]
-
-    async def messages_before(self, room_id: int, before_seq: int | None, limit: int) -> Page:
-        """The newest `limit` messages below `before_seq` (all if None), oldest first."""
-        bound = "" if before_seq is None else " AND m.seq < %s"
-        args: tuple[Any, ...] = (room_id,) if before_seq is None else (room_id, before_seq)
-        async with self.read() as tx:
-            rows = await tx.fetchall(
-                f"SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.user_id"
-                f" WHERE m.room_id = %s{bound} ORDER BY m.seq DESC LIMIT %s",
-                (*args, limit + 1),
-            )
-            messages = await self.complete(tx, [message_from_row(r) for r in reversed(rows[:limit])])
-        return Page(messages, len(rows) > limit)
-
-    async def messages_after(self, room_id: int, after_seq: int, limit: int) -> Page:
-        """The oldest `limit` messages above `after_seq`, oldest first."""
-        async with self.read() as tx:
-            rows = await tx.fetchall(
-                f"SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.user_id"
-                " WHERE m.room_id = %s AND m.seq > %s ORDER BY m.seq LIMIT %s",
-                (room_id, after_seq, limit + 1),
-            )
-            messages = await self.complete(tx, [message_from_row(r) for r in rows[:limit]])
-        return Page(messages, len(rows) > limit)
-
-    async def messages_between(self, room_id: int, after_seq: int, upto_seq: int) -> list[Message]:
-        """Messages with after_seq < seq <= upto_seq, oldest first (filling a gap in live delivery)."""
-        async with self.read() as tx:
-            rows = await tx.fetchall(
-                f"SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.user_id"
-                " WHERE m.room_id = %s AND m.seq > %s AND m.seq <= %s ORDER BY m.seq",
-                (room_id, after_seq, upto_seq),
-            )
-            return await self.complete(tx, [message_from_row(r) for r in rows])
-
-    async def iter_messages(self, room_id: int | None, batch: int = 1000) -> AsyncIterator[Message]:
-        """Every message (of one room or all), by id, fetched in batches so memory stays flat."""
-        last_id = 0
-        room_filter = "" if room_id is None else " AND m.room_id = %s"
-        while True:
-            args: tuple[Any, ...] = (last_id,) if room_id is None else (last_id, room_id)
-            async with self.read() as tx:
-                rows = await tx.fetchall(
-                    f"SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.user_id"
-                    f" WHERE m.id > %s{room_filter} ORDER BY m.id LIMIT %s",
-                    (*args, batch),
-                )
-            for row in rows:
-                yield message_from_row(row)
-            if len(rows) < batch:
-                return
-            last_id = int(rows[-1][0])
