@@ -78,6 +78,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--db", choices=["mysql", "sqlite"], help="Parley's database for fanout, max, ingest")
     parser.add_argument("--no-pin", action="store_true", help="do not pin the server and the load generator")
     parser.add_argument("--label", default="", help="a line printed above the tables (e.g. 'preliminary')")
+    parser.add_argument(
+        "--append", action="store_true", help="add to OUT/results.json (replacing the same scenario, server, deflate)"
+    )
     sizes = Sizes()
     for name, value in vars(sizes).items():
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -113,6 +116,22 @@ def sizes_of(args: argparse.Namespace) -> Sizes:
     return sizes
 
 
+def merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """A run made in parts: the new records replace the old ones of the same scenario, server and deflate."""
+    key = ("scenario", "server", "deflate")
+    fresh = {tuple(r[k] for k in key) for r in new["records"]}
+    records = [r for r in old["records"] if tuple(r[k] for k in key) not in fresh] + new["records"]
+    commands = [*old.get("commands", [old.get("command", "")]), new["command"]]
+    sizes = {**old["sizes"], **new["sizes"]}  # the tables describe the sizes of the latest part
+    return {
+        **new,
+        "records": records,
+        "commands": commands,
+        "sizes": sizes,
+        "duration_s": round(old.get("duration_s", 0) + new["duration_s"], 1),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -134,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             "records": scenarios.run(names, args.servers, deflates, sizes, cores),
         }
         data["duration_s"] = round(time.monotonic() - started, 1)
+        if args.append and results_path.exists():
+            data = merged(json.loads(results_path.read_text()), data)
         results_path.write_text(json.dumps(data, indent=1) + "\n")
     (args.out / "results.md").write_text(report.markdown(data))
     pngs = report.plots(data, args.out)
