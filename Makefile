@@ -2,7 +2,7 @@
 #   make run    - the whole app on the embedded SQLite default, http://127.0.0.1:8080
 #   make test   - every test: Python (MariaDB, real sockets, nginx, Chromium) and the frontend unit tests
 #   make check  - ruff, mypy, tsc and eslint
-#   make bench  - the recorded benchmark run (scripts/bench/): Parley against Socket.IO and a naive aiohttp loop
+#   make bench  - the recorded benchmark run (scripts/benchmarks/): Parley against Socket.IO and a naive aiohttp loop
 #   make fuzz   - the hostile-input suite at length: over 100,000 generated REST requests and WebSocket frames
 
 PYTHON ?= python3
@@ -52,10 +52,10 @@ check: $(VENV)/.installed frontend/node_modules/.package-lock.json
 	cd frontend && npm run lint
 
 # The recorded comparison with Socket.IO and a naive aiohttp loop (docs/benchmarks.md): about 20 minutes, needs
-# MariaDB running, node and npm (it installs scripts/bench/node/'s packages itself). The per-change benches are
+# MariaDB running, node and npm (it installs scripts/benchmarks/node/'s packages itself). The per-change benches are
 # `$(PY) scripts/bench.py idle|fanout|hello|sign|limits`.
 bench: $(VENV)/.installed
-	$(PY) -m scripts.bench all --out docs/bench
+	$(PY) -m scripts.benchmarks all --out docs/bench
 
 fuzz: $(VENV)/.installed
 	$(PY) scripts/fuzz.py --rest 48000 --ws 62000

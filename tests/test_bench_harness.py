@@ -1,4 +1,4 @@
-"""The benchmark harness end to end at its smoke sizes (`python -m scripts.bench all --smoke`): every scenario
+"""The benchmark harness end to end at its smoke sizes (`python -m scripts.benchmarks all --smoke`): every scenario
 against Parley (on MariaDB), the Socket.IO tutorial server and the naive aiohttp loop, with permessage-deflate
 offered. It checks that the run produced well-formed results (JSON, tables, plots) and that the figures are
 consistent with each other; never how fast anything was.
@@ -35,7 +35,7 @@ def test_bench_smoke_runs_every_scenario_against_every_server(tmp_path: Path, my
     out = tmp_path / "bench"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "backend")}
     proc = subprocess.run(
-        [sys.executable, "-m", "scripts.bench", "all", "--smoke", "--deflate", "on", "--out", str(out)],
+        [sys.executable, "-m", "scripts.benchmarks", "all", "--smoke", "--deflate", "on", "--out", str(out)],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -1,10 +1,9 @@
 """Parley against the Socket.IO tutorial server and a naive aiohttp loop, over real sockets on 127.0.0.1.
 
-    python -m scripts.bench all --out docs/bench            # the recorded run (`make bench`)
-    python -m scripts.bench fanout max --servers parley socketio --deflate off --out /tmp/b
-    python -m scripts.bench all --smoke --out /tmp/b        # tiny sizes: what CI runs (tests/test_bench_harness.py)
-    python -m scripts.bench report --out docs/bench         # tables and plots again from results.json
-    python scripts/bench.py idle|fanout|hello|sign|limits ...   # the per-change benches (legacy.py)
+    python -m scripts.benchmarks all --out docs/bench    # the recorded run (`make bench`)
+    python -m scripts.benchmarks fanout max --servers parley socketio --deflate off --out /tmp/b
+    python -m scripts.benchmarks all --smoke --out /tmp/b    # tiny sizes: what CI runs (tests/test_bench_harness.py)
+    python -m scripts.benchmarks report --out docs/bench    # tables and plots again from results.json
 
 Scenarios: fanout, max, idle, storm, ingest (see scenarios.py). The server runs pinned to the first core, the Node
 load generator to the second (taskset); this process only orchestrates. Writes OUT/results.json, OUT/results.md
@@ -24,7 +23,7 @@ from typing import Any
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    __package__ = "scripts.bench"
+    __package__ = "scripts.benchmarks"
 
 ROOT = Path(__file__).resolve().parents[2]
 # The tree being measured (the servers start from it; the bench's store seeding imports it too).
@@ -66,7 +65,7 @@ def machine() -> dict[str, Any]:
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m scripts.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m scripts.benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("what", nargs="+", choices=["all", "report", *ORDER])
     parser.add_argument("--out", type=Path, default=Path("bench-results"))
@@ -148,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             "label": args.label,
             "machine": machine(),
             "cores": {"server": cores.server, "loadgen": cores.loadgen},
-            "command": "python -m scripts.bench " + " ".join(sys.argv[1:] if argv is None else argv),
+            "command": "python -m scripts.benchmarks " + " ".join(sys.argv[1:] if argv is None else argv),
             "sizes": scenarios.describe(sizes),
             "records": scenarios.run(names, args.servers, deflates, sizes, cores),
         }
