@@ -58,6 +58,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "node": out(["node", "--version"]),
         "mariadb": mariadb,
+        "parley_commit": out(["git", "-C", str(ROOT), "describe", "--always", "--dirty"]),
         "load_average_at_start": Path("/proc/loadavg").read_text().split()[:3],
         "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
     }

@@ -164,7 +164,8 @@ def markdown(data: dict[str, Any]) -> str:
     if data.get("label"):
         out += [f"**{data['label']}**", ""]
     out += [
-        f"Machine: {m['cpu']}, {m['cores']} cores, Linux {m['kernel']}, Python {m['python']}, Node {m['node']},"
+        f"Parley at {m.get('parley_commit') or '?'}."
+        f" Machine: {m['cpu']}, {m['cores']} cores, Linux {m['kernel']}, Python {m['python']}, Node {m['node']},"
         f" {m['mariadb'] or 'MariaDB ?'}; {m['date_utc']} UTC,"
         f" load average at start {' '.join(m['load_average_at_start'])};"
         f" server on core {data['cores']['server']}, load generator on core {data['cores']['loadgen']};"
