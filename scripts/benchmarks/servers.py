@@ -105,16 +105,18 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 def _process(
     argv: list[str], port: int, what: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        _wait_listening(port, proc, what)
-        yield proc
-    except BaseException:
+    # stderr to a file, not a pipe: a server that logs more than a pipe holds must never block on it mid-run.
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            _wait_listening(port, proc, what)
+            yield proc
+        except BaseException:
+            _stop(proc)
+            log.seek(0)
+            sys.stderr.write(log.read().decode(errors="replace")[-4000:])
+            raise
         _stop(proc)
-        if proc.stderr is not None:
-            sys.stderr.write(proc.stderr.read().decode(errors="replace")[-4000:])
-        raise
-    _stop(proc)
 
 
 @contextlib.contextmanager
