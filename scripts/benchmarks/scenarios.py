@@ -100,7 +100,9 @@ class Cores:
 def run_loadgen(config: dict[str, Any], cores: Cores) -> dict[str, Any]:
     # PARLEY_BENCH_WS_PACKAGE=1: plain connections use the `ws` package too (to compare the clients' own cost).
     config = {"clk_tck": CLK_TCK, "ws_package": os.environ.get("PARLEY_BENCH_WS_PACKAGE") == "1", **config}
-    argv = servers.pinned(cores.loadgen, ["node", str(LOADGEN)])
+    # PARLEY_BENCH_NODE_FLAGS: extra node flags for the load generator (e.g. --cpu-prof to profile it).
+    flags = os.environ.get("PARLEY_BENCH_NODE_FLAGS", "").split()
+    argv = servers.pinned(cores.loadgen, ["node", *flags, str(LOADGEN)])
     proc = subprocess.run(
         argv, input=json.dumps(config).encode(), capture_output=True, timeout=config["max_s"] + 30, check=False
     )

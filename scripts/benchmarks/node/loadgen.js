@@ -203,6 +203,8 @@ async function fanout() {
       loadgen_cpu_us_per_delivery: step.receivedInWindow ? ((own1.user + own1.system) / step.receivedInWindow) : null,
       // Over 0.9, the load generator's own core was (nearly) full: the figure is a floor, not the server's limit.
       loadgen_cpu_share: (own1.user + own1.system) / 1e6 / windowS,
+      // How much of that was the kernel's (reads, epoll) rather than JavaScript's.
+      loadgen_cpu_system_fraction: own1.user + own1.system ? own1.system / (own1.user + own1.system) : null,
       latency_ms: step.hist.summary(),
       server_rss_mib: serverRssB(cfg.server_pid) / 2 ** 20,
       closed_by_server: closedEarly,
