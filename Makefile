@@ -51,7 +51,7 @@ check: $(VENV)/.installed frontend/node_modules/.package-lock.json
 	$(PY) -m mypy
 	cd frontend && npm run lint
 
-# The recorded comparison with Socket.IO and a naive aiohttp loop (docs/benchmarks.md): about 20 minutes, needs
+# The recorded comparison with Socket.IO and a naive aiohttp loop (docs/benchmarks.md): 15-20 minutes, needs
 # MariaDB running, node and npm (it installs scripts/benchmarks/node/'s packages itself). The per-change benches are
 # `$(PY) scripts/bench.py idle|fanout|hello|sign|limits`.
 bench: $(VENV)/.installed
