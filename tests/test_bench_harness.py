@@ -85,6 +85,9 @@ def test_bench_smoke_runs_every_scenario_against_every_server(tmp_path: Path, my
     assert by["storm", "parley"]["presence_frames"] > 0 and by["storm", "parley"]["hello_bytes_mean"] > 0
     assert by["storm", "socketio"]["presence_frames"] == by["storm", "naive"]["presence_frames"] == 0
     assert by["ingest4", "parley"]["rooms"] == 4 and by["ingest1", "parley"]["rooms"] == 1
+    # Parley refused no send: the bench's accounts and frames are within what it accepts.
+    assert by["fanout", "parley"]["steps"][0]["refused"] == 0
+    assert by["ingest4", "parley"]["refused"] == by["ingest1", "parley"]["refused"] == 0
 
     tables = (out / "results.md").read_text()
     for heading in (

@@ -20,6 +20,7 @@ const wsUrl = cfg.url.replace('http:', 'ws:') + '/ws';
 const hardStop = setTimeout(() => fail(`gave up after ${cfg.max_s} s`), cfg.max_s * 1000);
 
 let closedEarly = 0; // connections the server closed while the run still needed them
+let refusals = 0; // error frames from Parley (a refused send: none is expected)
 let running = true;
 
 function fail(why) {
@@ -91,7 +92,9 @@ function openWs(cookie, onFrame, parley) {
         const at = buf.indexOf(BODY, 20);
         const [ts, sid] = at < 0 ? [0, 0] : parseBody(buf, at + BODY.length);
         onFrame(type === MSG_NEW ? 'msg' : 'ack', ts, sid, buf.length);
-      } else onFrame(type.startsWith(PRESENCE) ? 'presence' : 'other', 0, 0, buf.length);
+      } else if (type.startsWith(PRESENCE)) onFrame('presence', 0, 0, buf.length);
+      else if (type.startsWith('error"')) { refusals++; onFrame('error', 0, 0, buf.length); }
+      else onFrame('other', 0, 0, buf.length);
     });
     ws.on('open', () => { if (!parley) becomeReady(); });
     ws.on('error', (err) => { if (!ready) { clearTimeout(timer); reject(err); } });
@@ -208,6 +211,7 @@ async function fanout() {
       latency_ms: step.hist.summary(),
       server_rss_mib: serverRssB(cfg.server_pid) / 2 ** 20,
       closed_by_server: closedEarly,
+      refused: refusals,
     };
     results.push(r);
     process.stderr.write(`rate ${rate}/s: ${Math.round(r.deliveries_per_s)} deliveries/s, p99 ${r.latency_ms.p99} ms, ${(r.delivered_fraction * 100).toFixed(2)}% delivered\n`);
@@ -310,6 +314,7 @@ async function ingest() {
   };
   const ackKind = cfg.target === 'parley' ? 'ack' : 'msg';
   const onFrameOf = (i) => (kind, ts, sid) => {
+    if (kind === 'error' && senders[i]) { sendNext(i); return; } // refused (counted): keep the window full
     if (kind !== ackKind || sid !== i || !senders[i]) return;
     const now = performance.now();
     if (now >= wStart && now < wEnd) { acked++; hist.add(now - ts); }
@@ -330,6 +335,7 @@ async function ingest() {
     rooms: new Set(rooms.flat()).size,
     window: cfg.window,
     acked_per_s: acked / cfg.seconds,
+    refused: refusals,
     server_cpu_share: cpu / cfg.seconds,
     server_cpu_us_per_message: acked ? (cpu / acked) * 1e6 : null,
     ack_latency_ms: hist.summary(),
