@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
@@ -113,8 +114,16 @@ def make_settings(url: DatabaseUrl, **overrides: Any) -> Settings:
         registrations_per_hour=100_000,
         login_address_failures=100_000,
         revocation_poll_ms=100,
+        files_dir=_files_dir(url),
     )
     return replace(base, **overrides)
+
+
+def _files_dir(url: DatabaseUrl) -> Path:
+    """Uploads of a test: beside its SQLite database (in its tmp_path), or in a directory of this test run."""
+    if url.scheme == "sqlite":
+        return Path(url.path).parent / "files"
+    return Path(tempfile.gettempdir()) / f"parley-test-files-{os.getpid()}"
 
 
 class Chat:
@@ -221,6 +230,7 @@ async def connect(
     hello = await next_frame(ws)
     assert hello["type"] == "hello", hello
     return ws, hello
+
 
 Poll = Callable[[], Awaitable[bool]]
 

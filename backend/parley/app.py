@@ -16,6 +16,7 @@ from parley import keys
 from parley.actions.accounts import Accounts
 from parley.actions.chatter import Chatter
 from parley.actions.dms import Dms
+from parley.actions.files import Files
 from parley.actions.invites import Invites
 from parley.actions.mentions import Mentions
 from parley.actions.messages import Messages
@@ -36,7 +37,8 @@ from parley.live.room_changes import RoomChangeWatcher
 from parley.live.state import Live
 from parley.settings import Settings
 from parley.store import Store, open_store
-from parley.web import admin_rest, openapi, rest
+from parley.store.blobs import Blobs
+from parley.web import admin_rest, files, openapi, rest
 from parley.web.access_log import access_logger_for
 from parley.web.bodies import MAX_BODY_BYTES
 from parley.web.headers import add_security_headers
@@ -69,6 +71,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.cleanup_ctx.append(metrics_server)
     app.on_shutdown.append(_close_sockets)
     app.router.add_routes(rest.routes)
+    app.router.add_routes(files.routes)
     app.router.add_routes(admin_rest.routes)
     app.router.add_routes(openapi.routes)
     app.router.add_get("/ws", websocket)
@@ -115,12 +118,16 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
     app[keys.ROOMS] = rooms
     app[keys.MUTES] = Mutes(store=store, broker=broker, rooms=rooms)
     mentions = Mentions(store=store)
+    blobs = Blobs(settings.files_dir, shared_with_proxy=settings.files_accel_redirect is not None)
+    uploads = Files(store=store, blobs=blobs, rooms=rooms, clock=clock, settings=settings)
+    app[keys.FILES] = uploads
     messages = Messages(
         store=store,
         broker=broker,
         live=live,
         rooms=rooms,
         mentions=mentions,
+        files=uploads,
         limits=limits,
         clock=clock,
         settings=settings,

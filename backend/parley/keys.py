@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from parley.actions.accounts import Accounts
     from parley.actions.chatter import Chatter
     from parley.actions.dms import Dms
+    from parley.actions.files import Files
     from parley.actions.invites import Invites
     from parley.actions.messages import Messages
     from parley.actions.mutes import Mutes
@@ -42,6 +43,7 @@ READS: web.AppKey[Reads] = web.AppKey("reads")
 MUTES: web.AppKey[Mutes] = web.AppKey("mutes")
 DMS: web.AppKey[Dms] = web.AppKey("dms")
 REACTIONS: web.AppKey[Reactions] = web.AppKey("reactions")
+FILES: web.AppKey[Files] = web.AppKey("files")
 # Plain-number counters of the web edge (WebSockets, frames in, send->ack, refusals, logins), read by /metrics.
 EDGE_METER: web.AppKey[EdgeMeter] = web.AppKey("edge_meter")
 

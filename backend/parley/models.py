@@ -73,6 +73,28 @@ class Message:
     # The room's change_seq at this message's last edit, deletion or reaction change (0: never changed).
     change_seq: int = 0
     reactions: tuple[Reaction, ...] = ()
+    # The files sent with the message, in the order they were named (none on a tombstone).
+    files: tuple[File, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class File:
+    """An uploaded file: unsent (message_id None, its uploader's alone) or sent with one message.
+
+    `key` names its bytes in the blob store (store/blobs.py); it never leaves the server."""
+
+    id: int
+    room_id: int
+    user_id: int
+    message_id: int | None
+    name: str
+    size: int
+    content_type: str
+    width: int | None
+    height: int | None
+    thumbnail: bool
+    key: str
+    created_at: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,6 +129,15 @@ def _choice(env: Mapping[str, str], key: str, default: str, allowed: tuple[str, 
     raise ConfigError(f"{key}: expected one of {', '.join(allowed)}, got {raw!r}")
 
 
+def _accel_prefix(env: Mapping[str, str]) -> str | None:
+    raw = env.get("FILES_ACCEL_REDIRECT", "").strip()
+    if not raw:
+        return None
+    if not re.fullmatch(r"/(?:[A-Za-z0-9_.-]+/)+", raw) or "/../" in raw or "/./" in raw:
+        raise ConfigError(f"FILES_ACCEL_REDIRECT: expected an nginx location path like /_files/, got {raw!r}")
+    return raw
+
+
 def _origins(env: Mapping[str, str]) -> frozenset[str]:
     raw = env.get("ALLOWED_ORIGINS", "")
     origins = set()
@@ -366,6 +375,15 @@ class Settings:
     # response) is closed: idle and slow-header connections cannot pile up to the descriptor limit. Above any
     # real client's pause between a page's requests; nginx's upstream keepalive_timeout stays below it.
     http_idle_timeout_s: float = 10.0
+    # Uploaded files (docs/protocol.md "Files"): one file's bytes at most, and an account's bytes in any 24 hours.
+    max_upload_bytes: int = 25 * 2**20
+    upload_quota_bytes: int = 500 * 2**20
+    # Where file bytes live (several app hosts: one shared volume, docs/deployment.md); FILES_DIR, relative to the
+    # working directory.
+    files_dir: Path = Path("var/files")
+    # nginx's internal location aliasing files_dir (e.g. "/_files/"): downloads are answered with X-Accel-Redirect
+    # to it, nginx sends the bytes. None: the app streams them itself.
+    files_accel_redirect: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, cwd: Path | None = None) -> Settings:
@@ -421,4 +439,8 @@ class Settings:
             rest_write_per_min=_int(env, "REST_WRITE_RATE_PER_MIN", 30, minimum=1, maximum=60_000_000),
             rooms_per_day=_int(env, "ROOMS_PER_DAY", 20, minimum=1, maximum=1_000_000),
             http_idle_timeout_s=float(_int(env, "HTTP_IDLE_TIMEOUT_S", 10, minimum=1, maximum=3600)),
+            max_upload_bytes=_int(env, "MAX_UPLOAD_MB", 25, minimum=1, maximum=100_000) * 2**20,
+            upload_quota_bytes=_int(env, "UPLOAD_QUOTA_MB", 500, minimum=1, maximum=100_000_000) * 2**20,
+            files_dir=base / (env.get("FILES_DIR") or "var/files"),
+            files_accel_redirect=_accel_prefix(env),
         )

@@ -10,10 +10,12 @@ used. A refusal echoes the frame's `message_id`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from parley import errors
 from parley.actions import names
+from parley.actions.files import Files
 from parley.actions.mentions import Mentions
 from parley.actions.rooms import Rooms
 from parley.clock import Clock
@@ -24,7 +26,7 @@ from parley.live.limits import Limits
 from parley.live.state import Live
 from parley.models import Message, Page, User
 from parley.settings import Settings
-from parley.store import MessageDeleted, NotFound, RoomArchived, Store
+from parley.store import FileNotAttachable, MessageDeleted, NotFound, RoomArchived, Store
 
 
 def message_not_found(message_id: int) -> errors.ApiError:
@@ -48,11 +50,13 @@ class Messages:
         live: Live,
         rooms: Rooms,
         mentions: Mentions,
+        files: Files,
         limits: Limits,
         clock: Clock,
         settings: Settings,
     ) -> None:
         self._store = store
+        self._files = files
         self._mentions = mentions
         self._limits = limits
         self._broker = broker
@@ -95,7 +99,8 @@ class Messages:
         override would reorder the rest of the line for every reader), then trimmed."""
         client_id: str = frame["client_id"]
         body = names.clean_text(frame["body"]).strip()
-        if not body:
+        # A message may be only its files.
+        if not body and not frame.get("file_ids"):
             raise errors.ApiError(400, "body_empty", "The message is empty.", client_id=client_id)
         if len(body) > self._settings.max_body_chars:
             raise errors.ApiError(
@@ -108,13 +113,24 @@ class Messages:
             raise errors.ApiError(403, "not_a_member", "Join the room first.", client_id=client_id)
         return room_id, body, client_id
 
-    async def send(self, conn: Connection, room_id: int, body: str, client_id: str) -> None:
+    async def send(
+        self, conn: Connection, room_id: int, body: str, client_id: str, file_ids: Sequence[int] = ()
+    ) -> None:
+        """Store and announce; `file_ids` (the sender's own unsent uploads to this room) are sent with it."""
         # Without an '@' there is nothing to resolve, and no query: the common case costs one substring scan.
         mentions = await self._mentions.resolve(room_id, conn.user.id, body, client_id=client_id) if "@" in body else ()
         try:
             message, created = await self._store.insert_message(
-                room_id, conn.user, body, client_id, self._clock.now_ms(), mentions
+                room_id, conn.user, body, client_id, self._clock.now_ms(), mentions, file_ids
             )
+        except FileNotAttachable as exc:
+            raise errors.ApiError(
+                400,
+                "file_not_attachable",
+                "That file cannot be sent here: only your own upload to this room, once.",
+                client_id=client_id,
+                file_id=exc.file_id,
+            ) from None
         except NotFound:
             raise errors.ApiError(404, "room_not_found", "No such room.", client_id=client_id) from None
         except RoomArchived:
@@ -201,12 +217,15 @@ class Messages:
             )
         if message.deleted:
             return
+        dropped: list[str] = []
         try:
-            deleted = await self._store.delete_message(message_id)
+            deleted = await self._store.delete_message(message_id, dropped_keys=dropped)
         except NotFound:
             raise message_not_found(message_id) from None
         except RoomArchived:
             raise room_archived(message_id) from None
+        # After the commit: the rows are gone, so no one can fetch the bytes any more; now they go too.
+        await self._files.forget(dropped)
         if deleted is not None:
             self._broker.change(deleted.room_id, deleted.change_seq, wire.message_deleted(deleted))
 

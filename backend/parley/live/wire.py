@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from parley.models import Member, Message, Reaction, Room, User
+from parley.models import File, Member, Message, Reaction, Room, User
 
 Json = dict[str, Any]
 
@@ -64,7 +64,22 @@ def message(m: Message) -> Json:
         "deleted": m.deleted,
         "change_seq": m.change_seq,
         "reactions": [reaction(r) for r in m.reactions],
+        "files": [file(f) for f in m.files],
     }
+
+
+def file(f: File) -> Json:
+    data: Json = {
+        "id": f.id,
+        "name": f.name,
+        "size": f.size,
+        "content_type": f.content_type,
+        "thumbnail": f.thumbnail,
+    }
+    if f.width is not None and f.height is not None:
+        data["width"] = f.width
+        data["height"] = f.height
+    return data
 
 
 def reaction(r: Reaction) -> Json:

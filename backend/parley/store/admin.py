@@ -8,13 +8,13 @@ from typing import Any, Literal
 from ..models import Message, Room
 from .core import (
     Conflict,
-    Database,
     NotFound,
     room_name_key,
 )
+from .files import FileQueries
 
 
-class AdminQueries(Database):
+class AdminQueries(FileQueries):
     # -- admin --------------------------------------------------------------------------------------------
     # What the operator's tools need (`parley` admin commands, /api/admin): renames, archiving, bulk history.
 
@@ -64,9 +64,11 @@ class AdminQueries(Database):
         return int(row[0]) if row else 0
 
     async def purge_before(
-        self, cutoff_ms: int, *, room_id: int | None = None, batch: int = 1000
+        self, cutoff_ms: int, *, room_id: int | None = None, batch: int = 1000, dropped_keys: list[str] | None = None
     ) -> AsyncIterator[int]:
         """Delete messages created before `cutoff_ms`, oldest first, `batch` per transaction; yield each count.
+
+        Their files' rows go with them; the files' blob keys are added to `dropped_keys` (delete them afterwards).
 
         Short transactions keep a running server serving: between batches its writes get the table (SQLite's
         one writer, MySQL's row locks). Rooms keep their last_seq, so new messages never reuse a purged seq.
@@ -79,6 +81,8 @@ class AdminQueries(Database):
                 )
                 deleted = 0
                 if rows:
+                    if dropped_keys is not None:
+                        dropped_keys.extend(await self.message_file_keys(tx, [int(r[0]) for r in rows]))
                     marks = ", ".join(["%s"] * len(rows))
                     deleted = await tx.execute(f"DELETE FROM messages WHERE id IN ({marks})", [r[0] for r in rows])
             if not rows:

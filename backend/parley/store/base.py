@@ -33,6 +33,7 @@ from .core import (
     session_key,
     username_key,
 )
+from .files import FileNotAttachable
 from .invites import InviteInvalid, InviteQueries, record_invitee, use_invite
 from .messages import MessageQueries
 
@@ -42,6 +43,7 @@ __all__ = [
     "Conflict",
     "Database",
     "DatabaseUnavailable",
+    "FileNotAttachable",
     "ImportOutcome",
     "InviteInvalid",
     "MessageDeleted",

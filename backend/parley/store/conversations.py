@@ -27,6 +27,7 @@ from .core import (
     message_from_row,
     room_from_row,
 )
+from .files import FileQueries, blob_keys
 from .mentions import MentionQueries
 from .reads import ReadQueries
 
@@ -58,7 +59,7 @@ def _marks(ids: Sequence[int]) -> str:
     return ", ".join(["%s"] * len(ids))
 
 
-class ConversationQueries(ReadQueries, MentionQueries):
+class ConversationQueries(ReadQueries, MentionQueries, FileQueries):
     # -- direct messages ----------------------------------------------------------------------------------
 
     async def open_dm(self, member_ids: Sequence[int], creator_id: int, now_ms: int) -> tuple[Room, bool]:
@@ -137,8 +138,8 @@ class ConversationQueries(ReadQueries, MentionQueries):
             return await self._message(tx, message_id)
 
     async def complete(self, tx: Tx, messages: list[Message]) -> list[Message]:
-        """The messages as the wire shows them: with their mentions and reactions."""
-        return await self.with_reactions(tx, await self.with_mentions(tx, messages))
+        """The messages as the wire shows them: with their mentions, reactions and files."""
+        return await self.with_files(tx, await self.with_reactions(tx, await self.with_mentions(tx, messages)))
 
     async def _message(self, tx: Tx, message_id: int) -> Message | None:
         row = await tx.fetchone(
@@ -225,10 +226,13 @@ class ConversationQueries(ReadQueries, MentionQueries):
             await self._stamp(tx, message, change_seq)
         return replace(message, body=body, edited_at=now_ms, change_seq=change_seq, mentions=tuple(mentions))
 
-    async def delete_message(self, message_id: int, *, allow_archived: bool = False) -> Message | None:
-        """Make a message a tombstone (empty body, no mentions, no reactions); None if it already was one.
+    async def delete_message(
+        self, message_id: int, *, allow_archived: bool = False, dropped_keys: list[str] | None = None
+    ) -> Message | None:
+        """Make a message a tombstone (empty body, no mentions, no reactions, no files); None if it already was one.
 
         Raises NotFound, RoomArchived (unless `allow_archived`: the operator's command may clean an archived room).
+        The blob keys of the files it had are added to `dropped_keys`: the caller deletes them after the commit.
         """
         async with self.transaction() as tx:
             message, change_seq = await self._lock(tx, message_id, allow_archived=allow_archived)
@@ -237,8 +241,12 @@ class ConversationQueries(ReadQueries, MentionQueries):
             await tx.execute("UPDATE messages SET body = '', deleted = 1 WHERE id = %s", (message_id,))
             await tx.execute("DELETE FROM reactions WHERE message_id = %s", (message_id,))
             await tx.execute("DELETE FROM message_mentions WHERE message_id = %s", (message_id,))
+            if message.files:
+                await tx.execute("DELETE FROM files WHERE message_id = %s", (message_id,))
             await self._stamp(tx, message, change_seq)
-        return replace(message, body="", deleted=True, change_seq=change_seq, reactions=(), mentions=())
+        if dropped_keys is not None:
+            dropped_keys.extend(blob_keys(message.files))
+        return replace(message, body="", deleted=True, change_seq=change_seq, reactions=(), mentions=(), files=())
 
     async def add_reaction(
         self, message_id: int, user_id: int, emoji: str, now_ms: int, *, max_emoji: int

@@ -37,6 +37,8 @@ class Send:
     client_id: str
     now_ms: int
     mentions: tuple[int, ...]
+    # Uploads sent with it (store/files.py attaches them in the same transaction).
+    file_ids: tuple[int, ...] = ()
 
 
 # (message, created): created is False when the author had already sent this client_id.

@@ -8,6 +8,7 @@ from typing import Any
 from ..models import Message, Page, User
 from .conversations import ConversationQueries
 from .core import MESSAGE_COLUMNS, Conflict, NotFound, RoomArchived, StoreError, Tx, message_from_row
+from .files import FileNotAttachable
 from .group_commit import GroupCommit, Send
 
 
@@ -16,32 +17,42 @@ class MessageQueries(ConversationQueries):
     group_commit: GroupCommit
 
     async def insert_message(
-        self, room_id: int, author: User, body: str, client_id: str, now_ms: int, mentions: Sequence[int] = ()
+        self,
+        room_id: int,
+        author: User,
+        body: str,
+        client_id: str,
+        now_ms: int,
+        mentions: Sequence[int] = (),
+        file_ids: Sequence[int] = (),
     ) -> tuple[Message, bool]:
-        """Store a message with the room's next seq, and the users it mentions; return after its commit.
+        """Store a message with the room's next seq, the users it mentions and its files; return after its commit.
 
         Returns (message, True), or (the earlier message, False) when this user already sent this client_id.
-        Raises NotFound for a missing room, RoomArchived for a read-only one. Concurrent sends share a
-        transaction (group_commit.py).
+        Raises NotFound for a missing room, RoomArchived for a read-only one, FileNotAttachable (nothing stored)
+        when a file id is not the author's own unsent upload to this room. Concurrent sends share a transaction
+        (group_commit.py).
         """
-        return await self.group_commit.submit(Send(room_id, author, body, client_id, now_ms, tuple(mentions)))
+        send = Send(room_id, author, body, client_id, now_ms, tuple(mentions), tuple(file_ids))
+        return await self.group_commit.submit(send)
 
     async def store_sends(self, sends: list[Send]) -> list[tuple[Message, bool] | StoreError]:
         """Store a batch of sends in one transaction; one by one when that cannot be done at once.
 
-        A batch fails as a whole when one of its sends repeats a stored client_id (or another in the batch) or
-        a room is missing or archived; each send then goes alone and gets its own answer (or refusal).
+        A batch fails as a whole when one of its sends repeats a stored client_id (or another in the batch), a
+        room is missing or archived, or a file cannot be attached; each send then goes alone and gets its own
+        answer (or refusal).
         """
         if len(sends) > 1:
             try:
                 return [(m, True) for m in await self._insert_new(sends)]
-            except (Conflict, NotFound, RoomArchived):
+            except (Conflict, NotFound, RoomArchived, FileNotAttachable):
                 pass
         answers: list[tuple[Message, bool] | StoreError] = []
         for send in sends:
             try:
                 answers.append(await self._insert_one(send))
-            except (Conflict, NotFound, RoomArchived) as refused:
+            except (Conflict, NotFound, RoomArchived, FileNotAttachable) as refused:
                 answers.append(refused)
         return answers
 
@@ -99,6 +110,7 @@ class MessageQueries(ConversationQueries):
             for message_id, seq, send in zip(ids, seqs, sends, strict=True):
                 if send.mentions:
                     await self.insert_mentions(tx, message_id, send.room_id, seq, send.mentions)
+                files = await self.attach_files(tx, message_id, send.room_id, send.author.id, send.file_ids)
                 messages.append(
                     Message(
                         message_id,
@@ -110,6 +122,7 @@ class MessageQueries(ConversationQueries):
                         send.now_ms,
                         send.client_id,
                         send.mentions,
+                        files=files,
                     )
                 )
         return messages
@@ -184,7 +197,7 @@ class MessageQueries(ConversationQueries):
             return await self.complete(tx, [message_from_row(r) for r in rows])
 
     async def iter_messages(self, room_id: int | None, batch: int = 1000) -> AsyncIterator[Message]:
-        """Every message (of one room or all), by id, fetched in batches so memory stays flat."""
+        """Every message (of one room or all), by id, with its files, fetched in batches so memory stays flat."""
         last_id = 0
         room_filter = "" if room_id is None else " AND m.room_id = %s"
         while True:
@@ -195,8 +208,9 @@ class MessageQueries(ConversationQueries):
                     f" WHERE m.id > %s{room_filter} ORDER BY m.id LIMIT %s",
                     (*args, batch),
                 )
-            for row in rows:
-                yield message_from_row(row)
+                messages = await self.with_files(tx, [message_from_row(row) for row in rows])
+            for message in messages:
+                yield message
             if len(rows) < batch:
                 return
             last_id = int(rows[-1][0])

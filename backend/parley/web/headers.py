@@ -23,6 +23,7 @@ SECURITY_HEADERS: dict[str, str] = {
     "Referrer-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+CSP = "Content-Security-Policy"
 # Over https only (browsers ignore it over http). Two years: what the HSTS preload list asks for.
 HSTS = ("Strict-Transport-Security", "max-age=63072000")
 # Instead of aiohttp's `Python/3.x aiohttp/3.y`: versions help nobody but someone matching exploits to them.
@@ -38,7 +39,8 @@ def hide_server_version() -> None:
 
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
     """An on_response_prepare hook: every response this app sends, errors and the WebSocket upgrade included."""
-    response.headers.update(SECURITY_HEADERS)
+    # A response that set its own Content-Security-Policy (a file download's, stricter) keeps it.
+    response.headers.update({k: v for k, v in SECURITY_HEADERS.items() if k != CSP or CSP not in response.headers})
     # The request as it arrived (the hook does not see middlewares.trusted_proxy's clone): ask the proxy again.
     peer = request.transport.get_extra_info("peername") if request.transport else None
     scheme = forwarded(peer, request.headers, request.app[keys.SETTINGS].trusted_proxies).get("scheme")

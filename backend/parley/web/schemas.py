@@ -18,6 +18,8 @@ from parley.actions import dms, emoji, names
 # Database ids are BIGINT; a bigger number cannot name anything.
 _ID = validate.Range(min=1, max=2**63 - 1)
 _SEQ = validate.Range(min=0, max=2**63 - 1)
+# Files one message may carry.
+FILES_PER_MESSAGE = 10
 
 
 def _refuse(problem: Callable[[str], str | None], value: str) -> None:
@@ -83,9 +85,7 @@ class Login(_Strict):
 
 class PasswordChange(_Strict):
     current_password = Text(required=True, validate=validate.Length(min=1, max=names.PASSWORD_MAX))
-    new_password = Text(
-        required=True, validate=validate.Length(min=names.PASSWORD_MIN, max=names.PASSWORD_MAX)
-    )
+    new_password = Text(required=True, validate=validate.Length(min=names.PASSWORD_MIN, max=names.PASSWORD_MAX))
 
 
 class RoomCreate(_Strict):
@@ -136,6 +136,17 @@ class MessageSend(_Strict):
     room_id = fields.Integer(required=True, strict=True, validate=_ID)
     body = Text(required=True)
     client_id = Text(required=True, validate=validate.Regexp(names.CLIENT_ID, error="1-64 of A-Z a-z 0-9 _ -"))
+    # Uploads sent with the message (docs/protocol.md "Files"), each once.
+    file_ids = fields.List(
+        fields.Integer(strict=True, validate=_ID),
+        load_default=list,
+        validate=validate.Length(max=FILES_PER_MESSAGE),
+    )
+
+    @validates("file_ids")
+    def _distinct(self, value: list[int], **_: Any) -> None:
+        if len(set(value)) != len(value):
+            raise ValidationError("Each file once.")
 
 
 class PresenceSet(_Strict):

@@ -221,7 +221,7 @@ async def _dispatch(conn: Connection, frame: _Frame, request: web.Request) -> No
             messages = app[keys.MESSAGES]
             await messages.check_rate(conn.user, frame.data["client_id"])
             room_id, body, client_id = messages.check_send(conn, frame.data)
-            await messages.send(conn, room_id, body, client_id)
+            await messages.send(conn, room_id, body, client_id, frame.data["file_ids"])
             # The ack is pushed inside send (stored, then announced): this is frame receipt to ack.
             meter.send_ack.observe(perf_counter() - received_s)
         elif frame.kind == "typing":
