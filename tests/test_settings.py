@@ -67,6 +67,20 @@ def test_limits_from_the_environment(tmp_path: Path) -> None:
     ) == (5, 65536, 3, 60, 4, 30, 6, 7, 8)
 
 
+def test_file_settings(tmp_path: Path) -> None:
+    defaults = Settings.from_env({}, cwd=tmp_path)
+    assert (defaults.max_upload_bytes, defaults.upload_quota_bytes) == (25 * 2**20, 500 * 2**20)
+    assert (defaults.files_dir, defaults.files_accel_redirect) == (tmp_path / "var" / "files", None)
+    env = {"MAX_UPLOAD_MB": "3", "UPLOAD_QUOTA_MB": "7", "FILES_DIR": "/srv/files", "FILES_ACCEL_REDIRECT": "/_files/"}
+    s = Settings.from_env(env, cwd=tmp_path)
+    assert (s.max_upload_bytes, s.upload_quota_bytes, s.files_dir, s.files_accel_redirect) == (
+        3 * 2**20,
+        7 * 2**20,
+        Path("/srv/files"),
+        "/_files/",
+    )
+
+
 def test_mysql_url() -> None:
     settings = Settings.from_env({"DATABASE_URL": "mysql://u:p%40ss@db.example:3307/chat", "SECRET_KEY": KEY})
     db = settings.database
@@ -104,6 +118,10 @@ def test_mysql_url() -> None:
         ({"REST_WRITE_BURST": "0"}, "REST_WRITE_BURST"),
         ({"REST_WRITE_RATE_PER_MIN": "x"}, "REST_WRITE_RATE_PER_MIN"),
         ({"ROOMS_PER_DAY": "0"}, "ROOMS_PER_DAY"),
+        ({"MAX_UPLOAD_MB": "0"}, "MAX_UPLOAD_MB"),
+        ({"UPLOAD_QUOTA_MB": "lots"}, "UPLOAD_QUOTA_MB"),
+        ({"FILES_ACCEL_REDIRECT": "_files"}, "FILES_ACCEL_REDIRECT"),
+        ({"FILES_ACCEL_REDIRECT": "/../etc/"}, "FILES_ACCEL_REDIRECT"),
     ],
 )
 def test_bad_values_are_refused(tmp_path: Path, env: dict[str, str], message: str) -> None:

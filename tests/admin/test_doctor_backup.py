@@ -109,6 +109,20 @@ def test_pending_migrations_fail(
     assert code == 1
 
 
+def test_an_unusable_files_dir_fails(
+    sqlite_url: DatabaseUrl, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """FILES_DIR is checked itself, not only the data directory: here it is a file, which nobody can write into."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "uploads").write_text("")
+    monkeypatch.setenv("DATABASE_URL", url_string(sqlite_url))
+    monkeypatch.setenv("SECRET_KEY", SECRET)
+    monkeypatch.setenv("FILES_DIR", str(tmp_path / "uploads"))
+    code, verdicts = doctor(capsys)
+    assert verdicts["files"] == "fail"
+    assert code == 1
+
+
 def test_an_unwritable_data_directory_fails(
     sqlite_url: DatabaseUrl, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -9,13 +9,16 @@ cannot change another cell's answer. A route without a row fails the test that c
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from PIL import Image
 
 from conftest import PASSWORD, Chat, connect, frame_of, next_frame
 from parley.store import open_store
@@ -35,6 +38,7 @@ class World:
     private_message: int  # the member's, in the private room, with the member's 👍 on it
     dm_room: int  # the member's DM with target
     dm_message: int  # the member's, in that DM
+    private_file: int  # an image the member sent in the private room
 
 
 async def build_world(chat: Chat) -> World:
@@ -58,6 +62,11 @@ async def build_world(chat: Chat) -> World:
     await frame_of(ws, "reactions")
     await ws.send_json({"type": "message.send", "room_id": dm_room, "body": "just us", "client_id": "d1"})
     dm_message = (await frame_of(ws, "message.ack"))["message"]["id"]
+    resp = await member.post(f"/api/rooms/{private_room}/files", data=_image_form())
+    private_file = (await resp.json())["file"]["id"]
+    frame = {"type": "message.send", "room_id": private_room, "body": "", "client_id": "f1", "file_ids": [private_file]}
+    await ws.send_json(frame)
+    await frame_of(ws, "message.ack")
     await ws.close()
     store = await open_store(chat.url)
     try:
@@ -76,7 +85,26 @@ async def build_world(chat: Chat) -> World:
         "disabled": gone,
         "admin": admin,
     }
-    return World(server, private_room, public_room, target_id, invite_id, clients, private_message, dm_room, dm_message)
+    return World(
+        server,
+        private_room,
+        public_room,
+        target_id,
+        invite_id,
+        clients,
+        private_message,
+        dm_room,
+        dm_message,
+        private_file,
+    )
+
+
+def _image_form() -> aiohttp.FormData:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(out, "PNG")
+    form = aiohttp.FormData()
+    form.add_field("file", out.getvalue(), filename="green.png", content_type="image/png")
+    return form
 
 
 def _fresh() -> dict[str, Any]:
@@ -90,6 +118,7 @@ class Row:
     expected: dict[str, int]
     body: Callable[[World], Any] | None = None
     path: Callable[[World], str] | None = None
+    upload: bool = False  # a multipart body (a file) instead of JSON
 
     def url(self, world: World) -> str:
         return self.path(world) if self.path else self.route
@@ -179,6 +208,25 @@ ROWS = [
         _logged_in(200, outsider=404, admin=404),
         path=lambda w: _private(w, "changes?since=0"),
     ),
+    Row(
+        "POST",
+        "/api/rooms/{room_id}/files",
+        _logged_in(201, outsider=404, admin=404),
+        path=lambda w: _private(w, "files"),
+        upload=True,
+    ),
+    Row(
+        "GET",
+        "/api/files/{file_id}",
+        _logged_in(200, outsider=404, admin=404),
+        path=lambda w: f"/api/files/{w.private_file}",
+    ),
+    Row(
+        "GET",
+        "/api/files/{file_id}/thumbnail",
+        _logged_in(200, outsider=404, admin=404),
+        path=lambda w: f"/api/files/{w.private_file}/thumbnail",
+    ),
     Row("POST", "/api/dms", _logged_in(200), body=lambda w: {"usernames": ["target"]}),
     Row("GET", "/api/admin/online", _admin_only(200)),
     Row("GET", "/api/admin/users", _admin_only(200)),
@@ -230,7 +278,10 @@ async def test_rest_route(chat: Chat, row: Row) -> None:
     for role in ROLES:
         client = world.clients[role]
         body = row.body(world) if row.body else None
-        resp = await client.request(row.method, row.url(world), json=body)
+        if row.upload:
+            resp = await client.request(row.method, row.url(world), data=_image_form())
+        else:
+            resp = await client.request(row.method, row.url(world), json=body)
         answers[role] = resp.status
         if resp.status >= 400:
             assert (await resp.json())["error"]["code"], await resp.text()

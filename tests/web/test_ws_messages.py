@@ -44,6 +44,7 @@ async def test_send_ack_and_delivery(chat: Chat) -> None:
         "deleted": False,
         "change_seq": 0,
         "reactions": [],
+        "files": [],
     }
     assert await frame_of(bo_ws, "message.new") == {"type": "message.new", "message": message}
     assert await frame_of(ana_tab2, "message.new") == {"type": "message.new", "message": message}

@@ -124,22 +124,38 @@ def _frontend(settings: Settings) -> Check:
 
 
 def _files(settings: Settings) -> Check:
-    """The directory the server writes to (the SQLite database, the dev key) must be writable by it."""
+    """The directories the server writes to must be writable by it: the data directory (the SQLite database, the
+    dev key) and FILES_DIR (uploads; made on the first upload when missing, so then its nearest existing parent)."""
     if settings.database.scheme == "sqlite":
-        probe = Path(settings.database.path).parent
+        data = Path(settings.database.path).parent
     else:
         var = Path.cwd() / "var"
-        probe = var if var.exists() else Path.cwd()
+        data = var if var.exists() else Path.cwd()
+    problem = _unwritable(data)
+    if problem is not None:
+        return Check("files", "fail", problem)
+    uploads = settings.files_dir
+    probe = uploads
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    problem = _unwritable(probe)
+    if problem is not None:
+        return Check("files", "fail", f"FILES_DIR {uploads}: {problem}")
+    made = "" if uploads.exists() else " (made on the first upload)"
+    return Check("files", "ok", f"{data} and FILES_DIR {uploads}{made} are writable")
+
+
+def _unwritable(probe: Path) -> str | None:
     if not probe.is_dir():
-        return Check("files", "fail", f"{probe} is not a directory")
+        return f"{probe} is not a directory"
     if not os.access(probe, os.W_OK | os.X_OK):
-        return Check("files", "fail", f"{probe} is not writable by this user")
+        return f"{probe} is not writable by this user"
     try:
         with tempfile.NamedTemporaryFile(dir=probe, prefix=".parley-doctor-"):
             pass
     except OSError as exc:
-        return Check("files", "fail", f"cannot write in {probe}: {exc.strerror}")
-    return Check("files", "ok", f"{probe} is writable")
+        return f"cannot write in {probe}: {exc.strerror}"
+    return None
 
 
 def _clock(now_s: Callable[[], float]) -> Check:
