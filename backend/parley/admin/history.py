@@ -33,12 +33,13 @@ from typing import Any, TextIO
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from parley.actions import names
+from parley.admin import history_files
 from parley.admin.room_refs import RoomRef, open_dms, ref_key, room_ref
 from parley.admin.tools import Context, Register, checked_room_name, room_named, when
 from parley.errors import CliError
 from parley.models import Message
-from parley.store import Store
 from parley.store.base import room_name_key, username_key
+from parley.store.blobs import Blobs
 
 # Messages per import transaction: large enough to amortize the commit, small enough to keep row locks short.
 IMPORT_BATCH = 500
@@ -61,6 +62,7 @@ def add_commands(command: Register) -> None:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--create-users", action="store_true", help="create missing authors as disabled accounts")
     p.add_argument("--public", action="store_true", help="create missing rooms public (default: private)")
+    p.add_argument("--files", metavar="DIR", help="where the files the export names are (a copy of its FILES_DIR)")
     p = command("purge", purge, "delete messages older than a given age, in batches")
     p.add_argument("--older-than", required=True, metavar="AGE", help="like 90d, 12h or 30m")
     p.add_argument("--room", metavar="NAME", help="only this room (default: every room)")
@@ -94,9 +96,9 @@ class Progress:
 # -- export ---------------------------------------------------------------------------------------------------
 
 
-def record(m: Message, room: dict[str, Any]) -> dict[str, Any]:
-    """One line of an export."""
-    return {
+def record(m: Message, room: dict[str, Any], blobs: Blobs | None = None) -> dict[str, Any]:
+    """One line of an export (with "files" only for a message that has some)."""
+    line = {
         "id": m.id,
         "room": room,
         "seq": m.seq,
@@ -107,6 +109,9 @@ def record(m: Message, room: dict[str, Any]) -> dict[str, Any]:
         "edited_at": m.edited_at,
         "deleted": m.deleted,
     }
+    if m.files and blobs is not None:
+        line["files"] = history_files.file_records(m, blobs)
+    return line
 
 
 def export_line(data: dict[str, Any]) -> str:
@@ -119,6 +124,7 @@ def export_line(data: dict[str, Any]) -> str:
 async def export(args: argparse.Namespace, ctx: Context) -> int:
     room_id = (await room_named(ctx.store, args.room)).id if args.room else None
     refs = {r.id: room_ref(r) for r in await ctx.store.all_rooms()}
+    blobs = history_files.blobs_of(ctx)
     progress = Progress("exported", await ctx.store.count_messages(room_id) if sys.stderr.isatty() else None)
     target = Path(args.output) if args.output else None
     part = target.with_name(target.name + ".part") if target else None
@@ -132,7 +138,7 @@ async def export(args: argparse.Namespace, ctx: Context) -> int:
             if m.room_id not in refs:  # created while the export ran
                 room = await ctx.store.room(m.room_id)
                 refs[m.room_id] = room_ref(room) if room else {"id": m.room_id, "name": ""}
-            out.write(export_line(record(m, refs[m.room_id])))
+            out.write(export_line(record(m, refs[m.room_id], blobs)))
             count += 1
             progress.update(count)
         out.flush()
@@ -179,17 +185,18 @@ class ExportedMessage(Schema):
     # Exports made before edits and deletions existed have neither.
     edited_at = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0))
     deleted = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+    files = fields.List(fields.Nested(history_files.FileRef), load_default=list, validate=validate.Length(max=10))
 
     @validates_schema
     def _body(self, data: dict[str, Any], **_: Any) -> None:
-        if data["deleted"] and data["body"]:
-            raise ValidationError("a deleted message has an empty body", "body")
-        if not data["deleted"] and not data["body"]:
+        if data["deleted"] and (data["body"] or data["files"]):
+            raise ValidationError("a deleted message has an empty body and no files", "body")
+        if not data["deleted"] and not data["body"] and not data["files"]:
             raise ValidationError("Shorter than minimum length 1.", "body")
 
 
-def read_export(path: Path, max_body_chars: int) -> Iterator[dict[str, Any]]:
-    """The file's messages, checked line by line; CliError names the first bad line."""
+def read_export(path: Path, max_body_chars: int, files: Path | None = None) -> Iterator[dict[str, Any]]:
+    """The file's messages, checked line by line (their files in `files`); CliError names the first bad line."""
     schema = ExportedMessage()
     lineno = 0
     try:
@@ -209,6 +216,7 @@ def read_export(path: Path, max_body_chars: int) -> Iterator[dict[str, Any]]:
                     raise CliError(f"{path}:{lineno}: not a Parley export line (nested too deeply)") from None
                 if len(data["body"]) > max_body_chars:
                     raise CliError(f"{path}:{lineno}: the body is over {max_body_chars} characters")
+                history_files.check_sources(data["files"], files, f"{path}:{lineno}")
                 yield data
     except UnicodeDecodeError:
         raise CliError(f"{path}:{lineno + 1}: not UTF-8 text") from None
@@ -241,7 +249,8 @@ async def import_(args: argparse.Namespace, ctx: Context) -> int:
     usernames: dict[str, str] = {}
     total = 0
     dms: dict[str, list[str]] = {}
-    for data in read_export(path, limit):
+    source = Path(args.files) if args.files else None
+    for data in read_export(path, limit, source):
         room = data["room"]
         if room["kind"] == "dm":
             dms.setdefault(ref_key(room), room["members"])
@@ -260,16 +269,17 @@ async def import_(args: argparse.Namespace, ctx: Context) -> int:
     await open_dms(ctx, dms, tally.users, tally.rooms)
 
     progress = Progress("imported", total)
-    batch: list[Message] = []
+    batch: list[tuple[Message, list[dict[str, Any]]]] = []
+    files = _Files(history_files.blobs_of(ctx), source)
     try:
-        for data in read_export(path, limit):
-            batch.append(_message(data, tally))
+        for data in read_export(path, limit, source):
+            batch.append((_message(data, tally), data["files"]))
             if len(batch) >= IMPORT_BATCH:
-                await _load(ctx.store, batch, tally)
+                await _load(ctx, batch, tally, files)
                 batch = []
                 progress.update(tally.added + tally.present + tally.conflict)
         if batch:
-            await _load(ctx.store, batch, tally)
+            await _load(ctx, batch, tally, files)
     finally:
         progress.finish()
     print(
@@ -346,9 +356,18 @@ def _message(data: dict[str, Any], tally: _Tally) -> Message:
     )
 
 
-async def _load(store: Store, batch: list[Message], tally: _Tally) -> None:
-    for outcome in await store.import_messages(batch):
+@dataclass
+class _Files:
+    blobs: Blobs
+    source: Path | None
+
+
+async def _load(ctx: Context, batch: list[tuple[Message, list[dict[str, Any]]]], tally: _Tally, files: _Files) -> None:
+    outcomes = await ctx.store.import_messages([m for m, _ in batch])
+    for (message, refs), outcome in zip(batch, outcomes, strict=True):
         setattr(tally, outcome, getattr(tally, outcome) + 1)
+        if outcome == "added" and refs and files.source is not None:
+            await history_files.import_files(ctx, files.blobs, message, refs, files.source)
 
 
 # -- purge ----------------------------------------------------------------------------------------------------
@@ -387,12 +406,18 @@ async def purge(args: argparse.Namespace, ctx: Context) -> int:
             raise CliError("not confirmed; nothing deleted")
     progress = Progress("deleted", count)
     deleted = batches = 0
+    blobs, dropped = history_files.blobs_of(ctx), list[str]()
     try:
-        async for n in ctx.store.purge_before(cutoff_ms, room_id=room_id, batch=args.batch):
+        async for n in ctx.store.purge_before(cutoff_ms, room_id=room_id, batch=args.batch, dropped_keys=dropped):
             deleted += n
             batches += 1
             progress.update(deleted)
+            await blobs.delete(dropped)  # after each batch's commit: its rows are gone
+            dropped.clear()
     finally:
         progress.finish()
     print(f"deleted {deleted} message(s){where} in {batches} batch(es)")
+    unsent = await history_files.purge_unsent(ctx, blobs, room_id)
+    if unsent:
+        print(f"deleted {unsent} upload(s){where} never sent within a day")
     return 0

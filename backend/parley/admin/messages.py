@@ -1,14 +1,16 @@
 """`parley delete-message ID`: the operator removes one message (spam, a leaked secret) from any room.
 
-The message becomes a tombstone exactly as when its author deletes it (empty body, no reactions; its seq stays),
-also in an archived room, which is read-only for users but not for the operator. Running servers hear of it
-through the room_events log and send `message.deleted` to the room's open connections.
+The message becomes a tombstone exactly as when its author deletes it (empty body, no reactions, its files and
+their bytes deleted; its seq stays), also in an archived room, which is read-only for users but not for the
+operator. Running servers hear of it through the room_events log and send `message.deleted` to the room's open
+connections.
 """
 
 from __future__ import annotations
 
 import argparse
 
+from parley.admin import history_files
 from parley.admin.tools import Context, Register
 from parley.errors import CliError
 from parley.live.room_changes import MESSAGES_CHANGED
@@ -23,10 +25,12 @@ def add_commands(command: Register) -> None:
 async def delete_message(args: argparse.Namespace, ctx: Context) -> int:
     if not 1 <= args.id < 2**63:
         raise CliError(f"no message with id {args.id}")
+    dropped: list[str] = []
     try:
-        deleted = await ctx.store.delete_message(args.id, allow_archived=True)
+        deleted = await ctx.store.delete_message(args.id, allow_archived=True, dropped_keys=dropped)
     except NotFound:
         raise CliError(f"no message with id {args.id}") from None
+    await history_files.blobs_of(ctx).delete(dropped)  # its files' rows are gone: now their bytes
     if deleted is None:
         print(f"message {args.id} was already deleted")
         return 0

@@ -63,7 +63,8 @@ def blob_keys(files: Iterable[File], thumbnail_key: str = "-thumb") -> list[str]
 
 class FileQueries(Database):
     async def insert_file(self, file: File, *, quota: tuple[int, int] | None = None) -> File:
-        """Store a complete upload's row (its id and message_id are ignored); return it with its id.
+        """Store a complete upload's row (its id is ignored; message_id is None but for an import); return it with
+        its id.
 
         With `quota` (most bytes, since_ms): QuotaExceeded if the uploader's files created since `since_ms` and
         this one would pass `most` bytes, counted under a lock on the uploader's row. NotFound if the room or
@@ -80,11 +81,12 @@ class FileQueries(Database):
             if await tx.fetchone("SELECT id FROM rooms WHERE id = %s", (file.room_id,)) is None:
                 raise NotFound("room")
             file_id = await tx.insert(
-                "INSERT INTO files (room_id, user_id, name, size, content_type, width, height, thumbnail,"
-                " storage_key, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                "INSERT INTO files (room_id, user_id, message_id, name, size, content_type, width, height, thumbnail,"
+                " storage_key, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (
                     file.room_id,
                     file.user_id,
+                    file.message_id,
                     file.name,
                     file.size,
                     file.content_type,
@@ -95,7 +97,7 @@ class FileQueries(Database):
                     file.created_at,
                 ),
             )
-        return replace(file, id=file_id, message_id=None)
+        return replace(file, id=file_id)
 
     async def uploaded_since(self, user_id: int, since_ms: int) -> int:
         """Bytes of the user's files created since `since_ms` (and not deleted since)."""
@@ -117,12 +119,15 @@ class FileQueries(Database):
             row = await tx.fetchone(f"SELECT {FILE_COLUMNS} FROM files f WHERE f.id = %s", (file_id,))
         return None if row is None else file_from_row(row)
 
-    async def unsent_files_before(self, cutoff_ms: int, limit: int = 1000) -> list[File]:
+    async def unsent_files_before(self, cutoff_ms: int, room_id: int | None = None, limit: int = 1000) -> list[File]:
+        """Uploads never sent, made before the cut-off (of one room, or all), oldest first."""
+        in_room = "" if room_id is None else " AND f.room_id = %s"
+        args = (cutoff_ms,) if room_id is None else (cutoff_ms, room_id)
         async with self.read() as tx:
             rows = await tx.fetchall(
-                f"SELECT {FILE_COLUMNS} FROM files f WHERE f.message_id IS NULL AND f.created_at < %s"
+                f"SELECT {FILE_COLUMNS} FROM files f WHERE f.message_id IS NULL AND f.created_at < %s{in_room}"
                 " ORDER BY f.id LIMIT %s",
-                (cutoff_ms, limit),
+                (*args, limit),
             )
         return [file_from_row(r) for r in rows]
 
