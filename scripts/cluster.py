@@ -129,6 +129,7 @@ def local_values(
         "listen6": None,
         "server_name": f"server_name {HOST} localhost;",
         "root": f"root {root};",
+        "files_alias": f"alias {scratch / 'files'}/;",
     }
     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         values[f"{kind}_temp_path"] = f"{kind}_temp_path {scratch / ('temp_' + kind)};"
@@ -340,7 +341,7 @@ class Cluster:
         return f"http://{HOST}:{self.apps[index].port}"
 
 
-def _app_env(config: ClusterConfig, port: int) -> dict[str, str]:
+def _app_env(config: ClusterConfig, port: int, scratch: Path | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _APP_SETTINGS}
     env.update(
         DATABASE_URL=config.database_url,
@@ -355,6 +356,9 @@ def _app_env(config: ClusterConfig, port: int) -> dict[str, str]:
         # would make the default "invite"). app_env (or the caller's REGISTRATION) overrides it.
         REGISTRATION="open",
     )
+    if scratch is not None:
+        # Uploads in the scratch directory, which nginx's /_files/ location aliases: nginx sends the bytes.
+        env.update(FILES_DIR=str(scratch / "files"), FILES_ACCEL_REDIRECT="/_files/")
     env.update(config.app_env)
     return env
 
@@ -365,6 +369,7 @@ _APP_SETTINGS = frozenset({
     "COOKIE_SECURE", "ALLOWED_ORIGINS", "HEARTBEAT_S", "PRESENCE_GRACE_MS", "TYPING_EXPIRY_MS", "IDLE_AFTER_MS",
     "DB_POOL_MAX", "PROCESS_TTL_MS", "REGISTRATION", "ARGON2_CONCURRENCY", "LOGIN_FREE_FAILURES",
     "LOGIN_BACKOFF_MAX_S", "LOGIN_ADDRESS_FAILURES", "REGISTRATIONS_PER_HOUR", "ALLOWED_HOSTS", "HTTP_IDLE_TIMEOUT_S",
+    "FILES_DIR", "FILES_ACCEL_REDIRECT", "MAX_UPLOAD_MB", "UPLOAD_QUOTA_MB",
 })
 # Those this script decides itself for every process.
 _OWN_SETTINGS = frozenset(
@@ -388,7 +393,7 @@ def start_app(cluster: Cluster, index: int, *, wait: bool = True) -> Process:
     port = cluster.apps[index].port if index < len(cluster.apps) else _app_ports(cluster.config)[index]
     process = _spawn(
         f"app {index} (port {port})", [cluster.config.python, "-m", "parley", "serve"],
-        _app_env(cluster.config, port), cluster.scratch / f"app-{index}.log", port,
+        _app_env(cluster.config, port, cluster.scratch), cluster.scratch / f"app-{index}.log", port,
     )
     if index < len(cluster.apps):
         cluster.apps[index] = process

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import io
 import ipaddress
 import json
+import os
 import re
 import signal
+import ssl
 import subprocess
 import time
 import uuid
@@ -31,6 +34,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from PIL import Image as PILImage
 
 from conftest import PASSWORD, eventually, frame_of, make_settings, migrated, service_missing
 from e2e.conftest import CHROMIUM_ARGS
@@ -631,3 +635,78 @@ async def test_nginx_access_log_never_holds_an_invite_token(echo_app: tuple[Test
             assert secret not in text, text
         # What is left still says what happened.
         assert "/invite/[redacted]" in text and "invite=[redacted]" in text and "lang=en" in text, text
+
+
+# --------------------------------------------------------------------------------------------------------
+# Files: large bodies on the upload route only, downloads sent by nginx (X-Accel-Redirect)
+
+
+async def _raw_tls_status(running: Any, head: bytes) -> tuple[int, bytes]:
+    """Send a request head (and no body) over TLS; the status and body nginx answers with."""
+    context = ssl.create_default_context(cafile=str(running.tls.certificate))
+    reader, writer = await asyncio.open_connection("127.0.0.1", running.config.port, ssl=context)
+    try:
+        writer.write(head)
+        await writer.drain()
+        response = await asyncio.wait_for(reader.read(65536), 10)
+    finally:
+        writer.close()
+    status = int(response.split(b" ", 2)[1])
+    return status, response.split(b"\r\n\r\n", 1)[1]
+
+
+async def test_uploads_and_downloads_through_nginx(tls_cluster: Any, clients: Callable[..., Client]) -> None:
+    """A 3 MB upload passes nginx on the upload route (64 KiB stays the limit everywhere else); a Content-Length over
+    the route's limit is refused by nginx before the body, in the API's format; downloads are checked by the app
+    and sent by nginx from the files directory, with the app's type, disposition and cache headers."""
+    _, cookie = await account(tls_cluster, clients, "files")
+    browser = via_nginx(tls_cluster, clients, cookie)
+    room_id = await _new_room(browser)
+    data = os.urandom(3 * 2**20)
+    form = aiohttp.FormData()
+    form.add_field("file", io.BytesIO(data), filename="big.bin", content_type="application/octet-stream")
+    resp = await browser.post(f"/api/rooms/{room_id}/files", data=form)
+    assert resp.status == 201, await resp.text()
+    big = (await resp.json())["file"]
+    assert big["size"] == len(data)
+    image = io.BytesIO()
+    PILImage.new("RGB", (30, 20), "red").save(image, "PNG")
+    form = aiohttp.FormData()
+    form.add_field("file", image.getvalue(), filename="red.png", content_type="image/png")
+    png = (await (await browser.post(f"/api/rooms/{room_id}/files", data=form)).json())["file"]
+
+    # The app itself answers with the redirect and no bytes...
+    app_resp = await direct(tls_cluster, clients, 0, cookie).get(f"/api/files/{big['id']}")
+    target = app_resp.headers["X-Accel-Redirect"]
+    assert target.startswith("/_files/") and await app_resp.read() == b""
+    # ...nginx sends them.
+    resp = await browser.get(f"/api/files/{big['id']}")
+    assert resp.status == 200 and await resp.read() == data
+    assert resp.headers["Content-Type"] == "application/octet-stream"
+    assert resp.headers["Content-Disposition"] == "attachment; filename*=UTF-8''big.bin"
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["Cache-Control"] == "private, max-age=86400"
+    assert "X-Accel-Redirect" not in resp.headers
+    resp = await browser.get(f"/api/files/{png['id']}")
+    assert resp.status == 200 and await resp.read() == image.getvalue()
+    assert resp.headers["Content-Type"] == "image/png"
+    assert resp.headers["Content-Disposition"] == "inline; filename*=UTF-8''red.png"
+    thumb = await browser.get(f"/api/files/{png['id']}/thumbnail")
+    assert thumb.status == 200 and thumb.headers["Content-Type"] == "image/jpeg"
+    # The internal location is not reachable from outside, and others get 404 from the app.
+    assert (await browser.get(target)).status == 404
+    _, other_cookie = await account(tls_cluster, clients, "other")
+    other = via_nginx(tls_cluster, clients, other_cookie)
+    resp = await other.get(f"/api/files/{big['id']}")
+    assert resp.status == 404 and (await resp.json())["error"]["code"] == "file_not_found"
+
+    # Over the route's limit by Content-Length: nginx answers without reading a byte of the body.
+    head = (
+        f"POST /api/rooms/{room_id}/files HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n"
+        "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 40000000\r\nConnection: close\r\n\r\n"
+    ).encode()
+    status, body = await _raw_tls_status(tls_cluster, head)
+    assert status == 413 and json.loads(body)["error"]["code"] == "file_too_large"
+    # The 64 KiB limit stays on every other route.
+    resp = await browser.post("/api/rooms", data=b"x" * 100_000, headers={"Content-Type": "application/json"})
+    assert resp.status == 413 and (await resp.json())["error"]["code"] == "payload_too_large"
