@@ -606,8 +606,9 @@ async def test_kill_9_of_a_process(clients: Callable[..., Client]) -> None:
             await ws.close()
 
 
-async def test_nginx_access_log_never_holds_an_invite_token(echo_app: tuple[TestServer, Path],
-                                                            clients: Callable[..., Client]) -> None:
+async def test_nginx_access_log_never_holds_an_invite_token(
+    echo_app: tuple[TestServer, Path], clients: Callable[..., Client]
+) -> None:
     """An invite link is a password until it is used: nginx must not write it to disk.
 
     The token reaches nginx in the page's path (/invite/TOKEN), in a query (?invite=TOKEN), and afterwards in the
@@ -617,7 +618,11 @@ async def test_nginx_access_log_never_holds_an_invite_token(echo_app: tuple[Test
     dist = require_dist()
     server, scratch = echo_app
     port = free_port_run(1)
-    secrets = ["Inv1teTokenInPathAAAAAAAAAAAAAAA", "Inv1teTokenInQueryBBBBBBBBBBBBBBB", "Inv1teTokenInRefererCCCCCCCCCCC"]
+    secrets = [
+        "Inv1teTokenInPathAAAAAAAAAAAAAAA",
+        "Inv1teTokenInQueryBBBBBBBBBBBBBBB",
+        "Inv1teTokenInRefererCCCCCCCCCCC",
+    ]
     with cluster_mod.running_nginx(port=port, upstreams=[server.port], dist=dist, scratch=scratch):
         client = clients(f"http://127.0.0.1:{port}")
         assert (await client.get(f"/invite/{secrets[0]}")).status == 200
@@ -710,3 +715,25 @@ async def test_uploads_and_downloads_through_nginx(tls_cluster: Any, clients: Ca
     # The 64 KiB limit stays on every other route.
     resp = await browser.post("/api/rooms", data=b"x" * 100_000, headers={"Content-Type": "application/json"})
     assert resp.status == 413 and (await resp.json())["error"]["code"] == "payload_too_large"
+
+
+async def test_without_x_accel_redirect_the_app_streams_files_through_nginx(clients: Callable[..., Client]) -> None:
+    """FILES_ACCEL_REDIRECT unset: the app sends the bytes itself (FileResponse), nginx passes them on as they are."""
+    with cluster(1, app_env={"FILES_ACCEL_REDIRECT": ""}) as running:
+        _, cookie = await account(running, clients, "stream")
+        browser = via_nginx(running, clients, cookie)
+        room_id = await _new_room(browser)
+        data = os.urandom(300_000)
+        form = aiohttp.FormData()
+        form.add_field("file", io.BytesIO(data), filename="r.bin", content_type="image/png")
+        resp = await browser.post(f"/api/rooms/{room_id}/files", data=form)
+        assert resp.status == 201, await resp.text()
+        file = (await resp.json())["file"]
+        app_resp = await direct(running, clients, 0, cookie).get(f"/api/files/{file['id']}")
+        assert "X-Accel-Redirect" not in app_resp.headers and await app_resp.read() == data
+        resp = await browser.get(f"/api/files/{file['id']}")
+        assert resp.status == 200 and await resp.read() == data
+        # Claimed image/png, random bytes: sniffed, served as an attachment.
+        assert resp.headers["Content-Type"] == "application/octet-stream"
+        assert resp.headers["Content-Disposition"] == "attachment; filename*=UTF-8''r.bin"
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
