@@ -80,7 +80,8 @@ def require_redis() -> None:
 def fresh_database() -> Iterator[str]:
     """A new, empty MariaDB database (as conftest.mysql_url makes), as a DATABASE_URL; dropped afterwards."""
     try:
-        conn = pymysql.connect(unix_socket=MYSQL_SOCKET, user="root", password="", charset="utf8mb4", autocommit=True)
+        conn = pymysql.connect(unix_socket=MYSQL_SOCKET, user="root", password="", charset="utf8mb4",
+                               autocommit=True)
     except (pymysql.err.MySQLError, OSError):
         service_missing(f"MariaDB at {MYSQL_SOCKET}")
     name = f"parley_test_{uuid.uuid4().hex[:12]}"
@@ -127,15 +128,8 @@ def cluster(processes: int = 2, *, tls: bool = False, redis_url: str = REDIS_URL
         namespace = f"parley-test-{uuid.uuid4().hex[:8]}"
         app_env = {**FAST_APP_ENV, "REDIS_NAMESPACE": namespace, **config.pop("app_env", {})}
         cfg = cluster_mod.ClusterConfig(
-            database_url=database_url,
-            redis_url=redis_url,
-            processes=processes,
-            port=base,
-            http_port=base + processes + 1 if tls else None,
-            dist=dist,
-            tls=tls,
-            app_env=app_env,
-            **config,
+            database_url=database_url, redis_url=redis_url, processes=processes, port=base,
+            http_port=base + processes + 1 if tls else None, dist=dist, tls=tls, app_env=app_env, **config,
         )
         with cluster_mod.running_cluster(cfg) as running:
             yield running
@@ -144,21 +138,16 @@ def cluster(processes: int = 2, *, tls: bool = False, redis_url: str = REDIS_URL
 class Client:
     """One browser-like client: its own cookie jar, optionally its own source address (127.0.0.x)."""
 
-    def __init__(
-        self, base_url: str, *, cafile: Path | None = None, local_addr: str | None = None, cookie: str | None = None
-    ) -> None:
+    def __init__(self, base_url: str, *, cafile: Path | None = None, local_addr: str | None = None,
+                 cookie: str | None = None) -> None:
         """`cookie` ("parley_session=...") is sent as is: the way to use a Secure cookie over plain http, as a
         session made through the https proxy is then used on a process directly."""
         self.base_url = base_url
         context = ssl.create_default_context(cafile=str(cafile)) if cafile else None
-        connector = aiohttp.TCPConnector(
-            ssl=context if context else True, local_addr=(local_addr, 0) if local_addr else None
-        )
-        self.session = aiohttp.ClientSession(
-            connector=connector,
-            cookie_jar=aiohttp.CookieJar(unsafe=True),
-            headers={"Cookie": cookie} if cookie else None,
-        )
+        connector = aiohttp.TCPConnector(ssl=context if context else True,
+                                         local_addr=(local_addr, 0) if local_addr else None)
+        self.session = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                             headers={"Cookie": cookie} if cookie else None)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -180,9 +169,8 @@ class Client:
         await self.session.close()
 
 
-async def presence_of(
-    ws: aiohttp.ClientWebSocketResponse, username: str, status: str, timeout: float = 5.0
-) -> dict[str, Any]:
+async def presence_of(ws: aiohttp.ClientWebSocketResponse, username: str, status: str,
+                      timeout: float = 5.0) -> dict[str, Any]:
     """The next presence frame saying `username` is `status`, passing over every other frame (bounded)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

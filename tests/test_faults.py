@@ -41,22 +41,11 @@ class ThrowawayMariaDB:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [
-                MARIADBD,
-                "--no-defaults",
-                "--user=root",
-                f"--datadir={self.datadir}",
-                f"--socket={self.datadir}/s.sock",
-                f"--port={self.port}",
-                "--bind-address=127.0.0.1",
-                "--skip-name-resolve",
-                "--character-set-server=utf8mb4",
-                "--collation-server=utf8mb4_unicode_ci",
-                "--innodb-buffer-pool-size=32M",
-                f"--log-error={self.datadir}/error.log",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            [MARIADBD, "--no-defaults", "--user=root", f"--datadir={self.datadir}",
+             f"--socket={self.datadir}/s.sock", f"--port={self.port}", "--bind-address=127.0.0.1",
+             "--skip-name-resolve", "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
+             "--innodb-buffer-pool-size=32M", f"--log-error={self.datadir}/error.log"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         for _ in range(200):
             with contextlib.suppress(pymysql.err.MySQLError):
@@ -80,17 +69,9 @@ def throwaway_mariadb(tmp_path: Path) -> Iterator[ThrowawayMariaDB]:
         service_missing("mariadbd / mariadb-install-db")
     datadir = tmp_path / "mariadb"
     subprocess.run(
-        [
-            INSTALL_DB,
-            "--no-defaults",
-            "--user=root",
-            f"--datadir={datadir}",
-            "--auth-root-authentication-method=normal",
-            "--skip-test-db",
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        [INSTALL_DB, "--no-defaults", "--user=root", f"--datadir={datadir}",
+         "--auth-root-authentication-method=normal", "--skip-test-db"],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     server = ThrowawayMariaDB(datadir, _free_port())
     server.start()

@@ -64,10 +64,8 @@ pytestmark = [
     ),
 ]
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 ATTACKER = "127.0.0.2"
 
 
@@ -132,20 +130,15 @@ def test_rendered_config_passes_nginx_t(tmp_path: Path, tls: bool) -> None:
     binary = require_nginx()
     dist = require_dist()
     cert = cluster_mod.self_signed(tmp_path) if tls else None
-    values = cluster_mod.local_values(
-        port=8443, upstreams=[9001, 9002], root=dist, scratch=tmp_path, tls=cert, http_port=8080 if tls else None
-    )
+    values = cluster_mod.local_values(port=8443, upstreams=[9001, 9002], root=dist, scratch=tmp_path, tls=cert,
+                                      http_port=8080 if tls else None)
     text = cluster_mod.render_conf(cluster_mod.NGINX_CONF.read_text(), values)
     assert "10.0.0.11" not in text and "/var/log/nginx" not in text and "/run/nginx.pid" not in text
     assert ("ssl_certificate" in text) == tls
     conf = tmp_path / "nginx.conf"
     conf.write_text(text)
-    result = subprocess.run(
-        [binary, "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(conf)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = subprocess.run([binary, "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(conf)],
+                            capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     assert "[emerg]" not in result.stderr
 
@@ -199,10 +192,7 @@ async def test_web_app_cache_and_security_headers(tls_cluster: Any, clients: Cal
         assert resp.headers["Content-Security-Policy"] == CSP
         assert resp.headers.get("Content-Encoding") == "gzip", asset
     assert (await web_client.get(assets[0])).headers["Content-Type"].split(";")[0] in (
-        "application/javascript",
-        "text/javascript",
-        "text/css",
-    )
+        "application/javascript", "text/javascript", "text/css")
 
     missing = await web_client.get("/assets/index-00000000.js")
     assert missing.status == 404
@@ -231,15 +221,15 @@ async def test_api_and_websocket_through_nginx(tls_cluster: Any, clients: Callab
     assert "Secure" in cookie and "HttpOnly" in cookie
     me = await browser.get("/api/me")
     assert me.status == 200 and (await me.json())["user"]["username"] == name
-    login = await browser.post("/api/auth/login", json={"username": name.upper(), "password": PASSWORD}, headers=origin)
+    login = await browser.post("/api/auth/login", json={"username": name.upper(), "password": PASSWORD},
+                               headers=origin)
     assert login.status == 200, await login.text()
     assert "Secure" in _set_cookie(login)
 
     ws, hello = await browser.ws(origin=tls_cluster.url)
     assert hello["user"]["username"] == name
-    await ws.send_json(
-        {"type": "message.send", "room_id": hello["rooms"][0]["id"], "body": "via nginx", "client_id": "n-1"}
-    )
+    await ws.send_json({"type": "message.send", "room_id": hello["rooms"][0]["id"], "body": "via nginx",
+                        "client_id": "n-1"})
     assert (await frame_of(ws, "message.ack", skip=("presence", "typing", "message.new")))["client_id"] == "n-1"
     await ws.close()
 
@@ -254,26 +244,21 @@ async def test_api_and_websocket_through_nginx(tls_cluster: Any, clients: Callab
         assert not re.search(r"aiohttp|Python|\d", resp.headers.get("Server", "")), resp.headers.get("Server")
 
 
-async def test_a_foreign_host_through_nginx_is_refused_by_the_app(
-    tls_cluster: Any, clients: Callable[..., Client]
-) -> None:
+async def test_a_foreign_host_through_nginx_is_refused_by_the_app(tls_cluster: Any,
+                                                                  clients: Callable[..., Client]) -> None:
     """nginx passes the browser's Host on (server_name is not a filter: the only server block answers any name), so
     a rebinding page's `Host: evil.example` reaches the app, which refuses it (ALLOWED_HOSTS: the cluster's apps
     listen on 127.0.0.1, so the loopback names)."""
     browser = clients(tls_cluster.url, cafile=tls_cluster.tls.certificate)
-    resp = await browser.post(
-        "/api/auth/register",
-        json={"username": _name("dns"), "password": PASSWORD},
-        headers={"Host": "evil.example", "Origin": "https://evil.example"},
-    )
+    resp = await browser.post("/api/auth/register", json={"username": _name("dns"), "password": PASSWORD},
+                              headers={"Host": "evil.example", "Origin": "https://evil.example"})
     assert resp.status == 400, await resp.text()
     assert (await resp.json())["error"]["code"] == "bad_host"
     assert resp.headers.getall("X-Frame-Options") == ["DENY"]
 
 
-async def test_oversized_body_is_refused_by_nginx_in_the_api_format(
-    tls_cluster: Any, clients: Callable[..., Client]
-) -> None:
+async def test_oversized_body_is_refused_by_nginx_in_the_api_format(tls_cluster: Any,
+                                                                    clients: Callable[..., Client]) -> None:
     browser = clients(tls_cluster.url, cafile=tls_cluster.tls.certificate)
     resp = await browser.post("/api/auth/login", data=b"x" * 70_000, headers={"Content-Type": "application/json"})
     assert resp.status == 413
@@ -281,7 +266,8 @@ async def test_oversized_body_is_refused_by_nginx_in_the_api_format(
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
 
 
-async def test_a_session_made_anywhere_works_on_every_process(tls_cluster: Any, clients: Callable[..., Client]) -> None:
+async def test_a_session_made_anywhere_works_on_every_process(tls_cluster: Any,
+                                                              clients: Callable[..., Client]) -> None:
     """No sticky sessions: the cookie nginx's chosen process set is accepted by every process directly."""
     browser = clients(tls_cluster.url, cafile=tls_cluster.tls.certificate)
     name = _name("any")
@@ -295,9 +281,8 @@ async def test_a_session_made_anywhere_works_on_every_process(tls_cluster: Any, 
         assert (await resp.json())["user"]["username"] == name
 
 
-async def test_forwarded_proto_is_believed_only_from_the_proxy(
-    tls_cluster: Any, clients: Callable[..., Client]
-) -> None:
+async def test_forwarded_proto_is_believed_only_from_the_proxy(tls_cluster: Any,
+                                                               clients: Callable[..., Client]) -> None:
     """A client talking to a process directly cannot claim https: no Secure cookie, and its https Origin does
     not match. The same headers from the proxy's address (127.0.0.1, TRUSTED_PROXIES) are believed."""
     app = tls_cluster.app_url(0)
@@ -307,9 +292,8 @@ async def test_forwarded_proto_is_believed_only_from_the_proxy(
     cookie = _set_cookie(await register(attacker, _name("spoof"), headers=claim))
     assert "Secure" not in cookie
     host = app.removeprefix("http://")
-    refused = await attacker.post(
-        "/api/rooms", json={"name": _name("r")}, headers={**claim, "Origin": f"https://{host}"}
-    )
+    refused = await attacker.post("/api/rooms", json={"name": _name("r")},
+                                  headers={**claim, "Origin": f"https://{host}"})
     assert refused.status == 403, await refused.text()
 
     proxy = clients(app)  # from 127.0.0.1: where nginx connects from
@@ -325,9 +309,8 @@ async def echo_app(tmp_path: Path) -> AsyncIterator[tuple[TestServer, Path]]:
     app = create_app(make_settings(url, trusted_proxies=(ipaddress.ip_network("127.0.0.1/32"),)))
 
     @web.middleware
-    async def echo(
-        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
+    async def echo(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                   ) -> web.StreamResponse:
         if request.path == "/api/test-echo":
             return web.json_response({"remote": request.remote, "scheme": request.scheme})
         return await handler(request)
@@ -342,9 +325,8 @@ async def echo_app(tmp_path: Path) -> AsyncIterator[tuple[TestServer, Path]]:
         await server.close()
 
 
-async def test_forwarded_for_names_the_real_client(
-    echo_app: tuple[TestServer, Path], clients: Callable[..., Client]
-) -> None:
+async def test_forwarded_for_names_the_real_client(echo_app: tuple[TestServer, Path],
+                                                   clients: Callable[..., Client]) -> None:
     """X-Forwarded-For as the app reads it behind the rendered nginx.conf.
 
     The app logs and limits by request.remote, so what matters is what that becomes. The client connects from
@@ -364,10 +346,8 @@ async def test_forwarded_for_names_the_real_client(
         assert seen == {"remote": ATTACKER, "scheme": "http"}
 
         direct = clients(f"http://127.0.0.1:{server.port}", local_addr=ATTACKER)
-        assert await (await direct.get("/api/test-echo", headers=forged)).json() == {
-            "remote": ATTACKER,
-            "scheme": "http",
-        }
+        assert await (await direct.get("/api/test-echo", headers=forged)).json() == {"remote": ATTACKER,
+                                                                                      "scheme": "http"}
         # nginx's own access log names the same client (written just after the response: poll, bounded).
         log = scratch / "access.log"
 
@@ -406,30 +386,25 @@ async def test_web_app_runs_under_the_csp_in_chromium(tls_cluster: Any, chromium
             page = await context.new_page()
             await page.add_init_script(
                 "window.__csp = []; document.addEventListener('securitypolicyviolation',"
-                " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
-            )
+                " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
             console: list[str] = []
             page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-            resp = await page.request.post(
-                f"{tls_cluster.url}/api/auth/register",
-                data=json.dumps({"username": name, "password": PASSWORD}),
-                headers={"Content-Type": "application/json"},
-            )
+            resp = await page.request.post(f"{tls_cluster.url}/api/auth/register",
+                                           data=json.dumps({"username": name, "password": PASSWORD}),
+                                           headers={"Content-Type": "application/json"})
             assert resp.status == 201, await resp.text()
             async with page.expect_websocket(timeout=15_000) as ws_info:
                 await page.goto(tls_cluster.url + "/")
             socket = await ws_info.value
             assert socket.url == tls_cluster.url.replace("https", "wss") + "/ws"
             await socket.wait_for_event("framereceived", predicate=lambda p: '"hello"' in str(p), timeout=15_000)
-            await page.wait_for_function(
-                "document.querySelector('#app') && document.querySelector('#app').children.length > 0", timeout=15_000
-            )
+            await page.wait_for_function("document.querySelector('#app') && document.querySelector('#app')"
+                                         ".children.length > 0", timeout=15_000)
             assert await page.evaluate("window.__csp") == []
             assert not [c for c in console if "Content Security Policy" in c], console
             # The stylesheet loaded (a refused one has no readable rules).
             assert await page.evaluate(
-                "[...document.styleSheets].some(s => { try { return s.cssRules.length > 0 } catch { return false } })"
-            )
+                "[...document.styleSheets].some(s => { try { return s.cssRules.length > 0 } catch { return false } })")
             # The policy is really enforced (and the listener works): a foreign socket is refused.
             await page.evaluate("() => { try { new WebSocket('wss://elsewhere.invalid/'); } catch (e) {} }")
             await page.wait_for_function("window.__csp.length > 0", timeout=5_000)
@@ -471,7 +446,8 @@ async def _new_room(client: Client, *others: Client) -> int:
 MESSAGE_SKIP = ("presence", "typing", "room.joined", "member.joined")
 
 
-async def test_messages_cross_processes_once_and_in_order(tls_cluster: Any, clients: Callable[..., Client]) -> None:
+async def test_messages_cross_processes_once_and_in_order(tls_cluster: Any,
+                                                          clients: Callable[..., Client]) -> None:
     """ana on process 0 sends a burst; bob on process 1 and carol through nginx each get every message once, in
     seq order, and ana gets her acks in the same order."""
     ana = direct(tls_cluster, clients, 0, (await account(tls_cluster, clients, "ana"))[1])
@@ -606,9 +582,8 @@ async def test_kill_9_of_a_process(clients: Callable[..., Client]) -> None:
             await ws.close()
 
 
-async def test_nginx_access_log_never_holds_an_invite_token(
-    echo_app: tuple[TestServer, Path], clients: Callable[..., Client]
-) -> None:
+async def test_nginx_access_log_never_holds_an_invite_token(echo_app: tuple[TestServer, Path],
+                                                            clients: Callable[..., Client]) -> None:
     """An invite link is a password until it is used: nginx must not write it to disk.
 
     The token reaches nginx in the page's path (/invite/TOKEN), in a query (?invite=TOKEN), and afterwards in the
@@ -618,11 +593,7 @@ async def test_nginx_access_log_never_holds_an_invite_token(
     dist = require_dist()
     server, scratch = echo_app
     port = free_port_run(1)
-    secrets = [
-        "Inv1teTokenInPathAAAAAAAAAAAAAAA",
-        "Inv1teTokenInQueryBBBBBBBBBBBBBBB",
-        "Inv1teTokenInRefererCCCCCCCCCCC",
-    ]
+    secrets = ["Inv1teTokenInPathAAAAAAAAAAAAAAA", "Inv1teTokenInQueryBBBBBBBBBBBBBBB", "Inv1teTokenInRefererCCCCCCCCCCC"]
     with cluster_mod.running_nginx(port=port, upstreams=[server.port], dist=dist, scratch=scratch):
         client = clients(f"http://127.0.0.1:{port}")
         assert (await client.get(f"/invite/{secrets[0]}")).status == 200

@@ -30,41 +30,16 @@ def test_defaults(tmp_path: Path) -> None:
 def test_limits_from_the_environment(tmp_path: Path) -> None:
     defaults = Settings.from_env({}, cwd=tmp_path)
     assert (defaults.max_connections_per_user, defaults.send_queue_max_bytes, defaults.rooms_per_day) == (
-        50,
-        1_048_576,
-        20,
-    )
-    assert (
-        defaults.message_burst,
-        defaults.message_per_min,
-        defaults.chatter_burst,
-        defaults.chatter_per_min,
-        defaults.rest_write_burst,
-        defaults.rest_write_per_min,
-    ) == (20, 600, 10, 120, 20, 30)
-    env = {
-        "MAX_CONNECTIONS_PER_USER": "5",
-        "SEND_QUEUE_MAX_BYTES": "65536",
-        "MESSAGE_BURST": "3",
-        "MESSAGE_RATE_PER_MIN": "60",
-        "CHATTER_BURST": "4",
-        "CHATTER_RATE_PER_MIN": "30",
-        "REST_WRITE_BURST": "6",
-        "REST_WRITE_RATE_PER_MIN": "7",
-        "ROOMS_PER_DAY": "8",
-    }
+        50, 1_048_576, 20)
+    assert (defaults.message_burst, defaults.message_per_min, defaults.chatter_burst, defaults.chatter_per_min,
+            defaults.rest_write_burst, defaults.rest_write_per_min) == (20, 600, 10, 120, 20, 30)
+    env = {"MAX_CONNECTIONS_PER_USER": "5", "SEND_QUEUE_MAX_BYTES": "65536", "MESSAGE_BURST": "3",
+           "MESSAGE_RATE_PER_MIN": "60", "CHATTER_BURST": "4", "CHATTER_RATE_PER_MIN": "30", "REST_WRITE_BURST": "6",
+           "REST_WRITE_RATE_PER_MIN": "7", "ROOMS_PER_DAY": "8"}
     s = Settings.from_env(env, cwd=tmp_path)
-    assert (
-        s.max_connections_per_user,
-        s.send_queue_max_bytes,
-        s.message_burst,
-        s.message_per_min,
-        s.chatter_burst,
-        s.chatter_per_min,
-        s.rest_write_burst,
-        s.rest_write_per_min,
-        s.rooms_per_day,
-    ) == (5, 65536, 3, 60, 4, 30, 6, 7, 8)
+    assert (s.max_connections_per_user, s.send_queue_max_bytes, s.message_burst, s.message_per_min, s.chatter_burst,
+            s.chatter_per_min, s.rest_write_burst, s.rest_write_per_min, s.rooms_per_day) == (
+        5, 65536, 3, 60, 4, 30, 6, 7, 8)
 
 
 def test_file_settings(tmp_path: Path) -> None:
@@ -85,13 +60,7 @@ def test_mysql_url() -> None:
     settings = Settings.from_env({"DATABASE_URL": "mysql://u:p%40ss@db.example:3307/chat", "SECRET_KEY": KEY})
     db = settings.database
     assert (db.scheme, db.user, db.password, db.host, db.port, db.name) == (
-        "mysql",
-        "u",
-        "p@ss",
-        "db.example",
-        3307,
-        "chat",
-    )
+        "mysql", "u", "p@ss", "db.example", 3307, "chat")
 
 
 @pytest.mark.parametrize(

@@ -99,14 +99,8 @@ async def test_login_and_wrong_password(chat: Chat) -> None:
 async def test_endpoints_need_a_session(chat: Chat) -> None:
     server = await chat.server()
     client = await chat.client(server)
-    for method, path in [
-        ("GET", "/api/me"),
-        ("GET", "/api/rooms"),
-        ("POST", "/api/rooms"),
-        ("GET", "/api/rooms/1/messages"),
-        ("POST", "/api/auth/logout"),
-        ("GET", "/api/presence"),
-    ]:
+    for method, path in [("GET", "/api/me"), ("GET", "/api/rooms"), ("POST", "/api/rooms"),
+                         ("GET", "/api/rooms/1/messages"), ("POST", "/api/auth/logout"), ("GET", "/api/presence")]:
         resp = await client.request(method, path)
         assert resp.status == 401, path
         assert (await resp.json())["error"]["code"] == "not_authenticated"

@@ -42,12 +42,8 @@ class Replica:
         if kind == "message.updated":
             self.messages[held["id"]] = frame["message"]
         elif kind == "message.deleted":
-            self.messages[held["id"]] = held | {
-                "deleted": True,
-                "body": "",
-                "reactions": [],
-                "change_seq": frame["change_seq"],
-            }
+            self.messages[held["id"]] = held | {"deleted": True, "body": "", "reactions": [],
+                                                "change_seq": frame["change_seq"]}
         elif kind == "reactions":
             self.messages[held["id"]] = held | {"reactions": frame["reactions"], "change_seq": frame["change_seq"]}
 
@@ -137,11 +133,7 @@ async def test_a_client_back_from_away_sees_exactly_the_current_state(chat: Chat
     assert replica.cursor == room["change_seq"]
     assert replica.messages == await _everything(cyd)
     assert replica.messages[sent[2]["id"]] | {"user": None} == sent[2] | {
-        "user": None,
-        "body": "",
-        "deleted": True,
-        "change_seq": 4,
-    }
+        "user": None, "body": "", "deleted": True, "change_seq": 4}
     # Nothing changes later: the cursor is current, and the next catch-up is one empty page.
     body = await (await cyd.get(f"/api/rooms/1/changes?since={replica.cursor}")).json()
     assert body == {"messages": [], "change_seq": replica.cursor, "has_more": False}
@@ -160,11 +152,8 @@ async def test_the_endpoint_s_contract(chat: Chat) -> None:
     await ana_ws.send_json({"type": "message.edit", "message_id": sent[0]["id"], "body": "last"})
     await frame_of(ana_ws, "message.updated")
     body = await (await eve.get("/api/rooms/1/changes?since=0")).json()
-    assert [(m["id"], m["change_seq"]) for m in body["messages"]] == [
-        (sent[1]["id"], 2),
-        (sent[2]["id"], 3),
-        (sent[0]["id"], 4),
-    ]
+    assert [(m["id"], m["change_seq"]) for m in body["messages"]] == [(sent[1]["id"], 2), (sent[2]["id"], 3),
+                                                                      (sent[0]["id"], 4)]
     assert (body["change_seq"], body["has_more"]) == (4, False)
     body = await (await eve.get("/api/rooms/1/changes?since=2&limit=1")).json()
     assert ([m["id"] for m in body["messages"]], body["change_seq"], body["has_more"]) == ([sent[2]["id"]], 3, True)

@@ -32,20 +32,9 @@ async def test_the_same_people_get_the_same_room_whoever_asks(chat: Chat) -> Non
     cyd = await chat.user(server, "cyd")
     dm = (await _open(ana, "bob"))["room"]
     assert dm == {
-        "id": dm["id"],
-        "kind": "dm",
-        "name": "",
-        "topic": "",
-        "private": True,
-        "archived": False,
-        "joined": True,
-        "last_seq": 0,
-        "change_seq": 0,
-        "members": [{"id": 1, "username": "ana"}, {"id": 2, "username": "Bob"}],
-        "last_read_seq": 0,
-        "unread": 0,
-        "mentions": 0,
-        "muted": False,
+        "id": dm["id"], "kind": "dm", "name": "", "topic": "", "private": True, "archived": False, "joined": True,
+        "last_seq": 0, "change_seq": 0, "members": [{"id": 1, "username": "ana"}, {"id": 2, "username": "Bob"}],
+        "last_read_seq": 0, "unread": 0, "mentions": 0, "muted": False,
     }
     assert (await _open(bob, "ANA"))["room"] == dm
     assert (await _open(ana, "BOB", "bob"))["room"] == dm  # the same name twice is one person
@@ -111,16 +100,8 @@ async def test_refusals(chat: Chat) -> None:
     assert (await _open(ana, *nine, status=400))["error"]["code"] == "validation_failed"
     eight = (await _open(ana, *nine[:8]))["room"]
     assert len(eight["members"]) == 9
-    for bad in (
-        {},
-        {"usernames": []},
-        {"usernames": "bob"},
-        {"usernames": [5]},
-        {"usernames": [""]},
-        {"usernames": ["x" * 65]},
-        {"usernames": ["ana"]},
-        {"usernames": ["bob", "ANA"]},
-    ):
+    for bad in ({}, {"usernames": []}, {"usernames": "bob"}, {"usernames": [5]}, {"usernames": [""]},
+                {"usernames": ["x" * 65]}, {"usernames": ["ana"]}, {"usernames": ["bob", "ANA"]}):
         resp = await ana.post("/api/dms", json=bad)
         assert resp.status == 400, bad
         assert (await resp.json())["error"]["code"] == "validation_failed", bad

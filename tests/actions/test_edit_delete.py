@@ -48,11 +48,7 @@ async def test_the_author_edits_and_every_member_s_connection_hears_it(chat: Cha
     bob_ws, _ = await connect(bob)
     original = await _send(ana_ws, 1, "helo", "m1")
     assert (original["edited_at"], original["deleted"], original["change_seq"], original["reactions"]) == (
-        None,
-        False,
-        0,
-        [],
-    )
+        None, False, 0, [])
     await ana_ws.send_json({"type": "message.edit", "message_id": original["id"], "body": "  hello  "})
     updated = await frame_of(ana_ws, "message.updated")
     edited = updated["message"]
@@ -90,12 +86,8 @@ async def test_the_author_or_an_admin_deletes_and_a_tombstone_stays(chat: Chat) 
     await frame_of(bob_ws, "reactions")
     # Bob may not delete Ana's message.
     error = await _error(bob_ws, {"type": "message.delete", "message_id": first["id"]})
-    assert error == {
-        "type": "error",
-        "code": "not_author",
-        "message": "Only the author or an admin can delete a message.",
-        "message_id": first["id"],
-    }
+    assert error == {"type": "error", "code": "not_author",
+                     "message": "Only the author or an admin can delete a message.", "message_id": first["id"]}
     await ana_ws.send_json({"type": "message.delete", "message_id": first["id"]})
     deleted = {"type": "message.deleted", "room_id": 1, "message_id": first["id"], "seq": 1, "change_seq": 2}
     for ws in (ana_ws, bob_ws, boss_ws):
@@ -113,11 +105,9 @@ async def test_the_author_or_an_admin_deletes_and_a_tombstone_stays(chat: Chat) 
     assert page["messages"][0] == tombstone
     assert page["messages"][1] == second | {"body": "", "deleted": True, "change_seq": 3}
     # A tombstone takes no edit and no reaction.
-    for frame in (
-        {"type": "message.edit", "message_id": first["id"], "body": "back"},
-        {"type": "reaction.add", "message_id": first["id"], "emoji": ":+1:"},
-        {"type": "reaction.remove", "message_id": first["id"], "emoji": ":+1:"},
-    ):
+    for frame in ({"type": "message.edit", "message_id": first["id"], "body": "back"},
+                  {"type": "reaction.add", "message_id": first["id"], "emoji": ":+1:"},
+                  {"type": "reaction.remove", "message_id": first["id"], "emoji": ":+1:"}):
         error = await _error(ana_ws, frame)
         assert (error["code"], error["message_id"]) == ("message_deleted", first["id"])
 
@@ -194,12 +184,8 @@ async def test_refusals_echo_the_message_id(chat: Chat) -> None:
         error = await _error(ana_ws, frame)
         assert (error["code"], error["message_id"]) == (code, frame["message_id"]), frame
     error = await _error(bob_ws, {"type": "message.edit", "message_id": mid, "body": "mine now"})
-    assert error == {
-        "type": "error",
-        "code": "not_author",
-        "message": "Only the author can edit a message.",
-        "message_id": mid,
-    }
+    assert error == {"type": "error", "code": "not_author", "message": "Only the author can edit a message.",
+                     "message_id": mid}
     # A message_id that is not a usable id is not echoed.
     for bad in ("1", True, 0, 2**63, 1.5, None):
         error = await _error(ana_ws, {"type": "message.delete", "message_id": bad})
@@ -216,11 +202,9 @@ async def test_an_archived_room_takes_no_changes(chat: Chat) -> None:
         await store.set_archived(1, True)
     finally:
         await store.close()
-    for frame in (
-        {"type": "message.edit", "message_id": message["id"], "body": "thawed"},
-        {"type": "message.delete", "message_id": message["id"]},
-        {"type": "reaction.add", "message_id": message["id"], "emoji": ":+1:"},
-    ):
+    for frame in ({"type": "message.edit", "message_id": message["id"], "body": "thawed"},
+                  {"type": "message.delete", "message_id": message["id"]},
+                  {"type": "reaction.add", "message_id": message["id"], "emoji": ":+1:"}):
         error = await _error(ana_ws, frame)
         assert (error["code"], error["message_id"]) == ("room_archived", message["id"]), frame
     page = await (await ana.get("/api/rooms/1/messages")).json()
@@ -251,12 +235,8 @@ async def test_a_dm_s_messages_do_not_exist_for_others(chat: Chat, kind: str) ->
     message = await _send(ana_ws, dm["id"], "just us", "m1")
     eve_ws, _ = await connect(eve)
     error = await _error(eve_ws, {"type": kind, "message_id": message["id"], "body": "x"})
-    assert error == {
-        "type": "error",
-        "code": "message_not_found",
-        "message": "No such message.",
-        "message_id": message["id"],
-    }
+    assert error == {"type": "error", "code": "message_not_found", "message": "No such message.",
+                     "message_id": message["id"]}
 
 
 async def test_a_deleted_message_is_not_unread_and_mentions_nobody(chat: Chat) -> None:
@@ -329,10 +309,8 @@ async def test_edits_are_cleaned_like_sends_and_bad_unicode_is_refused(chat: Cha
     assert (await frame_of(ws, "message.updated"))["message"]["body"] == "abcd\te"
     error = await _error(ws, {"type": "message.edit", "message_id": message["id"], "body": "\u202e\x00 "})
     assert (error["code"], error["message_id"]) == ("body_empty", message["id"])
-    for frame in (
-        '{"type": "message.edit", "message_id": %d, "body": "x\\ud800"}',
-        '{"type": "reaction.add", "message_id": %d, "emoji": "\\ud83d"}',
-    ):
+    for frame in ('{"type": "message.edit", "message_id": %d, "body": "x\\ud800"}',
+                  '{"type": "reaction.add", "message_id": %d, "emoji": "\\ud83d"}'):
         await ws.send_str(frame % message["id"])
         error = await frame_of(ws, "error")
         assert (error["code"], error["message_id"]) == ("invalid_frame", message["id"]), frame

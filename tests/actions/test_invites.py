@@ -192,7 +192,9 @@ async def test_admin_invite_endpoints(chat: Chat) -> None:
     created = (await resp.json())["invite"]
     assert created["expires_at"] - created["created_at"] == 7 * 86_400_000
     assert created["state"] == "active"
-    assert set(created) == {"id", "state", "created_at", "expires_at", "created_by", "used_at", "used_by", "revoked_at"}
+    assert set(created) == {
+        "id", "state", "created_at", "expires_at", "created_by", "used_at", "used_by", "revoked_at"
+    }
     for bad in ({"expires_s": 0}, {"expires_s": 90 * 86_400 + 1}, {"expires_s": "1"}, {"expires_s": 1.5}):
         resp = await admin.post("/api/admin/invites", json=bad)
         assert resp.status == 400, bad

@@ -41,7 +41,9 @@ def via(address: str) -> dict[str, str]:
 
 async def register(chat: Chat, server: TestServer, name: str, address: str = OFFICE) -> TestClient[Any, Any]:
     client = await chat.client(server)
-    resp = await client.post("/api/auth/register", json={"username": name, "password": PASSWORD}, headers=via(address))
+    resp = await client.post(
+        "/api/auth/register", json={"username": name, "password": PASSWORD}, headers=via(address)
+    )
     assert resp.status == 201, await resp.text()
     return client
 

@@ -37,14 +37,8 @@ async def test_members_hear_the_whole_list_and_history_carries_it(chat: Chat) ->
     message = await _send(ana_ws, 1, "lunch?", "m1")
     await frame_of(bob_ws, "message.new")
     await _react(bob_ws, "add", message["id"], THUMBS)
-    first = {
-        "type": "reactions",
-        "room_id": 1,
-        "message_id": message["id"],
-        "seq": 1,
-        "change_seq": 1,
-        "reactions": [{"emoji": THUMBS, "count": 1, "users": [BOB]}],
-    }
+    first = {"type": "reactions", "room_id": 1, "message_id": message["id"], "seq": 1, "change_seq": 1,
+             "reactions": [{"emoji": THUMBS, "count": 1, "users": [BOB]}]}
     assert await frame_of(ana_ws, "reactions") == first
     assert await frame_of(bob_ws, "reactions") == first
     await _react(ana_ws, "add", message["id"], PARTY)
@@ -89,12 +83,8 @@ async def test_the_cap_on_distinct_emoji(chat: Chat) -> None:
     clock.advance(100)
     await _react(ana_ws, "add", message["id"], emoji[20])
     error = await frame_of(ana_ws, "error")
-    assert error == {
-        "type": "error",
-        "code": "too_many_reactions",
-        "message": "A message carries at most 20 different emoji.",
-        "message_id": message["id"],
-    }
+    assert error == {"type": "error", "code": "too_many_reactions",
+                     "message": "A message carries at most 20 different emoji.", "message_id": message["id"]}
     # One already there may still be added by someone else.
     await _react(bob_ws, "add", message["id"], emoji[0])
     frames = [await frame_of(bob_ws, "reactions", skip=("presence", "message.new")) for _ in range(21)]

@@ -19,21 +19,9 @@ async def test_create_list_join_leave(chat: Chat) -> None:
     ana = await chat.user(server, "ana")
     bo = await chat.user(server, "bo_")
     room = await _room(ana, name="Design", topic="pixels")
-    assert room == {
-        "id": room["id"],
-        "kind": "room",
-        "name": "Design",
-        "topic": "pixels",
-        "private": False,
-        "archived": False,
-        "joined": True,
-        "last_seq": 0,
-        "change_seq": 0,
-        "last_read_seq": 0,
-        "unread": 0,
-        "mentions": 0,
-        "muted": False,
-    }
+    assert room == {"id": room["id"], "kind": "room", "name": "Design", "topic": "pixels", "private": False,
+                    "archived": False, "joined": True, "last_seq": 0, "change_seq": 0, "last_read_seq": 0,
+                    "unread": 0, "mentions": 0, "muted": False}
     listed = (await (await bo.get("/api/rooms")).json())["rooms"]
     assert [(r["name"], r["joined"]) for r in listed] == [("Design", False), ("general", True)]
     resp = await bo.post(f"/api/rooms/{room['id']}/join")
@@ -56,15 +44,8 @@ async def test_room_validation_and_conflicts(chat: Chat) -> None:
     resp = await ana.post("/api/rooms", json={"name": "ops"})
     assert resp.status == 409
     assert (await resp.json())["error"]["code"] == "room_name_taken"
-    for body in [
-        {},
-        {"name": ""},
-        {"name": " padded"},
-        {"name": "x" * 65},
-        {"name": "ok", "topic": "t" * 251},
-        {"name": "ok", "private": "yes"},
-        {"name": "bad\nname"},
-    ]:
+    for body in [{}, {"name": ""}, {"name": " padded"}, {"name": "x" * 65}, {"name": "ok", "topic": "t" * 251},
+                 {"name": "ok", "private": "yes"}, {"name": "bad\nname"}]:
         resp = await ana.post("/api/rooms", json=body)
         assert resp.status == 400, body
         assert (await resp.json())["error"]["code"] == "validation_failed"
@@ -146,12 +127,8 @@ async def test_join_and_leave_change_live_delivery(chat: Chat) -> None:
 async def test_bad_room_ids(chat: Chat) -> None:
     server = await chat.server()
     ana = await chat.user(server, "ana")
-    for path in [
-        "/api/rooms/abc/join",
-        "/api/rooms/0/join",
-        "/api/rooms/99999999999999999999999/join",
-        "/api/rooms/424242/join",
-    ]:
+    for path in ["/api/rooms/abc/join", "/api/rooms/0/join", "/api/rooms/99999999999999999999999/join",
+                 "/api/rooms/424242/join"]:
         resp = await ana.post(path)
         assert resp.status == 404, path
         assert (await resp.json())["error"]["code"] == "room_not_found"

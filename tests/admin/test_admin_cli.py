@@ -719,9 +719,7 @@ async def test_room_changes_from_the_cli_reach_open_sockets(
     assert updated["room"]["archived"] is True
     assert await in_thread(monkeypatch, "remove-member", "ops", "bob") == 0
     assert await frame_of(bo_ws, "room.left", timeout=2, skip=("presence", "room.updated")) == {
-        "type": "room.left",
-        "room_id": room["id"],
-    }
+        "type": "room.left", "room_id": room["id"]}
 
 
 async def test_reset_password_closes_open_websockets(

@@ -63,10 +63,7 @@ def test_export_and_import_carry_edits_tombstones_and_dms(
     capsys.readouterr()
     lines = [json.loads(line) for line in export.read_text().splitlines()]
     assert [(r["body"], r["edited_at"], r["deleted"]) for r in lines] == [
-        ("hello", NOW + 2, False),
-        ("", None, True),
-        ("just us", None, False),
-    ]
+        ("hello", NOW + 2, False), ("", None, True), ("just us", None, False)]
     assert lines[2]["room"] == {"id": dm.id, "name": "", "kind": "dm", "members": ["ann", "bob"]}
     # Into the same installation: all present, nothing added.
     assert cli.main(["import", str(export)]) == 0
@@ -77,28 +74,12 @@ def test_import_into_a_fresh_installation_makes_the_dm(
     env: DatabaseUrl, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lines = [
-        {
-            "id": 7,
-            "room": {"id": 3, "name": "", "kind": "dm", "members": ["zed", "amy"]},
-            "seq": 1,
-            "user": {"id": 9, "username": "zed"},
-            "body": "psst",
-            "created_at": NOW,
-            "client_id": "z1",
-            "edited_at": NOW + 5,
-            "deleted": False,
-        },
-        {
-            "id": 8,
-            "room": {"id": 3, "name": "", "kind": "dm", "members": ["amy", "zed"]},
-            "seq": 2,
-            "user": {"id": 8, "username": "amy"},
-            "body": "",
-            "created_at": NOW + 1,
-            "client_id": "a1",
-            "edited_at": None,
-            "deleted": True,
-        },
+        {"id": 7, "room": {"id": 3, "name": "", "kind": "dm", "members": ["zed", "amy"]}, "seq": 1,
+         "user": {"id": 9, "username": "zed"}, "body": "psst", "created_at": NOW, "client_id": "z1",
+         "edited_at": NOW + 5, "deleted": False},
+        {"id": 8, "room": {"id": 3, "name": "", "kind": "dm", "members": ["amy", "zed"]}, "seq": 2,
+         "user": {"id": 8, "username": "amy"}, "body": "", "created_at": NOW + 1, "client_id": "a1",
+         "edited_at": None, "deleted": True},
     ]
     export = tmp_path / "old.jsonl"
     export.write_text("".join(json.dumps(line) + "\n" for line in lines))
@@ -128,22 +109,11 @@ def test_import_into_a_fresh_installation_makes_the_dm(
     ],
 )
 def test_import_refuses_bad_conversation_lines(
-    db: DatabaseUrl,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    room: dict[str, object],
-    extra: dict[str, object],
-    problem: str,
+    db: DatabaseUrl, tmp_path: Path, capsys: pytest.CaptureFixture[str], room: dict[str, object],
+    extra: dict[str, object], problem: str
 ) -> None:
-    line = {
-        "id": 1,
-        "room": room,
-        "seq": 1,
-        "user": {"id": 1, "username": "amy"},
-        "body": "hi",
-        "created_at": 0,
-        "client_id": "c",
-    } | extra
+    line = {"id": 1, "room": room, "seq": 1, "user": {"id": 1, "username": "amy"}, "body": "hi", "created_at": 0,
+            "client_id": "c"} | extra
     export = tmp_path / "bad.jsonl"
     export.write_text(json.dumps(line) + "\n")
     fails(capsys, cli.main(["import", str(export)]), f"bad.jsonl:1: not a Parley export line ({problem}")
@@ -167,7 +137,8 @@ async def test_a_deletion_by_the_cli_reaches_open_sockets(
     await frame_of(bob_ws, "message.updated")
     assert await in_thread(monkeypatch, "delete-message", str(sent[1]["id"])) == 0
     deleted = await frame_of(bob_ws, "message.deleted", timeout=2)
-    assert deleted == {"type": "message.deleted", "room_id": 1, "message_id": sent[1]["id"], "seq": 2, "change_seq": 2}
+    assert deleted == {"type": "message.deleted", "room_id": 1, "message_id": sent[1]["id"], "seq": 2,
+                       "change_seq": 2}
     assert await frame_of(ana_ws, "message.deleted", skip=("presence", "message.updated")) == deleted
     # Two deletions before the next poll: both arrive, in order (the first read back as a gap).
     assert await in_thread(monkeypatch, "delete-message", str(sent[0]["id"])) == 0

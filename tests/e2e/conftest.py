@@ -38,7 +38,6 @@ SERVER_SETTINGS: dict[str, Any] = {"frontend_dir": FRONTEND_DIST, "presence_grac
 # Upper bound for any single UI expectation (ms): generous for a loaded CI machine, still bounded.
 UI_TIMEOUT = 10_000
 
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """Keep each phase's report on the item (item.rep_setup / rep_call / rep_teardown) for fixture teardowns."""

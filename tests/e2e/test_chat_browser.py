@@ -39,7 +39,9 @@ def member(page: Any, username: str) -> Any:
     return page.locator(f'[data-testid="member-item"][data-username="{username}"]')
 
 
-async def test_two_users_register_join_a_room_chat_see_presence_and_typing(e2e_chat: Chat, browsing: Browsing) -> None:
+async def test_two_users_register_join_a_room_chat_see_presence_and_typing(
+    e2e_chat: Chat, browsing: Browsing
+) -> None:
     server = await start_server(e2e_chat)
     url = base_url(server)
     ana = await browsing.page("ana")

@@ -174,9 +174,8 @@ async def test_a_held_connection_sends_nothing_before_its_first_frame() -> None:
     """Registered while its hello is being prepared: what arrives meanwhile waits, and goes after the hello."""
     hub = Hub(fill_gap=_no_gap)
     sock = FakeSocket()
-    conn = Connection(
-        hub.next_connection_id(), User(1, "u1"), "s1", sock, queue_max=8, queue_max_bytes=2**20, held=True
-    )
+    conn = Connection(hub.next_connection_id(), User(1, "u1"), "s1", sock, queue_max=8, queue_max_bytes=2**20,
+                      held=True)
     hub.register(conn, [1])
     hub.message(1, 1, b"m1", None, None)
     await asyncio.sleep(0.01)
@@ -203,16 +202,8 @@ async def test_a_close_the_peer_never_takes_drops_the_connection() -> None:
     """A peer that does not read its close frame is cut off after the close timeout (the transport is aborted)."""
     aborted: list[bool] = []
     sock = FakeSocket(hang_close=True)
-    conn = Connection(
-        "c1",
-        User(1, "u1"),
-        "s1",
-        sock,
-        queue_max=8,
-        queue_max_bytes=2**20,
-        abort=lambda: aborted.append(True),
-        close_timeout_s=0.05,
-    )
+    conn = Connection("c1", User(1, "u1"), "s1", sock, queue_max=8, queue_max_bytes=2**20,
+                      abort=lambda: aborted.append(True), close_timeout_s=0.05)
     conn.close(1008, "too many invalid frames")
     assert conn.close_task is not None
     await asyncio.wait_for(conn.close_task, 1)

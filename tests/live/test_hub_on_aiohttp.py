@@ -106,9 +106,8 @@ async def test_a_reader_a_megabyte_behind_is_closed_with_4408(serve: Serve) -> N
     hub = Hub(fill_gap=lambda room, after, upto: asyncio.sleep(0, []))
 
     async def on_open(ws: web.WebSocketResponse) -> None:
-        conn = Connection(
-            hub.next_connection_id(), User(1, "reader"), "s1", ws, queue_max=10_000, queue_max_bytes=2**20
-        )
+        conn = Connection(hub.next_connection_id(), User(1, "reader"), "s1", ws, queue_max=10_000,
+                          queue_max_bytes=2**20)
         conns.append(conn)
         hub.register(conn, [1])
         for seq in range(1, 301):  # 18 MB: far more than the socket buffers and the bound together

@@ -115,12 +115,10 @@ async def test_admin_online_sees_users_on_every_instance(mysql_chat: Chat, redis
     await connect(bo)
     assert (await frame_of(boss_ws, "presence", skip=()))["status"] == "online"
     body = await (await boss.get("/api/admin/online")).json()
-    assert body == {
-        "online": [
-            {"user": {"id": 2, "username": "bob"}, "status": "online", "connections": 0},
-            {"user": {"id": 1, "username": "boss"}, "status": "online", "connections": 1},
-        ]
-    }
+    assert body == {"online": [
+        {"user": {"id": 2, "username": "bob"}, "status": "online", "connections": 0},
+        {"user": {"id": 1, "username": "boss"}, "status": "online", "connections": 1},
+    ]}
 
 
 # -- Redis is not trusted: events are signed (issue 10, finding 7) ----------------------------------------------
@@ -140,20 +138,10 @@ async def _victim_and_peer(chat: Chat, namespace: str) -> tuple[Any, Any, Any, A
 
 
 def _forged_message(seq: int) -> bytes:
-    return json.dumps(
-        {
-            "type": "message.new",
-            "message": {
-                "id": 999,
-                "room_id": 1,
-                "seq": seq,
-                "user": {"id": 99, "username": "admin"},
-                "body": "Your session expired: log in again at https://evil.example",
-                "created_at": 1,
-                "client_id": "x",
-            },
-        }
-    ).encode()
+    return json.dumps({"type": "message.new", "message": {
+        "id": 999, "room_id": 1, "seq": seq, "user": {"id": 99, "username": "admin"},
+        "body": "Your session expired: log in again at https://evil.example", "created_at": 1, "client_id": "x",
+    }}).encode()
 
 
 async def test_unsigned_events_published_on_redis_are_dropped(mysql_chat: Chat, redis_namespace: str) -> None:
@@ -243,13 +231,10 @@ async def test_forged_presence_entries_in_redis_are_ignored(mysql_chat: Chat, re
     attacker = aioredis.Redis.from_url(REDIS_URL)
     try:
         await attacker.set(f"{redis_namespace}:process:evil", "1", px=60_000)
-        await attacker.hset(
-            f"{redis_namespace}:presence:evil",
-            mapping={
-                "2": json.dumps({"n": "bob", "r": [1], "st": "online"}),
-                "3": "{not json",
-            },
-        )
+        await attacker.hset(f"{redis_namespace}:presence:evil", mapping={
+            "2": json.dumps({"n": "bob", "r": [1], "st": "online"}),
+            "3": "{not json",
+        })
         _, b = await _pair(mysql_chat, redis_namespace)
     finally:
         await attacker.aclose()

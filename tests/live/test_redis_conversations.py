@@ -32,20 +32,13 @@ async def test_a_dm_and_its_changes_cross_instances(mysql_chat: Chat, redis_name
     await ana_ws.send_json({"type": "reaction.add", "message_id": message["id"], "emoji": ":heart:"})
     reactions = await frame_of(bob_ws, "reactions")
     assert (reactions["change_seq"], reactions["reactions"]) == (
-        2,
-        [{"emoji": "\u2764\ufe0f", "count": 1, "users": [{"id": 1, "username": "ana"}]}],
-    )
+        2, [{"emoji": "\u2764\ufe0f", "count": 1, "users": [{"id": 1, "username": "ana"}]}])
     await frame_of(ana_ws, "reactions")
 
     await bob_ws.send_json({"type": "message.delete", "message_id": message["id"]})
     deleted = await frame_of(ana_ws, "message.deleted")
-    assert deleted == {
-        "type": "message.deleted",
-        "room_id": dm["id"],
-        "message_id": message["id"],
-        "seq": 1,
-        "change_seq": 3,
-    }
+    assert deleted == {"type": "message.deleted", "room_id": dm["id"], "message_id": message["id"], "seq": 1,
+                       "change_seq": 3}
     # Either instance answers the catch-up the same.
     for client in (ana, bob):
         body = await (await client.get(f"/api/rooms/{dm['id']}/changes?since=0")).json()
@@ -68,7 +61,6 @@ async def test_edits_from_both_instances_arrive_in_change_seq_order(mysql_chat: 
         await ana_ws.send_json({"type": "message.edit", "message_id": mine["id"], "body": f"ana {i}"})
         await bob_ws.send_json({"type": "message.edit", "message_id": his["id"], "body": f"bob {i}"})
     for ws in (ana_ws, bob_ws):
-        seen = [
-            (await frame_of(ws, "message.updated", skip=("presence", "message.new")))["change_seq"] for _ in range(16)
-        ]
+        seen = [(await frame_of(ws, "message.updated", skip=("presence", "message.new")))["change_seq"]
+                for _ in range(16)]
         assert seen == list(range(1, 17))

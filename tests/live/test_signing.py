@@ -32,7 +32,7 @@ def test_verify_returns_the_payload_only_for_a_valid_mac() -> None:
         tampered[i] ^= 0x01
         assert signer.verify(bytes(tampered)) is None
     assert signer.verify(signed[:-1]) is None
-    assert signer.verify(signed[: MAC_BYTES - 1]) is None
+    assert signer.verify(signed[:MAC_BYTES - 1]) is None
     assert signer.verify(b"") is None
     assert signer.verify(b'{"k":"user","u":1,"p":"evil"}\n') is None
     assert Signer(event_key(SECRET, "elsewhere")).verify(signed) is None

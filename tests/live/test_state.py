@@ -80,9 +80,7 @@ async def test_b_sees_a_online_idle_typing_and_offline(chat: Chat) -> None:
         # last_seen is written after the offline announcement, off the announcing path: wait for it, bounded.
         members = (await (await bo.get("/api/rooms/1/members")).json())["members"]
         return {m["username"]: (m["status"], m["last_seen"] is not None) for m in members} == {
-            "ana": ("offline", True),
-            "bob": ("online", False),
-        }
+            "ana": ("offline", True), "bob": ("online", False)}
 
     await eventually(last_seen_stored)
 
@@ -169,11 +167,7 @@ async def test_frozen_client_is_detected_by_heartbeat(chat: Chat) -> None:
     bo = await chat.user(server, "bob")
     bo_ws, _ = await connect(bo)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        FROZEN_CLIENT,
-        f"http://{server.host}:{server.port}",
-        PASSWORD,
+        sys.executable, "-c", FROZEN_CLIENT, f"http://{server.host}:{server.port}", PASSWORD,
         stdout=asyncio.subprocess.PIPE,
     )
     try:

@@ -86,15 +86,7 @@ async def build_world(chat: Chat) -> World:
         "admin": admin,
     }
     return World(
-        server,
-        private_room,
-        public_room,
-        target_id,
-        invite_id,
-        clients,
-        private_message,
-        dm_room,
-        dm_message,
+        server, private_room, public_room, target_id, invite_id, clients, private_message, dm_room, dm_message,
         private_file,
     )
 
@@ -397,14 +389,9 @@ async def test_a_dm_is_indistinguishable_from_nothing_to_others(chat: Chat) -> N
     was never used gets: nothing tells that the DM exists."""
     world = await build_world(chat)
     never = 999_999
-    requests = [
-        ("POST", "join", None),
-        ("POST", "leave", None),
-        ("GET", "members", None),
-        ("POST", "members", {"username": "outsider"}),
-        ("GET", "messages", None),
-        ("GET", "changes?since=0", None),
-    ]
+    requests = [("POST", "join", None), ("POST", "leave", None), ("GET", "members", None),
+                ("POST", "members", {"username": "outsider"}), ("GET", "messages", None),
+                ("GET", "changes?since=0", None)]
     for role in ("outsider", "admin"):
         client = world.clients[role]
         for method, tail, body in requests:

@@ -14,10 +14,8 @@ from aiohttp.test_utils import TestClient
 from conftest import PASSWORD, Chat
 from parley.web.headers import HSTS, SECURITY_HEADERS
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
 @pytest.fixture
@@ -103,18 +101,8 @@ async def test_a_foreign_host_is_refused(chat: Chat, dist: Path, host: str) -> N
         ("GET", "/api/me", {}),
         ("POST", "/api/rooms", {"json": {"name": "pwned"}}),
         ("GET", "/", {}),
-        (
-            "GET",
-            "/ws",
-            {
-                "headers": {
-                    "Upgrade": "websocket",
-                    "Connection": "Upgrade",
-                    "Sec-WebSocket-Version": "13",
-                    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-                }
-            },
-        ),
+        ("GET", "/ws", {"headers": {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+                                     "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}}),
     ]
     for method, path, kwargs in attempts:
         headers = {**kwargs.pop("headers", {}), **foreign, "Origin": f"http://{host}"}

@@ -62,22 +62,16 @@ def server(tmp_path: Path) -> Iterator[int]:
     )
     log = (tmp_path / "server.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "parley", "serve", "--migrate"],
-        env=env,
-        cwd=tmp_path,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        preexec_fn=_nofile_1024,
+        [sys.executable, "-m", "parley", "serve", "--migrate"], env=env, cwd=tmp_path, stdin=subprocess.DEVNULL,
+        stdout=log, stderr=subprocess.STDOUT, preexec_fn=_nofile_1024,
     )
     try:
         deadline = time.monotonic() + 30
         while True:
             assert process.poll() is None, (tmp_path / "server.log").read_text()
-            with (
-                contextlib.suppress(OSError),
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as resp,
-            ):
+            with contextlib.suppress(OSError), urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/api/health", timeout=2
+            ) as resp:
                 if resp.status == 200:
                     break
             assert time.monotonic() < deadline, "server did not start"
@@ -183,11 +177,9 @@ def test_a_slow_request_head_is_dropped(server: int) -> None:
 
 
 def test_no_version_even_for_a_malformed_request(server: int) -> None:
-    for raw in (
-        b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
-        b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header Line\r\n\r\n",
-        b"NOT HTTP AT ALL\r\n\r\n",
-    ):
+    for raw in (b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header Line\r\n\r\n",
+                b"NOT HTTP AT ALL\r\n\r\n"):
         with socket.create_connection(("127.0.0.1", server), timeout=5) as s:
             s.sendall(raw)
             head = s.recv(4096).split(b"\r\n\r\n")[0].decode("latin-1")

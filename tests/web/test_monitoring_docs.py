@@ -38,18 +38,10 @@ def test_both_files_name_the_panels_and_alerts_the_issue_asks_for() -> None:
     titles = " ".join(p["title"] for p in json.loads((DOCS / "grafana-dashboard.json").read_text())["panels"])
     for word in ("WebSockets", "Messages", "Deliveries", "latency", "Errors", "Database", "Redis"):
         assert word in titles, word
-    alerts = {
-        rule["alert"]
-        for group in yaml.safe_load((DOCS / "prometheus-alerts.yml").read_text())["groups"]
-        for rule in group["rules"]
-    }
-    assert alerts == {
-        "ParleyProcessDown",
-        "ParleyRedisDown",
-        "ParleyDatabaseErrors",
-        "ParleySendAckSlow",
-        "ParleySlowReceivers",
-    }
+    alerts = {rule["alert"] for group in yaml.safe_load((DOCS / "prometheus-alerts.yml").read_text())["groups"]
+              for rule in group["rules"]}
+    assert alerts == {"ParleyProcessDown", "ParleyRedisDown", "ParleyDatabaseErrors", "ParleySendAckSlow",
+                      "ParleySlowReceivers"}
 
 
 async def test_every_metric_they_name_is_exported(chat: Chat, redis_namespace: str) -> None:

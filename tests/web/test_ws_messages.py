@@ -17,35 +17,18 @@ async def test_send_ack_and_delivery(chat: Chat) -> None:
     ana_ws, hello = await connect(ana)
     assert hello["user"] == {"id": 1, "username": "ana", "is_admin": False}
     assert [r["name"] for r in hello["rooms"]] == ["general"]
-    assert set(hello["config"]) == {
-        "heartbeat_s",
-        "presence_grace_ms",
-        "typing_refresh_ms",
-        "typing_expiry_ms",
-        "idle_after_ms",
-        "max_body_chars",
-    }
+    assert set(hello["config"]) == {"heartbeat_s", "presence_grace_ms", "typing_refresh_ms", "typing_expiry_ms",
+                                    "idle_after_ms", "max_body_chars"}
     ana_tab2, _ = await connect(ana)
     bo_ws, _ = await connect(bo)
     await ana_ws.send_json({"type": "message.send", "room_id": 1, "body": "  hello bob  ", "client_id": "abc-1"})
     ack = await frame_of(ana_ws, "message.ack")
     message = ack["message"]
     assert ack["client_id"] == "abc-1"
-    assert message == {
-        "id": message["id"],
-        "room_id": 1,
-        "seq": 1,
-        "user": {"id": 1, "username": "ana"},
-        "body": "hello bob",
-        "created_at": message["created_at"],
-        "client_id": "abc-1",
-        "mentions": [],
-        "edited_at": None,
-        "deleted": False,
-        "change_seq": 0,
-        "reactions": [],
-        "files": [],
-    }
+    assert message == {"id": message["id"], "room_id": 1, "seq": 1, "user": {"id": 1, "username": "ana"},
+                       "body": "hello bob", "created_at": message["created_at"], "client_id": "abc-1",
+                       "mentions": [], "edited_at": None, "deleted": False, "change_seq": 0, "reactions": [],
+                       "files": []}
     assert await frame_of(bo_ws, "message.new") == {"type": "message.new", "message": message}
     assert await frame_of(ana_tab2, "message.new") == {"type": "message.new", "message": message}
     history = await (await bo.get("/api/rooms/1/messages")).json()
@@ -117,12 +100,8 @@ async def test_error_echoes_client_id(chat: Chat) -> None:
     ana = await chat.user(server, "ana")
     ws, _ = await connect(ana)
     await ws.send_json({"type": "message.send", "room_id": 1, "body": "", "client_id": "mine"})
-    assert await next_frame(ws) == {
-        "type": "error",
-        "code": "body_empty",
-        "message": "The message is empty.",
-        "client_id": "mine",
-    }
+    assert await next_frame(ws) == {"type": "error", "code": "body_empty", "message": "The message is empty.",
+                                    "client_id": "mine"}
 
 
 async def test_longest_valid_body_passes(chat: Chat) -> None:

@@ -28,7 +28,9 @@ MAX_OTHERS = 8
 
 
 class Dms:
-    def __init__(self, *, store: Store, broker: Broker, live: Live, rooms: Rooms, reads: Reads, clock: Clock) -> None:
+    def __init__(
+        self, *, store: Store, broker: Broker, live: Live, rooms: Rooms, reads: Reads, clock: Clock
+    ) -> None:
         self._store = store
         self._broker = broker
         self._live = live

@@ -52,7 +52,9 @@ SHORTCODES: dict[str, str] = {
 }
 
 RULE = (
-    "One emoji (a pictograph sequence, flag or keycap; at most 16 code points) or one of " + ", ".join(SHORTCODES) + "."
+    "One emoji (a pictograph sequence, flag or keycap; at most 16 code points) or one of "
+    + ", ".join(SHORTCODES)
+    + "."
 )
 
 

@@ -51,7 +51,9 @@ _ALLOWED_MIXES = (
 # Unicode's Bidi_Control characters: ALM, LRM, RLM, the embeddings and overrides, the isolates.
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # What free text (message bodies, topics) loses: the bidi controls, and every C0/C1 control but tab and newline.
-_STRIPPED = re.compile("[" + "".join(BIDI_CONTROLS) + r"\x00-\x08\x0b-\x1f\x7f-\x9f" + "]")
+_STRIPPED = re.compile(
+    "[" + "".join(BIDI_CONTROLS) + r"\x00-\x08\x0b-\x1f\x7f-\x9f" + "]"
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 

@@ -30,7 +30,6 @@ CLOSE_POLICY = 1008
 # then cut off, so its handler, file descriptor and connection slot are not held, nor its garbage read, for long.
 CLOSE_TIMEOUT_S = 2.0
 
-
 class Socket(Protocol):
     """The part of aiohttp's WebSocketResponse a connection uses."""
 

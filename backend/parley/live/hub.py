@@ -69,7 +69,9 @@ class _RoomStream:
 
 
 class Hub:
-    def __init__(self, *, fill_gap: GapFiller, fill_changes: GapFiller = _no_changes, gap_wait_s: float = 0.25) -> None:
+    def __init__(
+        self, *, fill_gap: GapFiller, fill_changes: GapFiller = _no_changes, gap_wait_s: float = 0.25
+    ) -> None:
         self._fill_gap = fill_gap
         self._fill_changes = fill_changes
         self._gap_wait_s = gap_wait_s

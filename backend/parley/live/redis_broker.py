@@ -355,10 +355,7 @@ class RedisBroker:
             log.warning(
                 "dropped %d event(s) from Redis (%s; %d in all since start): is something else publishing on %s,"
                 " or is SECRET_KEY not the same on every process?",
-                count,
-                why,
-                self.rejected_events,
-                self._channel,
+                count, why, self.rejected_events, self._channel,
             )
 
     def _started(self) -> PresenceListener:

@@ -58,30 +58,25 @@ class ParleyCollector(Collector):
         for source in (edge.rate_limited.counts, app[keys.CHATTER].dropped.counts if keys.CHATTER in app else {}):
             for kind, count in source.items():
                 refused.add(kind, count)
-        yield _tally(
-            "parley_rate_limited", "Frames refused or dropped for a rate limit, by frame type.", "kind", refused
-        )
-        yield _tally(
-            "parley_logins", "Login attempts, by outcome (success, failure, throttled).", "outcome", edge.logins
-        )
+        yield _tally("parley_rate_limited", "Frames refused or dropped for a rate limit, by frame type.", "kind",
+                     refused)
+        yield _tally("parley_logins", "Login attempts, by outcome (success, failure, throttled).", "outcome",
+                     edge.logins)
         yield _counter("parley_db_errors", "Requests and frames answered database_unavailable.", edge.db_errors)
         if hub is None:  # not started yet, or stopped
             return
         yield _gauge("parley_websockets_open", "Open WebSockets on this process.", len(hub.connections))
-        yield _gauge(
-            "parley_ws_queue_depth_max_frames",
-            "Frames queued on the most backed-up connection now.",
-            max((c.queued() for c in hub.connections.values()), default=0),
-        )
+        yield _gauge("parley_ws_queue_depth_max_frames", "Frames queued on the most backed-up connection now.",
+                     max((c.queued() for c in hub.connections.values()), default=0))
         yield _tally("parley_frames_out", "Frames handed to connections, by type.", "type", hub.frames_out)
-        yield _counter(
-            "parley_deliveries", "Room messages handed to connections (message.new and acks).", hub.deliveries
-        )
+        yield _counter("parley_deliveries", "Room messages handed to connections (message.new and acks).",
+                       hub.deliveries)
         yield _counter("parley_messages_stored", "Messages stored by this process.", app[keys.MESSAGES].stored)
         meter = app[keys.STORE].meter
         yield _gauge("parley_db_connections_in_use", "Database connections held now.", meter.in_use)
         yield _gauge("parley_db_connections_waiting", "Callers waiting for a database connection.", meter.waiting)
-        yield _histogram("parley_db_query_seconds", "Time each read or transaction held a connection.", meter.latency)
+        yield _histogram("parley_db_query_seconds", "Time each read or transaction held a connection.",
+                         meter.latency)
         presence = _gauge_family("parley_presence_users", "Users on this process's board, by status.", "status")
         for status, count in app[keys.LIVE].board.status_counts().items():
             presence.add_metric([status], count)
@@ -94,24 +89,17 @@ class ParleyCollector(Collector):
         broker = app[keys.BROKER]
         if not isinstance(broker, RedisBroker):
             return
-        yield _gauge(
-            "parley_redis_connected",
-            "1 while the subscription to other processes' events is live.",
-            1 if broker.connected else 0,
-        )
+        yield _gauge("parley_redis_connected", "1 while the subscription to other processes' events is live.",
+                     1 if broker.connected else 0)
         yield _gauge("parley_redis_outbox_events", "Events waiting to be published.", broker.outbox_depth())
-        yield _histogram(
-            "parley_redis_publish_seconds", "Time per pipelined batch of publishes.", broker.publish_latency
-        )
-        yield _counter(
-            "parley_redis_events_dropped", "Events dropped from a full outbox (Redis down long).", broker.dropped_events
-        )
-        yield _counter(
-            "parley_redis_events_rejected", "Events from Redis dropped for a bad signature.", broker.rejected_events
-        )
-        yield _counter(
-            "parley_redis_events_replayed", "Signed events from Redis dropped as replays.", broker.replayed_events
-        )
+        yield _histogram("parley_redis_publish_seconds", "Time per pipelined batch of publishes.",
+                         broker.publish_latency)
+        yield _counter("parley_redis_events_dropped", "Events dropped from a full outbox (Redis down long).",
+                       broker.dropped_events)
+        yield _counter("parley_redis_events_rejected", "Events from Redis dropped for a bad signature.",
+                       broker.rejected_events)
+        yield _counter("parley_redis_events_replayed", "Signed events from Redis dropped as replays.",
+                       broker.replayed_events)
 
 
 def _gauge_family(name: str, doc: str, label: str) -> GaugeMetricFamily:

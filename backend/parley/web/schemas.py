@@ -85,7 +85,9 @@ class Login(_Strict):
 
 class PasswordChange(_Strict):
     current_password = Text(required=True, validate=validate.Length(min=1, max=names.PASSWORD_MAX))
-    new_password = Text(required=True, validate=validate.Length(min=names.PASSWORD_MIN, max=names.PASSWORD_MAX))
+    new_password = Text(
+        required=True, validate=validate.Length(min=names.PASSWORD_MIN, max=names.PASSWORD_MAX)
+    )
 
 
 class RoomCreate(_Strict):

@@ -96,14 +96,8 @@ async def authenticate(request: web.Request) -> tuple[User, str] | None:
 
 
 PUBLIC_PATHS = frozenset(
-    {
-        "/api/health",
-        "/api/ready",
-        "/api/openapi.yaml",
-        "/api/auth/register",
-        "/api/auth/login",
-        "/api/auth/registration",
-    }
+    {"/api/health", "/api/ready", "/api/openapi.yaml", "/api/auth/register", "/api/auth/login",
+     "/api/auth/registration"}
 )
 
 
