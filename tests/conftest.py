@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -67,6 +68,7 @@ def mysql_url(mysql_available: bool) -> Iterator[DatabaseUrl]:
         with conn.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
         conn.close()
+        shutil.rmtree(_files_dir(DatabaseUrl(scheme="mysql", name=name)), ignore_errors=True)
 
 
 @pytest.fixture
@@ -120,10 +122,11 @@ def make_settings(url: DatabaseUrl, **overrides: Any) -> Settings:
 
 
 def _files_dir(url: DatabaseUrl) -> Path:
-    """Uploads of a test: beside its SQLite database (in its tmp_path), or in a directory of this test run."""
+    """Uploads of a test: beside its SQLite database (in its tmp_path), or beside its MariaDB database: a directory
+    named after it, removed with it (mysql_url)."""
     if url.scheme == "sqlite":
         return Path(url.path).parent / "files"
-    return Path(tempfile.gettempdir()) / f"parley-test-files-{os.getpid()}"
+    return Path(tempfile.gettempdir()) / f"parley-test-files-{url.name}"
 
 
 class Chat:
