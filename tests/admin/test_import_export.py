@@ -14,6 +14,7 @@ from test_admin_cli import SECRET, all_messages, fails, seed_history, url_string
 
 from parley import cli
 from parley.settings import DatabaseUrl
+from parley.store import Store
 
 
 @pytest.fixture
@@ -117,3 +118,43 @@ def test_only_migrate_creates_a_sqlite_database(
     assert cli.main(["migrate"]) == 0
     assert wrong.exists()
     assert cli.main(["list-users"]) == 0
+
+
+def test_reactions_survive_export_purge_import(
+    db: DatabaseUrl, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Reactions go out with their message (emoji and users in their order) and come back with it."""
+    sent = seed_history(db, int(time.time() * 1000))
+    ann, bob = sent[1].user_id, sent[0].user_id
+    thumbs, party = "\U0001f44d", "\U0001f389"
+
+    async def react(store: Store) -> None:
+        await store.add_reaction(sent[0].id, bob, party, 5, max_emoji=20)
+        await store.add_reaction(sent[0].id, ann, thumbs, 6, max_emoji=20)
+        await store.add_reaction(sent[0].id, bob, thumbs, 7, max_emoji=20)
+
+    with_store(db, react)
+    before = [m.reactions for m in all_messages(db)]
+    assert [(r.emoji, [u.username for u in r.users]) for r in before[0]] == [(party, ["bob"]), (thumbs, ["ann", "bob"])]
+
+    export = tmp_path / "history.jsonl"
+    assert cli.main(["export", "-o", str(export)]) == 0
+    first = json.loads(export.read_text(encoding="utf-8").splitlines()[0])
+    assert first["reactions"] == [{"emoji": party, "users": ["bob"]}, {"emoji": thumbs, "users": ["ann", "bob"]}]
+    assert cli.main(["purge", "--older-than", "1d", "--yes"]) == 0
+    assert all_messages(db) == []
+    assert cli.main(["import", str(export)]) == 0
+    capsys.readouterr()
+    assert [m.reactions for m in all_messages(db)] == before
+
+
+def test_an_import_with_a_bad_reaction_stores_nothing(
+    db: DatabaseUrl, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = tmp_path / "bad.jsonl"
+    good = json.loads(line(1, "general"))
+    bad = {**json.loads(line(2, "general")), "seq": 2, "reactions": [{"emoji": "<b>", "users": ["ann"]}]}
+    export.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n")
+    capsys.readouterr()
+    fails(capsys, cli.main(["import", str(export), "--create-users"]), "bad.jsonl:2: not a Parley export line")
+    assert all_messages(db) == []

@@ -33,7 +33,8 @@ from typing import Any, TextIO
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from parley.actions import names
-from parley.admin import history_files
+from parley.actions.reactions import MAX_EMOJI_PER_MESSAGE
+from parley.admin import history_files, history_reactions
 from parley.admin.room_refs import RoomRef, open_dms, ref_key, room_ref
 from parley.admin.tools import Context, Register, checked_room_name, room_named, when
 from parley.errors import CliError
@@ -97,7 +98,7 @@ class Progress:
 
 
 def record(m: Message, room: dict[str, Any], blobs: Blobs | None = None) -> dict[str, Any]:
-    """One line of an export (with "files" only for a message that has some)."""
+    """One line of an export (with "files" and "reactions" only for a message that has some)."""
     line = {
         "id": m.id,
         "room": room,
@@ -111,6 +112,8 @@ def record(m: Message, room: dict[str, Any], blobs: Blobs | None = None) -> dict
     }
     if m.files and blobs is not None:
         line["files"] = history_files.file_records(m, blobs)
+    if m.reactions:
+        line["reactions"] = history_reactions.reaction_records(m)
     return line
 
 
@@ -186,11 +189,16 @@ class ExportedMessage(Schema):
     edited_at = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0))
     deleted = fields.Boolean(load_default=False, truthy={True}, falsy={False})
     files = fields.List(fields.Nested(history_files.FileRef), load_default=list, validate=validate.Length(max=10))
+    reactions = fields.List(
+        fields.Nested(history_reactions.ReactionRef),
+        load_default=list,
+        validate=validate.Length(max=MAX_EMOJI_PER_MESSAGE),
+    )
 
     @validates_schema
     def _body(self, data: dict[str, Any], **_: Any) -> None:
-        if data["deleted"] and (data["body"] or data["files"]):
-            raise ValidationError("a deleted message has an empty body and no files", "body")
+        if data["deleted"] and (data["body"] or data["files"] or data["reactions"]):
+            raise ValidationError("a deleted message has an empty body, no files and no reactions", "body")
         if not data["deleted"] and not data["body"] and not data["files"]:
             raise ValidationError("Shorter than minimum length 1.", "body")
 
@@ -258,7 +266,8 @@ async def import_(args: argparse.Namespace, ctx: Context) -> int:
                 usernames.setdefault(username_key(name), name)
         else:
             room_names.setdefault(room_name_key(room["name"]), room["name"])
-        usernames.setdefault(username_key(data["user"]["username"]), data["user"]["username"])
+        for name in [data["user"]["username"], *history_reactions.reactors(data)]:
+            usernames.setdefault(username_key(name), name)
         total += 1
     tally = _Tally()
     # Look everything up and check what would be created before creating anything: all or nothing.
@@ -353,6 +362,7 @@ def _message(data: dict[str, Any], tally: _Tally) -> Message:
         client_id=data["client_id"],
         edited_at=data["edited_at"],
         deleted=data["deleted"],
+        reactions=history_reactions.reactions_of(data, tally.users),
     )
 
 

@@ -9,6 +9,7 @@ from ..models import Message, Room
 from .core import (
     Conflict,
     NotFound,
+    Tx,
     room_name_key,
 )
 from .files import FileQueries
@@ -139,9 +140,21 @@ class AdminQueries(FileQueries):
                     continue
                 outcomes.append("added")
                 top[m.room_id] = max(top[m.room_id], m.seq)
+                await self._import_reactions(tx, m)
             for room_id, seq in top.items():
                 await tx.execute("UPDATE rooms SET last_seq = %s WHERE id = %s AND last_seq < %s", (seq, room_id, seq))
         return outcomes
+
+    async def _import_reactions(self, tx: Tx, m: Message) -> None:
+        """An imported message's reactions, timed so they read back in the order the export gave them."""
+        at = m.created_at
+        for reaction in m.reactions:
+            for user in reaction.users:
+                await tx.execute(
+                    "INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES (%s, %s, %s, %s)",
+                    (m.id, user.id, reaction.emoji, at),
+                )
+                at += 1
 
 
 ImportOutcome = Literal["added", "present", "conflict"]

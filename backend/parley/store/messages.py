@@ -197,7 +197,8 @@ class MessageQueries(ConversationQueries):
             return await self.complete(tx, [message_from_row(r) for r in rows])
 
     async def iter_messages(self, room_id: int | None, batch: int = 1000) -> AsyncIterator[Message]:
-        """Every message (of one room or all), by id, with its files, fetched in batches so memory stays flat."""
+        """Every message (of one room or all), by id, with its files and reactions, fetched in batches so memory
+        stays flat."""
         last_id = 0
         room_filter = "" if room_id is None else " AND m.room_id = %s"
         while True:
@@ -208,7 +209,7 @@ class MessageQueries(ConversationQueries):
                     f" WHERE m.id > %s{room_filter} ORDER BY m.id LIMIT %s",
                     (*args, batch),
                 )
-                messages = await self.with_files(tx, [message_from_row(row) for row in rows])
+                messages = await self.with_files(tx, await self.with_reactions(tx, [message_from_row(r) for r in rows]))
             for message in messages:
                 yield message
             if len(rows) < batch:
