@@ -14,6 +14,7 @@ from aiohttp_session import setup as setup_session
 
 from parley import keys
 from parley.actions.accounts import Accounts
+from parley.actions.administration import Administration, BrokerAnnouncer
 from parley.actions.chatter import Chatter
 from parley.actions.dms import Dms
 from parley.actions.files import Files
@@ -110,6 +111,7 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
         store=store, broker=broker, clock=clock, settings=settings, throttle_state=throttle_state
     )
     app[keys.INVITES] = Invites(store=store, clock=clock)
+    app[keys.ADMINISTRATION] = Administration(store=store, clock=clock, announcer=BrokerAnnouncer(broker, live))
     markers = ReadMarkers(store=store, clock=clock, flush_ms=settings.read_flush_ms)
     app[keys.READ_MARKERS] = markers
     reads = Reads(store=store, broker=broker, hub=hub, markers=markers)

@@ -8,6 +8,7 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from parley.actions.accounts import Accounts
+    from parley.actions.administration import Administration
     from parley.actions.chatter import Chatter
     from parley.actions.dms import Dms
     from parley.actions.files import Files
@@ -38,6 +39,7 @@ ROOMS: web.AppKey[Rooms] = web.AppKey("rooms")
 MESSAGES: web.AppKey[Messages] = web.AppKey("messages")
 CHATTER: web.AppKey[Chatter] = web.AppKey("chatter")
 INVITES: web.AppKey[Invites] = web.AppKey("invites")
+ADMINISTRATION: web.AppKey[Administration] = web.AppKey("administration")
 READ_MARKERS: web.AppKey[ReadMarkers] = web.AppKey("read_markers")
 READS: web.AppKey[Reads] = web.AppKey("reads")
 MUTES: web.AppKey[Mutes] = web.AppKey("mutes")

@@ -1,5 +1,6 @@
 """Accounts and sessions: argon2id hashing (in a thread, a bounded number at once), register/login/logout,
-password changes, disabling.
+password changes.
+Disabling an account is the administrator's (actions/administration.py).
 
 A session is a row in the sessions table named by a random id; the cookie (set by the web layer) only carries
 that id. Ending a session deletes the row, so revocation is immediate for REST, and the broker closes that
@@ -164,19 +165,6 @@ class Accounts:
         """Change a password and end every session of that user (the admin reset uses this too)."""
         ended = await self._store.set_password(account.id, await self.passwords.hash(new), self._clock.now_ms())
         self._broker.close_sessions(ended, CLOSE_SESSION_ENDED, "password changed")
-
-    async def set_disabled(self, actor: User, user_id: int, disabled: bool) -> Account:
-        """An admin locks a user out (every session ended, sockets closed) or lets them back in."""
-        if await self._store.account_by_id(user_id) is None:
-            raise errors.user_not_found()
-        if disabled and user_id == actor.id:
-            raise errors.ApiError(409, "cannot_disable_self", "You cannot disable your own account.")
-        ended = await self._store.set_disabled(user_id, disabled, self._clock.now_ms())
-        self._broker.close_sessions(ended, CLOSE_SESSION_ENDED, "account disabled")
-        account = await self._store.account_by_id(user_id)
-        if account is None:
-            raise errors.user_not_found()
-        return account
 
     async def _start_session(self, user: User) -> LoggedIn:
         session_id = new_session_id()

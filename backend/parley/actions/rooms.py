@@ -1,4 +1,5 @@
-"""The rules of rooms: who sees which room, creating, joining, leaving, members, archiving.
+"""The rules of rooms: who sees which room, creating, joining, leaving, members. Archiving and renaming are the
+administrator's (actions/administration.py).
 
 A private room is invisible to non-members: the same `room_not_found` as for an id never used. Every change is
 stored first and announced after (through the broker, so every process's connections hear it).
@@ -138,16 +139,6 @@ class Rooms:
     async def members(self, user: User, room_id: int) -> list[tuple[Member, str]]:
         room, _ = await self.visible_room(user, room_id)
         return [(m, self._live.status(m.id)) for m in await self._store.members(room.id)]
-
-    async def set_archived(self, actor: User, room_id: int, archived: bool) -> tuple[Room, bool]:
-        """An admin makes a room read-only or writable again; its members are told. Returns (room, actor joined)."""
-        room = await self._store.set_archived(room_id, archived)
-        if room is None:
-            raise errors.room_not_found()
-        # Its members' connections are the ones subscribed to it, so for them the room is joined.
-        frame = {"type": "room.updated", "room": wire.shared_room(room, joined=True)}
-        self._broker.to_room(room.id, wire.encode(frame))
-        return room, await self._store.is_member(room.id, actor.id)
 
 
 def room_joined_frame(room: Room) -> bytes:

@@ -1,7 +1,8 @@
 """`parley` admin commands: users, rooms, stats and who is online, against the server's own DATABASE_URL.
 
 Policy:
-- Each command does one thing through the store (no SQL here). Operator mistakes raise CliError: one line, exit 1.
+- Each command does one thing through the store (no SQL here); what the admin API can do too goes through the
+  same rules (actions/administration.py). Operator mistakes raise CliError: one line, exit 1.
 - Passwords never come from argv: an interactive prompt (asked twice) or one line on stdin (--password-stdin).
 - Ending sessions (disable, reset-password) goes through the revocations log: every running server polls it and
   closes that user's WebSockets with 4401 within its poll interval.
@@ -24,6 +25,7 @@ import aiohttp
 
 from parley.actions import names
 from parley.actions.accounts import passwords_for
+from parley.actions.administration import MAX_PAGE
 from parley.actions.sessions import COOKIE_NAME, cookie_value, new_session_id
 from parley.admin import backup, doctor, history, invites, messages
 from parley.admin.tools import (
@@ -39,7 +41,7 @@ from parley.admin.tools import (
 )
 from parley.clock import Clock, SystemClock
 from parley.errors import CliError
-from parley.live.room_changes import MEMBER_ADDED, MEMBER_REMOVED, ROOM_UPDATED
+from parley.live.room_changes import MEMBER_ADDED
 from parley.settings import Settings
 from parley.store import Conflict
 
@@ -72,9 +74,11 @@ def add_commands(sub: Any, *, clock_factory: Callable[[], Clock] = SystemClock) 
         ("unset-admin", unset_admin, "take administrator rights away from a user"),
         ("disable", disable, "disable a user: logged out everywhere (open WebSockets too), cannot log in"),
         ("enable", enable, "enable a disabled user again"),
+        ("end-sessions", end_sessions, "log a user out everywhere (open WebSockets too); the password stays"),
     ):
         command(name, func, text).add_argument("name")
     p = command("list-users", list_users, "list user accounts")
+    p.add_argument("--search", default="", metavar="TEXT", help="only the users whose name contains TEXT (any case)")
     p.add_argument("--json", action="store_true", help="one JSON object per user, one per line")
 
     p = command("create-room", create_room, "create a room")
@@ -158,34 +162,48 @@ async def reset_password(args: argparse.Namespace, ctx: Context) -> int:
 
 async def set_admin(args: argparse.Namespace, ctx: Context) -> int:
     user = await account(ctx.store, args.name)
-    await ctx.store.set_admin(user.id, True)
+    await ctx.admin().set_admin(None, user.id, True)
     print(f"{user.username} is an admin")
     return 0
 
 
 async def unset_admin(args: argparse.Namespace, ctx: Context) -> int:
     user = await account(ctx.store, args.name)
-    await ctx.store.set_admin(user.id, False)
+    await ctx.admin().set_admin(None, user.id, False)
     print(f"{user.username} is not an admin")
     return 0
 
 
 async def disable(args: argparse.Namespace, ctx: Context) -> int:
     user = await account(ctx.store, args.name)
-    ended = await ctx.store.set_disabled(user.id, True, ctx.clock.now_ms())
-    print(f"{user.username} disabled; {len(ended)} session(s) ended")
+    _, ended = await ctx.admin().set_disabled(None, user.id, True)
+    print(f"{user.username} disabled; {ended} session(s) ended")
     return 0
 
 
 async def enable(args: argparse.Namespace, ctx: Context) -> int:
     user = await account(ctx.store, args.name)
-    await ctx.store.set_disabled(user.id, False, ctx.clock.now_ms())
+    await ctx.admin().set_disabled(None, user.id, False)
     print(f"{user.username} enabled")
     return 0
 
 
+async def end_sessions(args: argparse.Namespace, ctx: Context) -> int:
+    user = await account(ctx.store, args.name)
+    _, ended = await ctx.admin().end_sessions(user.id)
+    print(f"{ended} session(s) of {user.username} ended")
+    return 0
+
+
 async def list_users(args: argparse.Namespace, ctx: Context) -> int:
-    accounts = sorted(await ctx.store.list_accounts(), key=lambda a: a.id)
+    admin, found, offset = ctx.admin(), [], 0
+    while True:
+        page = await admin.search_users(args.search, offset, MAX_PAGE)
+        found.extend(page.accounts)
+        offset += len(page.accounts)
+        if not page.accounts or offset >= page.total:
+            break
+    accounts = sorted(found, key=lambda a: a.id)
     records = [
         {
             "id": a.id,
@@ -229,22 +247,14 @@ async def create_room(args: argparse.Namespace, ctx: Context) -> int:
 
 async def rename_room(args: argparse.Namespace, ctx: Context) -> int:
     room = await room_named(ctx.store, args.old)
-    checked_room_name(args.new)
-    try:
-        renamed = await ctx.store.rename_room(room.id, args.new)
-    except Conflict:
-        raise CliError(f"a room named {args.new!r} exists") from None
-    if renamed is None:
-        raise CliError(f"no room named {args.old!r}")
-    await ctx.store.log_room_event(room.id, None, ROOM_UPDATED, ctx.clock.now_ms())
+    renamed = await ctx.admin().rename_room(room.id, args.new)
     print(f"renamed room {room.name} to {renamed.name} (id {room.id})")
     return 0
 
 
 async def _archive(args: argparse.Namespace, ctx: Context, archived: bool) -> int:
     room = await room_named(ctx.store, args.name)
-    await ctx.store.set_archived(room.id, archived)
-    await ctx.store.log_room_event(room.id, None, ROOM_UPDATED, ctx.clock.now_ms())
+    await ctx.admin().set_archived(room.id, archived)
     print(f"room {room.name} is {'archived (read-only)' if archived else 'writable again'}")
     return 0
 
@@ -307,9 +317,7 @@ async def add_member(args: argparse.Namespace, ctx: Context) -> int:
 async def remove_member(args: argparse.Namespace, ctx: Context) -> int:
     room = await room_named(ctx.store, args.room)
     user = await account(ctx.store, args.user)
-    removed = await ctx.store.remove_member(room.id, user.id)
-    if removed:
-        await ctx.store.log_room_event(room.id, user.id, MEMBER_REMOVED, ctx.clock.now_ms())
+    removed = await ctx.admin().remove_member(room.id, user.id)
     print(f"{user.username} {'removed from' if removed else 'was not a member of'} {room.name}")
     return 0
 
@@ -327,10 +335,10 @@ def size(n: int) -> str:
 
 
 async def stats(args: argparse.Namespace, ctx: Context) -> int:
-    counts = await ctx.store.admin_counts()
-    size_bytes = await ctx.store.database_size_bytes()
+    counts = await ctx.admin().stats()
+    size_bytes = counts["database_bytes"]
     if args.json:
-        print(json.dumps({**counts, "database_bytes": size_bytes, "database": ctx.store.kind}))
+        print(json.dumps(counts))
         return 0
     table(
         ("what", "count"),

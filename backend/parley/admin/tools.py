@@ -1,7 +1,7 @@
 """The admin commands' shared plumbing: how a command gets its store, finds users and rooms, and prints tables.
 
 Every command opens the store, refuses a database whose schema is behind (`parley migrate`), runs, and closes
-it. A database fault becomes one line (CliError), never a traceback.
+it. A database fault, or a refusal of the rules (actions/), becomes one line (CliError), never a traceback.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from typing import Any
 import pymysql
 
 from parley.actions import names
+from parley.actions.administration import Administration, LogAnnouncer
 from parley.clock import Clock
-from parley.errors import CliError
+from parley.errors import ApiError, CliError
 from parley.models import Account, Room
 from parley.settings import Settings
 from parley.store import Store, migrations, open_store
@@ -30,6 +31,10 @@ class Context:
     settings: Settings
     clock: Clock
     store: Store
+
+    def admin(self) -> Administration:
+        """The administrator's rules (the admin API's too); running servers hear of changes from the logs."""
+        return Administration(store=self.store, clock=self.clock, announcer=LogAnnouncer(self.store, self.clock))
 
 
 AdminCommand = Callable[[argparse.Namespace, Context], Awaitable[int]]
@@ -48,6 +53,9 @@ def runner(command: AdminCommand, clock_factory: Callable[[], Clock]) -> Callabl
                 return await command(args, Context(settings, clock_factory(), store))
             except (sqlite3.Error, pymysql.err.MySQLError) as exc:
                 raise CliError(f"database error: {exc}") from None
+            except ApiError as exc:
+                # A rule of actions/ refused (the same refusal the admin API answers with its code).
+                raise CliError(exc.message) from None
             finally:
                 await store.close()
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, Literal
 
-from ..models import Message, Room
+from ..models import Account, Message, Room
 from .core import (
+    ACCOUNT_COLUMNS,
     Conflict,
     NotFound,
     Tx,
+    account_from_row,
     room_name_key,
+    username_key,
 )
 from .files import FileQueries
 
@@ -39,6 +42,20 @@ class AdminQueries(FileQueries):
                 return None
             await tx.execute("UPDATE rooms SET archived = %s WHERE id = %s", (int(archived), room_id))
         return await self.room(room_id)
+
+    async def search_accounts(self, query: str, offset: int, limit: int) -> tuple[list[Account], int]:
+        """Accounts whose username contains `query` (as uniqueness compares names: any case), ordered by
+        username, one page of them; and how many match in all."""
+        # LIKE's wildcards in the query are literal ("!" escapes them, in both SQLite and MariaDB).
+        pattern = "%" + username_key(query).replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+        where = " WHERE username_key LIKE %s ESCAPE '!'"
+        async with self.read() as tx:
+            row = await tx.fetchone("SELECT COUNT(*) FROM users" + where, (pattern,))
+            rows = await tx.fetchall(
+                f"SELECT {ACCOUNT_COLUMNS} FROM users{where} ORDER BY username_key, id LIMIT %s OFFSET %s",
+                (pattern, limit, offset),
+            )
+        return [account_from_row(r) for r in rows], int(row[0]) if row else 0
 
     async def room_member_counts(self) -> dict[int, int]:
         async with self.read() as tx:

@@ -126,6 +126,11 @@ class Store(MessageQueries, AdminQueries, InviteQueries):
             await tx.execute("UPDATE users SET disabled = %s WHERE id = %s", (int(disabled), user_id))
             return await self._end_sessions(tx, user_id, "disabled", now_ms) if disabled else []
 
+    async def end_user_sessions(self, user_id: int, now_ms: int) -> list[str]:
+        """End every session of the user (an admin's "log out everywhere"); return the ended sessions' keys."""
+        async with self.transaction() as tx:
+            return await self._end_sessions(tx, user_id, "reset", now_ms)
+
     async def set_admin(self, user_id: int, is_admin: bool) -> None:
         async with self.transaction() as tx:
             await tx.execute("UPDATE users SET is_admin = %s WHERE id = %s", (int(is_admin), user_id))

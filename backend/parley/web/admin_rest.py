@@ -1,10 +1,11 @@
-"""The admin REST API (/api/admin/...): who is connected here, users enabled/disabled, rooms archived, invites.
+"""The admin REST API (/api/admin/...): who is online, the server's totals, users (search, disable, admin flag,
+end sessions), rooms (list, archive, rename, members), invites.
 
 Only administrators: anyone else gets 403 `forbidden` (the auth middleware has already refused the anonymous).
-Actions follow the chat layer's order: check, store, then announce. Disabling closes the user's sockets in this
-process at once; other processes close theirs from the revocations log. Archiving tells the room with a
-`room.updated` frame. `online` lists everyone present on any process (the presence board), with this
-process's connection counts.
+Thin: load the schema, call actions/administration.py (the same methods the `parley` commands call), answer.
+Disabling closes the user's sockets in this process at once; other processes close theirs from the revocations
+log. Room changes reach the room's members as `room.updated` / `member.left`. `online` lists everyone present on
+any process (the presence board), with this process's connection counts.
 """
 
 from __future__ import annotations
@@ -14,14 +15,18 @@ from typing import Any
 from aiohttp import web
 
 from parley import errors, keys
+from parley.actions.administration import RoomEntry
 from parley.actions.invites import DEFAULT_EXPIRY_S, invite_not_found
 from parley.live import wire
 from parley.models import Account, Invite, User
 from parley.web import schemas
-from parley.web.bodies import load_body
+from parley.web.bodies import load, load_body
 
 routes = web.RouteTableDef()
 _invite_create = schemas.InviteCreate()
+_users_query = schemas.AdminUsersQuery()
+_admin_flag = schemas.AdminFlag()
+_rename = schemas.RoomRename()
 
 
 def check_admin(request: web.Request) -> User:
@@ -70,19 +75,39 @@ async def online(request: web.Request) -> web.Response:
     return web.json_response({"online": entries})
 
 
+@routes.get("/api/admin/stats")
+async def stats(request: web.Request) -> web.Response:
+    check_admin(request)
+    numbers = await request.app[keys.ADMINISTRATION].stats()
+    live = request.app[keys.LIVE]
+    # Live figures: users present on any process (the presence board), WebSockets open to this process.
+    numbers["online"] = len(live.board.present_user_ids())
+    numbers["connections"] = len(request.app[keys.HUB].connections)
+    return web.json_response({"stats": numbers})
+
+
 @routes.get("/api/admin/users")
 async def users(request: web.Request) -> web.Response:
     check_admin(request)
+    try:
+        query = load(_users_query, dict(request.query))
+    except errors.ApiError as exc:
+        message = "q is at most 64 characters, offset a whole number >= 0, limit one from 1 to 200."
+        raise errors.ApiError(400, "invalid_query", message, **exc.extra) from None
+    page = await request.app[keys.ADMINISTRATION].search_users(query["q"], query["offset"], query["limit"])
     live = request.app[keys.LIVE]
-    accounts = await request.app[keys.STORE].list_accounts()
-    return web.json_response({"users": [admin_user(a, live.status(a.id)) for a in accounts]})
+    return web.json_response({"users": [admin_user(a, live.status(a.id)) for a in page.accounts], "total": page.total})
+
+
+def _user_answer(request: web.Request, account: Account, **extra: Any) -> web.Response:
+    return web.json_response({"user": admin_user(account, request.app[keys.LIVE].status(account.id)), **extra})
 
 
 async def _set_disabled(request: web.Request, disabled: bool) -> web.Response:
     actor = check_admin(request)
     user_id = _id(request, "user_id", errors.user_not_found())
-    account = await request.app[keys.ACCOUNTS].set_disabled(actor, user_id, disabled)
-    return web.json_response({"user": admin_user(account, request.app[keys.LIVE].status(user_id))})
+    account, _ = await request.app[keys.ADMINISTRATION].set_disabled(actor, user_id, disabled)
+    return _user_answer(request, account)
 
 
 @routes.post("/api/admin/users/{user_id}/disable")
@@ -95,11 +120,54 @@ async def enable(request: web.Request) -> web.Response:
     return await _set_disabled(request, False)
 
 
+@routes.put("/api/admin/users/{user_id}/admin")
+async def set_admin(request: web.Request) -> web.Response:
+    actor = check_admin(request)
+    user_id = _id(request, "user_id", errors.user_not_found())
+    data = await load_body(request, _admin_flag)
+    account = await request.app[keys.ADMINISTRATION].set_admin(actor, user_id, data["is_admin"])
+    return _user_answer(request, account)
+
+
+@routes.delete("/api/admin/users/{user_id}/sessions")
+async def end_sessions(request: web.Request) -> web.Response:
+    check_admin(request)
+    user_id = _id(request, "user_id", errors.user_not_found())
+    account, ended = await request.app[keys.ADMINISTRATION].end_sessions(user_id)
+    return _user_answer(request, account, ended=ended)
+
+
+def admin_room(entry: RoomEntry) -> wire.Json:
+    r = entry.room
+    return {
+        "id": r.id,
+        "name": r.name,
+        "topic": r.topic,
+        "private": r.private,
+        "archived": r.archived,
+        "last_seq": r.last_seq,
+        "created_at": r.created_at,
+        "member_count": entry.members,
+    }
+
+
+@routes.get("/api/admin/rooms")
+async def rooms(request: web.Request) -> web.Response:
+    check_admin(request)
+    entries = await request.app[keys.ADMINISTRATION].rooms()
+    return web.json_response({"rooms": [admin_room(e) for e in entries]})
+
+
+async def _room_answer(request: web.Request, actor: User, room_id: int, changed: Any) -> web.Response:
+    room = await changed
+    joined = await request.app[keys.ADMINISTRATION].is_member(room_id, actor.id)
+    return web.json_response({"room": wire.shared_room(room, joined=joined)})
+
+
 async def _set_archived(request: web.Request, archived: bool) -> web.Response:
     actor = check_admin(request)
     room_id = _id(request, "room_id", errors.room_not_found())
-    room, joined = await request.app[keys.ROOMS].set_archived(actor, room_id, archived)
-    return web.json_response({"room": wire.shared_room(room, joined=joined)})
+    return await _room_answer(request, actor, room_id, request.app[keys.ADMINISTRATION].set_archived(room_id, archived))
 
 
 @routes.post("/api/admin/rooms/{room_id}/archive")
@@ -110,6 +178,34 @@ async def archive(request: web.Request) -> web.Response:
 @routes.post("/api/admin/rooms/{room_id}/unarchive")
 async def unarchive(request: web.Request) -> web.Response:
     return await _set_archived(request, False)
+
+
+@routes.patch("/api/admin/rooms/{room_id}")
+async def rename_room(request: web.Request) -> web.Response:
+    actor = check_admin(request)
+    room_id = _id(request, "room_id", errors.room_not_found())
+    data = await load_body(request, _rename)
+    return await _room_answer(
+        request, actor, room_id, request.app[keys.ADMINISTRATION].rename_room(room_id, data["name"])
+    )
+
+
+@routes.get("/api/admin/rooms/{room_id}/members")
+async def room_members(request: web.Request) -> web.Response:
+    check_admin(request)
+    room_id = _id(request, "room_id", errors.room_not_found())
+    members = await request.app[keys.ADMINISTRATION].members(room_id)
+    live = request.app[keys.LIVE]
+    return web.json_response({"members": [wire.member(m, live.status(m.id)) for m in members]})
+
+
+@routes.delete("/api/admin/rooms/{room_id}/members/{user_id}")
+async def remove_member(request: web.Request) -> web.Response:
+    check_admin(request)
+    room_id = _id(request, "room_id", errors.room_not_found())
+    user_id = _id(request, "user_id", errors.user_not_found())
+    removed = await request.app[keys.ADMINISTRATION].remove_member(room_id, user_id)
+    return web.json_response({"removed": removed})
 
 
 def admin_invite(invite: Invite, state: str) -> wire.Json:

@@ -13,7 +13,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
-from parley.actions import dms, emoji, names
+from parley.actions import administration, dms, emoji, names
 
 # Database ids are BIGINT; a bigger number cannot name anything.
 _ID = validate.Range(min=1, max=2**63 - 1)
@@ -75,6 +75,25 @@ class Registration(Credentials):
 class InviteCreate(_Strict):
     # Seconds until the invite expires; the rules layer bounds it (actions/invites.py).
     expires_s = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
+class AdminUsersQuery(_Strict):
+    # A part of a username (any case); "" lists everyone.
+    q = Text(load_default="", validate=validate.Length(max=64))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=administration.MAX_PAGE))
+
+
+class AdminFlag(_Strict):
+    is_admin = _Bool(required=True)
+
+
+class RoomRename(_Strict):
+    name = Text(required=True, validate=validate.Length(min=1, max=names.ROOM_NAME_MAX))
+
+    @validates("name")
+    def _name(self, value: str, **_: Any) -> None:
+        _refuse(names.room_name_problem, value)
 
 
 class Login(_Strict):
