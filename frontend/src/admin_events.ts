@@ -1,7 +1,8 @@
 /**
  * Administration (docs/protocol.md "Admin API"), for admins only: the account list behind the members panel's
- * "disabled" marks (fetched quietly on every `hello`), archiving rooms and disabling accounts. Everyone else
- * never asks the admin API.
+ * "disabled" marks (fetched quietly on every `hello`), archiving rooms and disabling accounts from the chat
+ * screen, and keeping those in step with what the Admin page (admin_data.ts) changes. Everyone else never asks
+ * the admin API.
  */
 import type { ChatClient } from "./client";
 import type { AdminUser, Me, SharedRoom } from "./protocol";
@@ -48,6 +49,21 @@ export class AdminEvents {
     this.c.roomsData.updateShared(room);
     this.c.changed();
     return room;
+  }
+
+  /** An account the Admin page changed: keep its "disabled" mark in step. */
+  remember(user: AdminUser): void {
+    if (!this.accounts) this.accounts = new Map();
+    this.accounts.set(user.id, user);
+    this.c.changed();
+  }
+
+  /** A room the Admin page archived or renamed: its members (this page, if one) also get `room.updated`. */
+  roomChanged(room: SharedRoom): void {
+    // Only rooms this page knows: one it never saw is not added by an admin action.
+    if (!this.c.roomsData.get(room.id)) return;
+    this.c.roomsData.updateShared(room);
+    this.c.changed();
   }
 
   /** Disable (every session ends at once) or enable an account. */

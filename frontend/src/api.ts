@@ -10,9 +10,17 @@ import type {
   DmOpenBody,
   MuteResponse,
   AdminInvite,
+  AdminOnlineResponse,
+  AdminRoom,
+  AdminRoomsResponse,
+  AdminSessionsResponse,
+  AdminStats,
+  AdminStatsResponse,
   AdminUser,
   AdminUserResponse,
   AdminUsersResponse,
+  OnlineEntry,
+  RemovedResponse,
   InviteCreatedResponse,
   InviteResponse,
   InvitesResponse,
@@ -64,6 +72,9 @@ export class NetworkError extends Error {
     this.name = "NetworkError";
   }
 }
+
+/** The most accounts the server gives in one page of GET /api/admin/users. */
+export const ADMIN_PAGE_MAX = 200;
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -211,8 +222,44 @@ export class Api {
   }
 
   // ---- admin (403 forbidden for everyone but administrators) ----
+  /** Every account, page after page (the members panel's "disabled" marks). */
   async adminUsers(): Promise<AdminUser[]> {
-    return (await this.request<AdminUsersResponse>("GET", "/admin/users")).users;
+    const all: AdminUser[] = [];
+    for (;;) {
+      const page = await this.adminSearchUsers("", all.length, ADMIN_PAGE_MAX);
+      all.push(...page.users);
+      if (page.users.length < ADMIN_PAGE_MAX || all.length >= page.total) return all;
+    }
+  }
+  /** One page of the accounts whose username contains `q` (any case), and how many match in all. */
+  async adminSearchUsers(q: string, offset: number, limit: number): Promise<AdminUsersResponse> {
+    const query = new URLSearchParams({ q, offset: String(offset), limit: String(limit) });
+    return this.request<AdminUsersResponse>("GET", `/admin/users?${query.toString()}`);
+  }
+  async adminSetAdmin(userId: number, isAdmin: boolean): Promise<AdminUser> {
+    return (await this.request<AdminUserResponse>("PUT", `/admin/users/${userId}/admin`, { is_admin: isAdmin })).user;
+  }
+  /** Logs the user out everywhere; the answer says how many sessions ended. */
+  async adminEndSessions(userId: number): Promise<AdminSessionsResponse> {
+    return this.request<AdminSessionsResponse>("DELETE", `/admin/users/${userId}/sessions`);
+  }
+  async adminRooms(): Promise<AdminRoom[]> {
+    return (await this.request<AdminRoomsResponse>("GET", "/admin/rooms")).rooms;
+  }
+  async adminRenameRoom(roomId: number, name: string): Promise<SharedRoom> {
+    return (await this.request<SharedRoomResponse>("PATCH", `/admin/rooms/${roomId}`, { name })).room;
+  }
+  async adminRoomMembers(roomId: number): Promise<Member[]> {
+    return (await this.request<MembersResponse>("GET", `/admin/rooms/${roomId}/members`)).members;
+  }
+  async adminRemoveMember(roomId: number, userId: number): Promise<boolean> {
+    return (await this.request<RemovedResponse>("DELETE", `/admin/rooms/${roomId}/members/${userId}`)).removed;
+  }
+  async adminOnline(): Promise<OnlineEntry[]> {
+    return (await this.request<AdminOnlineResponse>("GET", "/admin/online")).online;
+  }
+  async adminStats(): Promise<AdminStats> {
+    return (await this.request<AdminStatsResponse>("GET", "/admin/stats")).stats;
   }
   async adminSetDisabled(userId: number, disabled: boolean): Promise<AdminUser> {
     const action = disabled ? "disable" : "enable";

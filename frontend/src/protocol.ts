@@ -172,6 +172,56 @@ export interface AdminUserResponse {
 }
 export interface AdminUsersResponse {
   users: AdminUser[];
+  /** how many accounts match the search in all */
+  total: number;
+}
+/** PUT/DELETE on an account: DELETE /api/admin/users/{id}/sessions also says how many sessions it ended */
+export interface AdminSessionsResponse {
+  user: AdminUser;
+  ended: number;
+}
+/** GET /api/admin/rooms: a room (never a DM) as administrators see it */
+export interface AdminRoom {
+  id: number;
+  name: string;
+  topic: string;
+  private: boolean;
+  archived: boolean;
+  last_seq: number;
+  created_at: number;
+  member_count: number;
+}
+export interface AdminRoomsResponse {
+  rooms: AdminRoom[];
+}
+/** GET /api/admin/online: present on any server process; `connections` counts those to the answering one */
+export interface OnlineEntry {
+  user: User;
+  status: "online" | "idle";
+  connections: number;
+}
+export interface AdminOnlineResponse {
+  online: OnlineEntry[];
+}
+/** GET /api/admin/stats */
+export interface AdminStats {
+  users: number;
+  disabled_users: number;
+  admins: number;
+  rooms: number;
+  archived_rooms: number;
+  messages: number;
+  sessions: number;
+  database_bytes: number;
+  database: string;
+  online: number;
+  connections: number;
+}
+export interface AdminStatsResponse {
+  stats: AdminStats;
+}
+export interface RemovedResponse {
+  removed: boolean;
 }
 
 /** Who may register (`GET /api/auth/registration`, the server's REGISTRATION setting). */

@@ -237,6 +237,8 @@ describe("the invite dialog and its button", () => {
         onBrowse: noop,
         onChangePassword: noop,
         onInvite: noop,
+        onAdmin: noop,
+        adminOpen: false,
       });
     };
     let el = await mount(sidebar({ ...ana, is_admin: false }));
@@ -257,6 +259,8 @@ describe("the invite dialog and its button", () => {
         onBrowse: noop,
         onChangePassword: noop,
         onInvite: () => invited++,
+        onAdmin: noop,
+        adminOpen: false,
       }),
     );
     await act(() => (byTestId(el, "invite-button") as HTMLButtonElement).click());

@@ -44,6 +44,11 @@ export class I18n {
     return translate(this.env, m.key, m.params);
   }
 
+  /** A count in the reader's number format (1,234 / 1.234). */
+  number(n: number): string {
+    return this.env.number.format(n);
+  }
+
   time(ms: number): string {
     return this.dates.time(ms);
   }

@@ -4,6 +4,7 @@ import { ChatClient, type SessionEndReason } from "../client";
 import type { Me } from "../protocol";
 import { isDm, roomTitle, sidebarOrder } from "../dms_data";
 import { adjacentRoomId } from "../rooms_data";
+import { AdminPage } from "./AdminPage";
 import { BrowseRoomsDialog } from "./BrowseRoomsDialog";
 import { ChangePasswordDialog } from "./ChangePasswordDialog";
 import { Composer } from "./Composer";
@@ -45,6 +46,8 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [membersOpen, setMembersOpen] = useState(() => window.matchMedia?.(WIDE_QUERY).matches ?? true);
   const [dialog, setDialog] = useState<Dialog | null>(null);
+  /** the Admin page in place of the open room (administrators only) */
+  const [adminOpen, setAdminOpen] = useState(false);
   const sidebarToggleRef = useRef<HTMLButtonElement>(null);
   const sidebarCloseRef = useRef<HTMLButtonElement>(null);
   const membersToggleRef = useRef<HTMLButtonElement>(null);
@@ -88,8 +91,9 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
   // Opening a room (from the list, a dialog or after leaving one) closes the off-canvas sidebar.
   useEffect(() => setSidebarOpen(false), [roomId]);
 
+  const showAdmin = adminOpen && client.admin.isAdmin;
   const sidebarOverlay = narrow && sidebarOpen;
-  const membersOverlay = !wide && membersOpen && room !== undefined;
+  const membersOverlay = !wide && membersOpen && room !== undefined && !showAdmin;
 
   // Focus goes back once the page has re-rendered without the drawer (until then the rest is inert).
   const focusSoon = (ref: { current: HTMLElement | null }) => setTimeout(() => ref.current?.focus(), 0);
@@ -137,7 +141,15 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
         inert={membersOverlay}
         closeRef={sidebarCloseRef}
         onClose={() => closeSidebar(sidebarOverlay)}
-        onPicked={() => closeSidebar(false)}
+        onPicked={() => {
+          setAdminOpen(false);
+          closeSidebar(false);
+        }}
+        adminOpen={showAdmin}
+        onAdmin={() => {
+          setAdminOpen(true);
+          closeSidebar(false);
+        }}
         onCreate={() => setDialog("create")}
         onNewDm={() => setDialog("dm")}
         onBrowse={() => setDialog("browse")}
@@ -147,9 +159,27 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
       {sidebarOpen && <div class="scrim" onClick={() => closeSidebar(true)} aria-hidden="true" />}
       <main
         class="room"
-        aria-label={room && title !== null ? (isDm(room) ? t.t("dm.label", { names: title }) : t.t("room.label", { room: title })) : t.t("room.none")}
+        aria-label={
+          showAdmin
+            ? t.t("admin.title")
+            : room && title !== null
+              ? isDm(room)
+                ? t.t("dm.label", { names: title })
+                : t.t("room.label", { room: title })
+              : t.t("room.none")
+        }
         inert={sidebarOverlay || membersOverlay ? true : undefined}
       >
+        {showAdmin ? (
+          <AdminPage
+            client={client}
+            sidebarOpen={sidebarOpen}
+            onToggleSidebar={() => setSidebarOpen(!sidebarOpen)}
+            sidebarToggleRef={sidebarToggleRef}
+            onClose={() => setAdminOpen(false)}
+          />
+        ) : (
+          <>
         <RoomHeader
           client={client}
           sidebarOpen={sidebarOpen}
@@ -193,9 +223,11 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
             </div>
           </div>
         )}
+          </>
+        )}
       </main>
-      {room && membersOpen && <div class="scrim members-scrim" onClick={() => closeMembers(true)} aria-hidden="true" />}
-      {room && membersOpen && (
+      {room && membersOpen && !showAdmin && <div class="scrim members-scrim" onClick={() => closeMembers(true)} aria-hidden="true" />}
+      {room && membersOpen && !showAdmin && (
         <MembersPanel client={client} room={room} onClose={() => closeMembers(true)} closeRef={membersCloseRef} />
       )}
       {dialog === "create" && <CreateRoomDialog client={client} onClose={closeDialog} />}

@@ -2,7 +2,7 @@ import type { ChatClient } from "../client";
 import { dmPartner, isDm, roomTitle, splitDms } from "../dms_data";
 import { shownStatus } from "../presence_data";
 import type { Room } from "../protocol";
-import { CloseIcon, MutedIcon, PlusIcon, RoomIcon, SearchIcon } from "./icons";
+import { CloseIcon, MutedIcon, PlusIcon, RoomIcon, SearchIcon, ShieldIcon } from "./icons";
 import { useI18n } from "./i18n_context";
 import { LanguagePicker } from "./LanguagePicker";
 import { PresenceDot, statusText } from "./PresenceDot";
@@ -22,6 +22,9 @@ export function Sidebar(props: {
   onChangePassword: () => void;
   /** admins only: make invite links */
   onInvite: () => void;
+  /** admins only: the Admin page, and whether it is the one shown */
+  onAdmin: () => void;
+  adminOpen: boolean;
 }) {
   const t = useI18n();
   const { client } = props;
@@ -91,6 +94,20 @@ export function Sidebar(props: {
         ))}
       </ul>
       {split.dms.length === 0 && <p class="sidebar-note">{t.t("dm.none")}</p>}
+      {client.admin.isAdmin && (
+        <div class="sidebar-actions">
+          <button
+            type="button"
+            class={`side-btn ${props.adminOpen ? "current" : ""}`}
+            data-testid="admin-button"
+            aria-current={props.adminOpen ? "page" : undefined}
+            onClick={props.onAdmin}
+          >
+            <ShieldIcon />
+            <span>{t.t("admin.button")}</span>
+          </button>
+        </div>
+      )}
       <NotificationsControl client={client} />
       <div class="sidebar-foot">
         <div class="me-row">

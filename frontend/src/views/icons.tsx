@@ -80,6 +80,15 @@ export function SearchIcon() {
   );
 }
 
+/** The Admin page's entry in the sidebar. */
+export function ShieldIcon() {
+  return (
+    <Svg size={16}>
+      <path d="M8 1.8l5 2v4c0 3-2.2 5.4-5 6.4-2.8-1-5-3.4-5-6.4v-4z" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round" />
+    </Svg>
+  );
+}
+
 export function PlusIcon() {
   return (
     <Svg size={16}>
