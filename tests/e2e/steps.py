@@ -26,6 +26,11 @@ def room_item(name: str) -> str:
     return tid("room-item", room_name=name)
 
 
+def admin_user(username: str) -> str:
+    """A row of the Admin page's user list."""
+    return tid("admin-user", username=username)
+
+
 def message_by(author: str) -> str:
     return tid("message-item", author=author)
 

@@ -6,8 +6,8 @@ register, the chat screen with messages, a mention and the member list, the @ su
 the message menu, inline edit, a DM with reaction chips and an edited and a deleted message, each dialog
 (create room, browse rooms, change password, leave room, delete message, new direct message), the room menu,
 and an administrator's chat screen with the admin controls, the invite dialog with a link made, a confirmation
-open, and a disabled member. A new screen (search, settings, the admin
-console) is one more `audit(...)` call below.
+open, and a disabled member; the Admin page's four tabs (with a confirmation open and a room's members shown).
+A new screen (search, settings) is one more `audit(...)` call below.
 
 The failure message names each violation's rule id, impact and the CSS targets of the offending nodes."""
 
@@ -204,6 +204,26 @@ async def test_every_screen_has_no_serious_or_critical_axe_violations(
     await page.click(tid("member-disable-confirm"))
     await page.wait_visible(f"{steps.member('bob')} {tid('member-enable')}")
     await audit(page, "admin with a disabled member")
+
+    # The Admin page (issue 15): each tab, a confirmation open, a room's members shown.
+    await reset(page, "ana")
+    await page.click(tid("admin-button"))
+    await page.wait_visible(steps.admin_user("bob"))
+    await audit(page, "admin page: users")
+    await page.click(f"{steps.admin_user('ana')} {tid('admin-user-end-sessions')}")
+    await page.wait_visible(tid("admin-user-end-sessions-confirm"))
+    await audit(page, "admin page: a confirmation open")
+    await page.press(tid("admin-user-end-sessions-cancel"), "Escape")
+    await page.click(tid("admin-tab-rooms"))
+    await page.click(f"{tid('admin-room', room_name='general')} {tid('admin-room-members')}")
+    await page.wait_visible(tid("admin-member", username="ana"))
+    await audit(page, "admin page: rooms, with members")
+    await page.click(tid("admin-tab-online"))
+    await page.wait_visible(tid("admin-online-user", username="ana"))
+    await audit(page, "admin page: online")
+    await page.click(tid("admin-tab-stats"))
+    await page.wait_visible(tid("admin-stat-users"))
+    await audit(page, "admin page: stats")
 
     await bob_frames.close()
     assert audit.screens, "no screen was audited"

@@ -13,6 +13,7 @@ import pytest
 
 from conftest import IN_CI, Chat, eventually
 
+from . import steps
 from .conftest import UI_TIMEOUT, Browsing, base_url, register, send, start_server
 
 try:
@@ -119,4 +120,53 @@ async def test_phone_layout_touch_targets_drawers_and_composer(e2e_chat: Chat, b
     composer = await ana.get_by_test_id("composer").bounding_box()
     assert composer is not None and composer["y"] + composer["height"] <= 420 + 0.5
     await expect(ana.get_by_test_id("message-item").last).to_be_in_viewport()
+    assert browsing.page_errors == []
+
+
+async def test_the_admin_page_on_a_phone(e2e_chat: Chat, browsing: Browsing) -> None:
+    """The Admin page at 390x844: reached from the rooms drawer, nothing wider than the screen and no control
+    smaller than a finger on any tab (a confirmation open, a room's members shown); the drawer's toggle stays."""
+    server = await start_server(e2e_chat)
+    url = base_url(server)
+    boss = await phone_page(browsing, "boss")
+    await register(boss, url, "boss")
+    await e2e_chat.user(server, "a-very-long-username-of-32-chars")
+    await steps.make_admin(e2e_chat, "boss")
+    await boss.reload()
+    await expect(boss.get_by_test_id("connection-status")).to_have_attribute("data-state", "open")
+
+    await boss.get_by_test_id("sidebar-toggle").click()
+    await boss.get_by_test_id("admin-button").click()
+    await expect(boss.get_by_test_id("admin-page")).to_be_visible()
+    await expect(boss.get_by_test_id("sidebar")).not_to_be_visible()
+    row = boss.locator('[data-testid="admin-user"][data-username="a-very-long-username-of-32-chars"]')
+    await expect(row).to_be_visible()
+
+    async def fits() -> None:
+        assert await boss.evaluate(_OVERFLOW) <= 0
+        assert await boss.evaluate(_SMALL_TARGETS, MIN_TARGET_PX) == []
+
+    await fits()
+    await row.get_by_test_id("admin-user-disable").click()
+    await expect(row.get_by_test_id("admin-user-disable-cancel")).to_be_focused()
+    await fits()
+    await boss.keyboard.press("Escape")
+    await expect(row.get_by_test_id("admin-user-disable")).to_be_focused()
+    await boss.get_by_test_id("admin-tab-rooms").click()
+    await boss.get_by_test_id("admin-room-members").first.click()
+    await expect(boss.get_by_test_id("admin-member").first).to_be_visible()
+    await fits()
+    # The tabs are one tab stop; arrow keys move between them.
+    await boss.get_by_test_id("admin-tab-rooms").focus()
+    await boss.keyboard.press("ArrowRight")
+    await expect(boss.get_by_test_id("admin-tab-online")).to_be_focused()
+    await expect(boss.get_by_test_id("admin-tab-online")).to_have_attribute("aria-selected", "true")
+    await expect(boss.get_by_test_id("admin-online-user")).to_have_count(1)
+    await fits()
+    await boss.keyboard.press("ArrowRight")
+    await expect(boss.get_by_test_id("admin-stat-users")).to_be_visible()
+    await fits()
+    # Back to the chat from the page's own control.
+    await boss.get_by_test_id("admin-close").click()
+    await expect(boss.get_by_test_id("composer-input")).to_be_visible()
     assert browsing.page_errors == []

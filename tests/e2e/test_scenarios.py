@@ -215,3 +215,53 @@ async def test_unread_badge_new_messages_line_and_mention_highlight(e2e_chat: Ch
     await page.expect_count(f"{steps.room_item('random')} {tid('room-unread')}", 0)
     await bob_frames.close()
     await no_page_errors(page)
+
+
+async def test_an_admin_disables_a_user_from_the_admin_page(e2e_chat: Chat, browser: Browser) -> None:
+    """Issue #15's admin console: only an administrator sees the Admin entry; disabling a user there (after a
+    confirmation) closes that user's open page at once and refuses their login until they are enabled again."""
+    server = await start_server(e2e_chat)
+    url = base_url(server)
+    boss = await (await browser.new_context()).new_page("boss")
+    bob = await (await browser.new_context()).new_page("bob")
+    await steps.register(boss, url, "boss")
+    await steps.register(bob, url, "bob")
+    await steps.make_admin(e2e_chat, "boss")
+    await boss.reload()
+    await steps.until_connected(boss, "boss")
+    await bob.reload()
+    await steps.until_connected(bob, "bob")
+    await boss.wait_visible(tid("admin-button"))
+    await bob.expect_count(tid("admin-button"), 0)
+
+    await boss.click(tid("admin-button"))
+    await boss.wait_visible(tid("admin-page"))
+    await boss.wait_visible(steps.admin_user("bob"))
+    await boss.fill(tid("admin-user-search"), "BO")
+    await boss.press(tid("admin-user-search"), "Enter")
+    await boss.expect_count(tid("admin-user"), 2)
+    await boss.fill(tid("admin-user-search"), "bob")
+    await boss.press(tid("admin-user-search"), "Enter")
+    await boss.expect_count(tid("admin-user"), 1)
+    # The admin's own row has no "disable"; bob's asks first, and cancelling changes nothing.
+    row = steps.admin_user("bob")
+    await boss.click(f"{row} {tid('admin-user-disable')}")
+    await boss.click(f"{row} {tid('admin-user-disable-cancel')}")
+    await boss.expect_count(f"{row} {tid('admin-user-disable-confirm')}", 0)
+    await bob.expect_attr(steps.CONNECTION, "data-state", "open")
+    await boss.click(f"{row} {tid('admin-user-disable')}")
+    await boss.click(f"{row} {tid('admin-user-disable-confirm')}")
+    await boss.expect_attr(row, "data-disabled", "true")
+    await bob.wait_visible(steps.AUTH)
+    await bob.expect_count(steps.CHAT, 0)
+
+    # Disabled: the login is refused. Enabled again from the same page: it works.
+    await steps.login(bob, url, "bob", PASSWORD)
+    await bob.wait_visible(tid("auth-error"))
+    await bob.expect_count(steps.CHAT, 0)
+    await boss.click(f"{row} {tid('admin-user-enable')}")
+    await boss.expect_attr(row, "data-disabled", "false")
+    await steps.login(bob, url, "bob", PASSWORD)
+    await steps.until_connected(bob, "bob")
+    await bob.expect_count(tid("admin-button"), 0)
+    await no_page_errors(boss, bob)
