@@ -191,6 +191,13 @@ class Identities:
         if path == "/api/admin/rooms/{room_id}/archive" and response.status_code == 200:
             admin = self.sessions["fuzzadmin"]
             admin.post(f"{self.url}/api/admin/rooms/{case.path_parameters['room_id']}/unarchive", timeout=10)
+        if path == "/api/admin/users/{user_id}/admin" and response.status_code == 200:
+            # fuzzuser may have been made an admin, and then taken fuzzadmin's rights: it gives them back first
+            # (403, harmlessly, when it is no admin), then fuzzadmin takes fuzzuser's.
+            ids = {role: self.user_id(role) for role in self.passwords}
+            flags = f"{self.url}/api/admin/users/{{}}/admin"
+            self.sessions["fuzzuser"].put(flags.format(ids["fuzzadmin"]), json={"is_admin": True}, timeout=10)
+            self.sessions["fuzzadmin"].put(flags.format(ids["fuzzuser"]), json={"is_admin": False}, timeout=10)
         for role in self.passwords:
             if self.sessions[role].get(f"{self.url}/api/me", timeout=10).status_code == 401:
                 self.login(role)

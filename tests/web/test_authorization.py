@@ -254,6 +254,41 @@ ROWS = [
         _admin_only(200),
         path=lambda w: f"/api/admin/invites/{w.invite}",
     ),
+    Row("GET", "/api/admin/stats", _admin_only(200)),
+    Row(
+        "PUT",
+        "/api/admin/users/{user_id}/admin",
+        _admin_only(200),
+        path=lambda w: f"/api/admin/users/{w.target_user}/admin",
+        body=lambda w: {"is_admin": True},
+    ),
+    Row(
+        "DELETE",
+        "/api/admin/users/{user_id}/sessions",
+        _admin_only(200),
+        path=lambda w: f"/api/admin/users/{w.target_user}/sessions",
+    ),
+    Row("GET", "/api/admin/rooms", _admin_only(200)),
+    # Admins manage a private room's membership without being in it (they still cannot read it).
+    Row(
+        "PATCH",
+        "/api/admin/rooms/{room_id}",
+        _admin_only(200),
+        path=lambda w: f"/api/admin/rooms/{w.private_room}",
+        body=lambda w: {"name": "renamed"},
+    ),
+    Row(
+        "GET",
+        "/api/admin/rooms/{room_id}/members",
+        _admin_only(200),
+        path=lambda w: f"/api/admin/rooms/{w.private_room}/members",
+    ),
+    Row(
+        "DELETE",
+        "/api/admin/rooms/{room_id}/members/{user_id}",
+        _admin_only(200),
+        path=lambda w: f"/api/admin/rooms/{w.private_room}/members/{w.target_user}",
+    ),
 ]
 
 
