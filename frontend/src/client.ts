@@ -15,7 +15,8 @@
  *   typing    typing_events.ts     typing frames; our own typing frames from the composer
  *   unread    unread_events.ts     read frames as the user sees the newest messages; unread totals
  *   notify    notify_events.ts     browser notifications for DMs and mentions while the page is hidden
- *   admin     admin_events.ts      account list for the "disabled" marks; archive, disable (admins)
+ *   admin     admin_events.ts      account list for the "disabled" marks; archive, disable; what the Admin
+ *                                  page (admin_data.ts) changed (admins)
  *   session   session.ts           logout, session end (4401), password change (session rotation)
  *
  * Their state is in the `*Data` stores (rooms_data, messages_data, presence_data, typing_data); the other pure
