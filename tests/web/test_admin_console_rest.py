@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from test_admin_rest import error_of, make_admin
 
-from conftest import PASSWORD, Chat, close_code, connect, frame_of
+from conftest import PASSWORD, Chat, close_code, connect, frame_of, server_pair
 
 NEW_ENDPOINTS = [
     ("GET", "/api/admin/stats", None),
@@ -234,3 +234,23 @@ async def test_stats_counts_the_database_and_the_live_side(chat: Chat) -> None:
         "online": 2,
         "connections": 3,
     }
+
+
+async def test_two_processes_on_mariadb_end_sessions_and_remove_members_everywhere(
+    mysql_chat: Chat, redis_namespace: str
+) -> None:
+    """Two server processes on one MariaDB and Redis: what an admin does on one reaches a user on the other."""
+    a, b = await server_pair(mysql_chat, redis_namespace)
+    boss = await make_admin(mysql_chat, a, "boss")
+    ann = await mysql_chat.user(a, "ann")
+    ann_on_b = await mysql_chat.client(b)
+    assert (await ann_on_b.post("/api/auth/login", json={"username": "ann", "password": PASSWORD})).status == 200
+    ws, _ = await connect(ann_on_b)
+    resp = await boss.delete("/api/admin/rooms/1/members/2")
+    assert await resp.json() == {"removed": True}
+    assert (await frame_of(ws, "room.left", skip=("presence", "member.left")))["room_id"] == 1
+    resp = await boss.delete("/api/admin/users/2/sessions")
+    assert (await resp.json())["ended"] == 2
+    assert await close_code(ws) == 4401
+    for client in (ann, ann_on_b):
+        assert await error_of(await client.get("/api/me"), 401) == "not_authenticated"
