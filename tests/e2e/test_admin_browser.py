@@ -243,3 +243,60 @@ async def test_an_admin_makes_an_invite_link_and_a_new_browser_registers_with_it
     await boss.get_by_test_id("invite-button").click()
     await expect(boss.get_by_test_id("invite-item")).to_have_attribute("data-invite-state", "used")
     assert browsing.page_errors == []
+
+
+async def test_the_admin_page_renames_a_room_removes_a_member_and_grants_rights(
+    e2e_chat: Chat, browsing: Browsing
+) -> None:
+    """Issue 15's Admin page, Rooms and Users tabs: a rename reaches a member's sidebar live, a removal takes the
+    room out of it (after a confirmation), and rights granted there show the Admin entry on the user's next
+    hello; the page's errors are translated (a taken name)."""
+    server = await start_server(e2e_chat)
+    url = base_url(server)
+    boss, bob = await admin_and_user(e2e_chat, browsing, url)
+    await boss.get_by_test_id("admin-button").click()
+    await boss.get_by_test_id("admin-tab-rooms").click()
+    general = boss.locator('[data-testid="admin-room"][data-room-name="general"]')
+    await general.get_by_test_id("admin-room-rename").click()
+    await expect(general.get_by_test_id("admin-rename-input")).to_be_focused()
+    await general.get_by_test_id("admin-rename-input").fill("Town Square")
+    await boss.keyboard.press("Enter")
+    square = boss.locator('[data-testid="admin-room"][data-room-name="Town Square"]')
+    await expect(square.get_by_test_id("admin-room-rename")).to_be_focused()
+    await expect(bob.get_by_test_id("room-title")).to_contain_text("Town Square")
+
+    # A name another room has: refused with the app's own text for the code (not the server's English message).
+    await bob.get_by_test_id("create-room-button").click()
+    await bob.get_by_test_id("create-room-name").fill("lobby")
+    await bob.get_by_test_id("create-room-submit").click()
+    await expect(bob.get_by_test_id("room-title")).to_contain_text("lobby")
+    await boss.get_by_test_id("admin-refresh").click()
+    await square.get_by_test_id("admin-room-rename").click()
+    await square.get_by_test_id("admin-rename-input").fill("LOBBY")
+    await boss.keyboard.press("Enter")
+    await expect(boss.get_by_test_id("admin-error")).to_have_text("A room with that name already exists.")
+    await boss.keyboard.press("Escape")
+    await expect(square).to_have_count(1)
+
+    await square.get_by_test_id("admin-room-members").click()
+    bob_row = square.locator('[data-testid="admin-member"][data-username="bob"]')
+    await bob_row.get_by_test_id("admin-member-remove").click()
+    await bob_row.get_by_test_id("admin-member-remove-confirm").click()
+    await expect(bob_row).to_have_count(0)
+    await expect(bob.locator('[data-testid="room-item"][data-room-name="Town Square"]')).to_have_count(0)
+
+    await boss.get_by_test_id("admin-tab-users").click()
+    bob_user = boss.locator('[data-testid="admin-user"][data-username="bob"]')
+    await bob_user.get_by_test_id("admin-user-promote").click()
+    await expect(bob_user).to_have_attribute("data-admin", "true")
+    await expect(bob.get_by_test_id("admin-button")).to_have_count(0)
+    await bob.reload()
+    await expect(bob.get_by_test_id("admin-button")).to_be_visible()
+    # The admin's own row cannot take their rights away; bob's can, after a confirmation.
+    await expect(
+        boss.locator('[data-testid="admin-user"][data-username="boss"]').get_by_test_id("admin-user-demote")
+    ).to_have_count(0)
+    await bob_user.get_by_test_id("admin-user-demote").click()
+    await bob_user.get_by_test_id("admin-user-demote-confirm").click()
+    await expect(bob_user).to_have_attribute("data-admin", "false")
+    assert browsing.page_errors == []

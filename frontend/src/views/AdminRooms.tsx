@@ -28,7 +28,13 @@ function RoomRow(props: { admin: AdminConsole; room: AdminRoom }) {
   const t = useI18n();
   const { admin, room: r } = props;
   const [renaming, setRenaming] = useState(false);
+  const renameRef = useRef<HTMLButtonElement>(null);
   const open = admin.openRoomId === r.id;
+  const doneRenaming = () => {
+    setRenaming(false);
+    // Back to the button that opened the form, once it is rendered again.
+    setTimeout(() => renameRef.current?.focus(), 0);
+  };
   const membersId = `admin-members-${r.id}`;
   return (
     <li class="admin-item admin-room" data-testid="admin-room" data-room-name={r.name} data-archived={String(r.archived)}>
@@ -45,7 +51,7 @@ function RoomRow(props: { admin: AdminConsole; room: AdminRoom }) {
         </span>
       </div>
       {renaming ? (
-        <RenameForm admin={admin} room={r} onDone={() => setRenaming(false)} />
+        <RenameForm admin={admin} room={r} onDone={doneRenaming} />
       ) : (
         <div class="admin-item-actions">
           {r.archived ? (
@@ -72,6 +78,7 @@ function RoomRow(props: { admin: AdminConsole; room: AdminRoom }) {
           <button
             type="button"
             class="btn ghost small"
+            ref={renameRef}
             data-testid="admin-room-rename"
             aria-label={t.t("admin.renameLabel", { room: r.name })}
             disabled={admin.busy}
