@@ -593,7 +593,11 @@ async def test_nginx_access_log_never_holds_an_invite_token(echo_app: tuple[Test
     dist = require_dist()
     server, scratch = echo_app
     port = free_port_run(1)
-    secrets = ["Inv1teTokenInPathAAAAAAAAAAAAAAA", "Inv1teTokenInQueryBBBBBBBBBBBBBBB", "Inv1teTokenInRefererCCCCCCCCCCC"]
+    secrets = [
+        "Inv1teTokenInPathAAAAAAAAAAAAAAA",
+        "Inv1teTokenInQueryBBBBBBBBBBBBBBB",
+        "Inv1teTokenInRefererCCCCCCCCCCC",
+    ]
     with cluster_mod.running_nginx(port=port, upstreams=[server.port], dist=dist, scratch=scratch):
         client = clients(f"http://127.0.0.1:{port}")
         assert (await client.get(f"/invite/{secrets[0]}")).status == 200
