@@ -6,6 +6,7 @@
     .venv/bin/python scripts/bench.py sign
     .venv/bin/python scripts/bench.py --database-url mysql://... hello --rooms 50 --messages 10000
     .venv/bin/python scripts/bench.py limits --accounts 10000 [--redis-url redis://127.0.0.1:6379/0]
+    .venv/bin/python scripts/bench.py search --messages 1000000 --rooms 200 [--mariadb]
 
 idle:   memory per idle WebSocket connection (server RSS after N connected and settled, minus before, over N).
 fanout: server CPU per delivered message (utime+stime of the server process over the run, divided by the
@@ -20,6 +21,9 @@ hello:  the time a `hello` (and a `GET /api/rooms`) takes for a user in many roo
 limits: what the per-account message limit costs each message.send, in this process: the in-memory buckets, and
         the Redis-shared ones (default rates: a Redis round trip per lease of 5). Each account sends 10, within
         its burst, so every take is granted and the cost is the steady one.
+search: p50/p95 of message searches over a large history (English and Chinese), and the µs the search index adds
+        to storing a message: scripts/bench_search.py, in this process against the store; on a throwaway SQLite
+        file, a throwaway MariaDB server (--mariadb) or an empty database at --database-url.
 
 The server runs on a throwaway SQLite file (or --database-url) with a fresh SECRET_KEY. Each fanout sender is an
 account of its own, so the per-account message limit (10/s) holds for each. On a machine with two or
@@ -406,11 +410,21 @@ def main() -> int:
     lim = sub.add_parser("limits", help="per-message cost of the per-account message limit")
     lim.add_argument("--accounts", type=int, default=10_000)
     lim.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    search = sub.add_parser("search", help="search latency over a large history and the index's ingest cost")
+    search.add_argument("--messages", type=int, default=100_000)
+    search.add_argument("--rooms", type=int, default=200)
+    search.add_argument("--queries", type=int, default=200)
+    search.add_argument(
+        "--ingest", type=int, default=2000, help="messages stored (one by one, then 20 at once), half without index"
+    )
+    search.add_argument("--mariadb", action="store_true", help="on a throwaway MariaDB server of its own")
+    search.add_argument("--buffer-pool", default="1G", help="the throwaway MariaDB's innodb_buffer_pool_size")
     parser.add_argument("--no-pin", action="store_true", help="do not pin the server and the clients to cores")
     args = parser.parse_args()
     global PIN
     cores = sorted(os.sched_getaffinity(0))
-    if not args.no_pin and len(cores) >= 2:
+    # The search bench runs in this process (and its own MariaDB, which would inherit this process's core).
+    if not args.no_pin and len(cores) >= 2 and args.what != "search":
         PIN = (cores[0], cores[1])
         os.sched_setaffinity(0, {PIN[1]})
     if args.what == "fanout" and args.rate > 10 * args.senders:
@@ -421,8 +435,28 @@ def main() -> int:
         parser.error("--rooms must be 1-1000 and --messages 1-1000000")
     if args.what == "limits" and not 1 <= args.accounts <= 1_000_000:
         parser.error("--accounts must be between 1 and 1000000")
+    if args.what == "search" and not (1 <= args.rooms <= 10_000 and 1 <= args.messages <= 10_000_000):
+        parser.error("--rooms must be 1-10000 and --messages 1-10000000")
+    if args.what == "search" and not (1 <= args.queries <= 100_000 and 40 <= args.ingest <= 1_000_000):
+        parser.error("--queries must be 1-100000 and --ingest 40-1000000")
     if args.what == "sign":
         result = bench_sign()
+    elif args.what == "search":
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from bench_search import bench_search
+
+        result = asyncio.run(
+            bench_search(
+                database_url=args.database_url,
+                mariadb=args.mariadb,
+                buffer_pool=args.buffer_pool,
+                messages=args.messages,
+                rooms=args.rooms,
+                query_count=args.queries,
+                ingest=args.ingest,
+                log=lambda line: print(line, file=sys.stderr, flush=True),
+            )
+        )
     else:
         benches = {"idle": bench_idle, "fanout": bench_fanout, "hello": bench_hello, "limits": bench_limits}
         result = asyncio.run(benches[args.what](args))

@@ -25,6 +25,7 @@ from parley.actions.mutes import Mutes
 from parley.actions.reactions import Reactions
 from parley.actions.reads import Reads
 from parley.actions.rooms import Rooms
+from parley.actions.search import Search
 from parley.clock import Clock, SystemClock
 from parley.counters import EdgeMeter
 from parley.live import wire
@@ -39,7 +40,7 @@ from parley.live.state import Live
 from parley.settings import Settings
 from parley.store import Store, open_store
 from parley.store.blobs import Blobs
-from parley.web import admin_rest, files, openapi, rest
+from parley.web import admin_rest, files, openapi, rest, search
 from parley.web.access_log import access_logger_for
 from parley.web.bodies import MAX_BODY_BYTES
 from parley.web.headers import add_security_headers
@@ -73,6 +74,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.on_shutdown.append(_close_sockets)
     app.router.add_routes(rest.routes)
     app.router.add_routes(files.routes)
+    app.router.add_routes(search.routes)
     app.router.add_routes(admin_rest.routes)
     app.router.add_routes(openapi.routes)
     app.router.add_get("/ws", websocket)
@@ -138,6 +140,7 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
     app[keys.DMS] = Dms(store=store, broker=broker, live=live, rooms=rooms, reads=reads, clock=clock)
     app[keys.REACTIONS] = Reactions(store=store, broker=broker, messages=messages, clock=clock)
     app[keys.CHATTER] = Chatter(live=live, limits=limits)
+    app[keys.SEARCH] = Search(store=store, rooms=rooms)
     poll_s = settings.revocation_poll_ms / 1000
     watcher = RevocationWatcher(store=store, hub=hub, clock=clock, poll_s=poll_s)
     room_changes = RoomChangeWatcher(store=store, hub=hub, live=live, clock=clock, poll_s=poll_s)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from parley.actions.reactions import Reactions
     from parley.actions.reads import Reads
     from parley.actions.rooms import Rooms
+    from parley.actions.search import Search
     from parley.clock import Clock
     from parley.counters import EdgeMeter
     from parley.live.broker import Broker
@@ -46,6 +47,7 @@ MUTES: web.AppKey[Mutes] = web.AppKey("mutes")
 DMS: web.AppKey[Dms] = web.AppKey("dms")
 REACTIONS: web.AppKey[Reactions] = web.AppKey("reactions")
 FILES: web.AppKey[Files] = web.AppKey("files")
+SEARCH: web.AppKey[Search] = web.AppKey("search")
 # Plain-number counters of the web edge (WebSockets, frames in, send->ack, refusals, logins), read by /metrics.
 EDGE_METER: web.AppKey[EdgeMeter] = web.AppKey("edge_meter")
 

@@ -220,6 +220,12 @@ ROWS = [
         path=lambda w: f"/api/files/{w.private_file}/thumbnail",
     ),
     Row("POST", "/api/dms", _logged_in(200), body=lambda w: {"usernames": ["target"]}),
+    Row(
+        "GET",
+        "/api/search",
+        _logged_in(200, outsider=404, admin=404),
+        path=lambda w: f"/api/search?q=psst&room_id={w.private_room}",
+    ),
     Row("GET", "/api/admin/online", _admin_only(200)),
     Row("GET", "/api/admin/users", _admin_only(200)),
     Row(

@@ -67,15 +67,24 @@ class Messages:
         self._clock = clock
         self._settings = settings
 
-    async def history(self, user: User, room_id: int, query: dict[str, Any]) -> Page:
-        before, after, limit = query["before"], query["after"], query["limit"]
-        if before is not None and after is not None:
-            raise errors.ApiError(400, "invalid_query", "Use either before or after, not both.")
+    async def history(self, user: User, room_id: int, query: dict[str, Any]) -> tuple[Page, bool | None]:
+        """A page of history, and with `around` whether newer messages follow it (else None).
+
+        `around=seq` centres the page on that seq: (limit - 1) // 2 messages before it, the rest from it on (a
+        search hit shown in its context); `has_more` then says whether older ones precede the page."""
+        before, after, around, limit = query["before"], query["after"], query["around"], query["limit"]
+        if sum(x is not None for x in (before, after, around)) > 1:
+            raise errors.ApiError(400, "invalid_query", "Use one of before, after and around.")
         await self._rooms.visible_room(user, room_id)
         limit = min(limit, self._settings.history_page_max)
+        if around is not None:
+            older_count = (limit - 1) // 2
+            older = await self._store.messages_before(room_id, around, older_count)
+            newer = await self._store.messages_after(room_id, around - 1, limit - older_count)
+            return Page(older.messages + newer.messages, older.has_more), newer.has_more
         if after is not None:
-            return await self._store.messages_after(room_id, after, limit)
-        return await self._store.messages_before(room_id, before, limit)
+            return await self._store.messages_after(room_id, after, limit), None
+        return await self._store.messages_before(room_id, before, limit), None
 
     async def check_rate(self, user: User, client_id: str) -> None:
         """One message.send of the account's budget (all its sockets and processes share it), or rate_limited.

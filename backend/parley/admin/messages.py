@@ -1,4 +1,5 @@
 """`parley delete-message ID`: the operator removes one message (spam, a leaked secret) from any room.
+`parley reindex`: the search index made again from every live message (store/search.py, docs/search.md).
 
 The message becomes a tombstone exactly as when its author deletes it (empty body, no reactions, its files and
 their bytes deleted; its seq stays), also in an archived room, which is read-only for users but not for the
@@ -20,6 +21,12 @@ from parley.store import NotFound
 def add_commands(command: Register) -> None:
     p = command("delete-message", delete_message, "delete one message: it stays as a tombstone with an empty body")
     p.add_argument("id", type=int, metavar="ID", help="the message's id (as in exports and the API)")
+    command("reindex", reindex, "make the search index again from every message (safe while servers run)")
+
+
+async def reindex(args: argparse.Namespace, ctx: Context) -> int:
+    print(f"indexed {await ctx.store.reindex()} message(s) for search")
+    return 0
 
 
 async def delete_message(args: argparse.Namespace, ctx: Context) -> int:

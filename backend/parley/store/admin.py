@@ -16,6 +16,7 @@ from .core import (
     username_key,
 )
 from .files import FileQueries
+from .search import index_message, unindex_messages
 
 
 class AdminQueries(FileQueries):
@@ -102,6 +103,7 @@ class AdminQueries(FileQueries):
                     if dropped_keys is not None:
                         dropped_keys.extend(await self.message_file_keys(tx, [int(r[0]) for r in rows]))
                     marks = ", ".join(["%s"] * len(rows))
+                    await unindex_messages(tx, self.kind, [int(r[0]) for r in rows])
                     deleted = await tx.execute(f"DELETE FROM messages WHERE id IN ({marks})", [r[0] for r in rows])
             if not rows:
                 return
@@ -156,6 +158,8 @@ class AdminQueries(FileQueries):
                     outcomes.append("conflict")
                     continue
                 outcomes.append("added")
+                if not m.deleted:
+                    await index_message(tx, self.kind, m.id, m.room_id, m.body)
                 top[m.room_id] = max(top[m.room_id], m.seq)
                 await self._import_reactions(tx, m)
             for room_id, seq in top.items():

@@ -36,6 +36,7 @@ from .core import (
 from .files import FileNotAttachable
 from .invites import InviteInvalid, InviteQueries, record_invitee, use_invite
 from .messages import MessageQueries
+from .search import Hit, SearchQueries, Terms, query_terms
 
 __all__ = [
     "NAME_KEY_MAX",
@@ -44,6 +45,7 @@ __all__ = [
     "Database",
     "DatabaseUnavailable",
     "FileNotAttachable",
+    "Hit",
     "ImportOutcome",
     "InviteInvalid",
     "MessageDeleted",
@@ -53,17 +55,19 @@ __all__ = [
     "Row",
     "Store",
     "StoreError",
+    "Terms",
     "TooManyReactions",
     "Tx",
+    "query_terms",
     "room_name_key",
     "session_key",
     "username_key",
 ]
 
 
-class Store(MessageQueries, AdminQueries, InviteQueries):
-    """Parley's persistence: the chat's queries on top of the conversation (with read-state and mention), admin
-    and invite ones and a backend's plumbing."""
+class Store(MessageQueries, AdminQueries, InviteQueries, SearchQueries):
+    """Parley's persistence: the chat's queries on top of the messages and conversations (with read-state and
+    mention), admin, invite and search ones and a backend's plumbing."""
 
     # Connections in use and waited for, and how long each use held one (read by the metrics at scrape time).
     meter: PoolMeter

@@ -30,6 +30,7 @@ from .core import (
 from .files import FileQueries, blob_keys
 from .mentions import MentionQueries
 from .reads import ReadQueries
+from .search import index_message, unindex_messages
 
 # A DM's name_key: a control character (which no room name may hold) and the dm_key, so a DM never takes or
 # blocks a room's name.
@@ -223,6 +224,8 @@ class ConversationQueries(ReadQueries, MentionQueries, FileQueries):
             await tx.execute("UPDATE messages SET body = %s, edited_at = %s WHERE id = %s", (body, now_ms, message_id))
             await tx.execute("DELETE FROM message_mentions WHERE message_id = %s", (message_id,))
             await self.insert_mentions(tx, message_id, message.room_id, message.seq, mentions)
+            await unindex_messages(tx, self.kind, [message_id])
+            await index_message(tx, self.kind, message_id, message.room_id, body)
             await self._stamp(tx, message, change_seq)
         return replace(message, body=body, edited_at=now_ms, change_seq=change_seq, mentions=tuple(mentions))
 
@@ -243,6 +246,7 @@ class ConversationQueries(ReadQueries, MentionQueries, FileQueries):
             await tx.execute("DELETE FROM message_mentions WHERE message_id = %s", (message_id,))
             if message.files:
                 await tx.execute("DELETE FROM files WHERE message_id = %s", (message_id,))
+            await unindex_messages(tx, self.kind, [message_id])
             await self._stamp(tx, message, change_seq)
         if dropped_keys is not None:
             dropped_keys.extend(blob_keys(message.files))

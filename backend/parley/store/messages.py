@@ -10,6 +10,7 @@ from .conversations import ConversationQueries
 from .core import MESSAGE_COLUMNS, Conflict, NotFound, RoomArchived, StoreError, Tx, message_from_row
 from .files import FileNotAttachable
 from .group_commit import GroupCommit, Send
+from .search import index_messages
 
 
 class MessageQueries(ConversationQueries):
@@ -106,6 +107,8 @@ class MessageQueries(ConversationQueries):
                 seqs.append(next_seq[send.room_id])
                 next_seq[send.room_id] += 1
             ids = await self._insert_rows(tx, sends, seqs, first_seqs, counts)
+            # The search index, in this transaction: a message is searchable once it is stored (store/search.py).
+            await index_messages(tx, self.kind, [(i, s.room_id, s.body) for i, s in zip(ids, sends, strict=True)])
             messages = []
             for message_id, seq, send in zip(ids, seqs, sends, strict=True):
                 if send.mentions:

@@ -49,8 +49,13 @@ async def pending(store: Store) -> list[Migration]:
     return [m for m in available(store.kind) if m.version not in done]
 
 
-# Steps SQL cannot do, run right after the migration of that name: recomputing keys needs Python's NFKC.
-_AFTER: dict[str, Callable[[Store], Awaitable[object]]] = {"name_keys": recompute_name_keys}
+async def _reindex(store: Store) -> int:
+    return await store.reindex()
+
+
+# Steps SQL cannot do, run right after the migration of that name: recomputing keys needs Python's NFKC, and so
+# do the search tokens of the messages stored before the index existed.
+_AFTER: dict[str, Callable[[Store], Awaitable[object]]] = {"name_keys": recompute_name_keys, "search": _reindex}
 
 
 async def migrate(store: Store, now_ms: int, *, upto: int | None = None) -> list[Migration]:

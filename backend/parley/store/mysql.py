@@ -71,6 +71,7 @@ class _MysqlTx(Tx):
 
 class MysqlStore(Store):
     for_update = " FOR UPDATE"
+    straight_join = "STRAIGHT_JOIN"
     kind = "mysql"
 
     def __init__(self, pool: Any) -> None:

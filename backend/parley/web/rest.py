@@ -191,10 +191,13 @@ async def history(request: web.Request) -> web.Response:
     try:
         query = load(_history, dict(request.query))
     except errors.ApiError as exc:
-        message = "before and after must be whole numbers >= 0, limit a whole number >= 1."
+        message = "before, after and around must be whole numbers >= 0, limit a whole number >= 1."
         raise errors.ApiError(400, "invalid_query", message, **exc.extra) from None
-    page = await request.app[keys.MESSAGES].history(request[keys.USER], _room_id(request), query)
-    return web.json_response({"messages": [wire.message(m) for m in page.messages], "has_more": page.has_more})
+    page, more_after = await request.app[keys.MESSAGES].history(request[keys.USER], _room_id(request), query)
+    answer = {"messages": [wire.message(m) for m in page.messages], "has_more": page.has_more}
+    if more_after is not None:
+        answer.update(has_more_before=page.has_more, has_more_after=more_after)
+    return web.json_response(answer)
 
 
 @routes.get("/api/rooms/{room_id}/changes")

@@ -134,7 +134,18 @@ class MuteSet(_Strict):
 class HistoryQuery(_Strict):
     before = fields.Integer(load_default=None, validate=_SEQ)
     after = fields.Integer(load_default=None, validate=_SEQ)
+    around = fields.Integer(load_default=None, validate=_SEQ)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1))
+
+
+class SearchQuery(_Strict):
+    # Lengths and the filters typed in it are checked by the rules (actions/search.py), with their own codes.
+    q = Text(load_default="")
+    room_id = fields.Integer(load_default=None, validate=_ID)
+    # `from` is a Python keyword: the query string's `from` is loaded as `from`.
+    author = Text(load_default=None, data_key="from", validate=validate.Length(min=1, max=64))
+    before = fields.Integer(load_default=None, validate=_ID)
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))
 
 
 class DmOpen(_Strict):

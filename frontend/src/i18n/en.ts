@@ -304,6 +304,8 @@ export const en = {
   "error.unknown_type": "The server did not understand a request from this page (unknown type).",
   "error.invalid_frame": "The server refused a malformed request from this page.",
   "error.too_many_connections": "Too many open tabs or devices for this account. Close some and try again.",
+  "error.search_query_empty": "Type at least one word to search for.",
+  "error.search_query_too_long": "That search is too long: use at most 200 characters and 12 words.",
   "error.too_many_rooms": "You have created as many rooms as one account may in 24 hours. Try again later.",
   "error.dm_members_fixed": "People cannot be added to a direct conversation. Start a new one with everyone.",
   "error.message_not_found": "That message does not exist or you cannot see it.",

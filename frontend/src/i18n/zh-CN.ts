@@ -300,6 +300,8 @@ export const zhCN: Catalogue = {
   "error.unknown_type": "服务器无法理解此页面发来的请求（未知类型）。",
   "error.invalid_frame": "服务器拒绝了此页面发来的格式错误的请求。",
   "error.too_many_connections": "此账号打开的标签页或设备太多。请关闭一些后重试。",
+  "error.search_query_empty": "请至少输入一个要搜索的词。",
+  "error.search_query_too_long": "搜索内容过长：最多 200 个字符、12 个词。",
   "error.too_many_rooms": "此账号 24 小时内创建的聊天室已达上限。请稍后再试。",
   "error.dm_members_fixed": "不能向私信会话中添加成员。请与所有人新建一个会话。",
   "error.message_not_found": "该消息不存在，或你无权查看。",
