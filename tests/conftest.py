@@ -213,9 +213,15 @@ async def next_frame(ws: aiohttp.ClientWebSocketResponse, timeout: float = 5.0) 
 
 
 async def frame_of(
-    ws: aiohttp.ClientWebSocketResponse, kind: str, timeout: float = 5.0, skip: tuple[str, ...] = ("presence",)
+    ws: aiohttp.ClientWebSocketResponse,
+    kind: str,
+    timeout: float = 5.0,
+    skip: tuple[str, ...] = ("presence",),
 ) -> dict[str, Any]:
-    """The next frame of type `kind`, passing over frames of the types in `skip` (presence, by default)."""
+    """The next frame of type `kind`, passing over frames of the types in `skip` (presence, by default; skipping
+    presence skips presence.batch too: one change is a presence frame, several at once are a batch)."""
+    if "presence" in skip:
+        skip = (*skip, "presence.batch")
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
@@ -259,4 +265,4 @@ async def close_code(ws: aiohttp.ClientWebSocketResponse, timeout: float = 5.0) 
         if msg.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
             raise AssertionError(f"socket ended without a close frame: {msg}")
         assert msg.type == aiohttp.WSMsgType.TEXT
-        assert msg.json()["type"] in ("presence", "typing"), msg.data
+        assert msg.json()["type"] in ("presence", "presence.batch", "typing"), msg.data

@@ -310,6 +310,13 @@ class Settings:
     heartbeat_s: float = 10.0
     # Longer than a page reload takes, so a reload never shows as offline.
     presence_grace_ms: int = 5_000
+    # Presence changes wait this long to go out together, one frame per connection: a storm of N users
+    # connecting costs each member a frame per interval instead of N frames; a status shows at most this late.
+    presence_batch_ms: int = 500
+    # A room with more users present (online or idle) than this is "large": its members' presence is not
+    # broadcast to it or listed in snapshots; clients ask for the members they show (presence.watch). Above a
+    # hundred, the all-to-all frames of a connect storm outweigh what anyone can see of a member list.
+    presence_room_max: int = 100
     # Two typing refreshes (every 3 s) may be lost before the server ends the state itself.
     typing_expiry_ms: int = 6_000
     typing_refresh_ms: int = 3_000
@@ -411,6 +418,8 @@ class Settings:
             frontend_dir=Path(frontend) if frontend else base / "frontend" / "dist",
             heartbeat_s=float(_int(env, "HEARTBEAT_S", 10, minimum=1, maximum=3600)),
             presence_grace_ms=_int(env, "PRESENCE_GRACE_MS", 5_000, maximum=3_600_000),
+            presence_batch_ms=_int(env, "PRESENCE_BATCH_MS", 500, maximum=10_000),
+            presence_room_max=_int(env, "PRESENCE_ROOM_MAX", 100, minimum=2, maximum=1_000_000),
             typing_expiry_ms=_int(env, "TYPING_EXPIRY_MS", 6_000, minimum=1_000, maximum=600_000),
             idle_after_ms=_int(env, "IDLE_AFTER_MS", 120_000, minimum=1_000, maximum=86_400_000),
             db_pool_max=_int(env, "DB_POOL_MAX", 10, minimum=1, maximum=1_000),

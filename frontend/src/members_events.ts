@@ -9,7 +9,9 @@
 import { describeError } from "./api";
 import type { ChatClient } from "./client";
 import type { Msg } from "./i18n/translate";
-import type { User } from "./protocol";
+import { PRESENCE_WATCH_MAX } from "./protocol";
+import type { Member, User } from "./protocol";
+import { sortMembers } from "./presence_data";
 import type { FrameOf } from "./server_events_dispatch";
 
 /** A stale-looking member list is refetched at most this often (presence frames can come in bursts). */
@@ -79,13 +81,30 @@ export class MembersEvents {
       const list = await c.api.members(roomId);
       c.presenceData.applySnapshot(list, requestedAt, c.now());
       this.byRoom.set(roomId, new Map(list.map((m) => [m.id, { id: m.id, username: m.username }])));
-      if (roomId === c.rooms.currentId) this.error = null;
+      if (roomId === c.rooms.currentId) {
+        this.error = null;
+        this.watch(list);
+      }
     } catch (err) {
       if (roomId === c.rooms.currentId && !quiet) this.error = describeError(err);
     } finally {
       if (roomId === c.rooms.currentId) this.loading = false;
       c.changed();
     }
+  }
+
+  /**
+   * Ask for the presence of the members shown (a large room does not send its members' presence on its own;
+   * docs/protocol.md "Large rooms"). The list is sorted online-first, so the first PRESENCE_WATCH_MAX are the
+   * ones on screen; a new connection watches nothing, and the list is loaded again after every `hello`.
+   */
+  private watch(list: readonly Member[]): void {
+    const c = this.c;
+    const ids = sortMembers(list.filter((m) => m.id !== c.me.id))
+      .slice(0, PRESENCE_WATCH_MAX)
+      .map((m) => m.id);
+    // Alone in the room: nothing to watch (what an earlier room's watch still asks for is harmless).
+    if (ids.length > 0) c.sendFrame({ type: "presence.watch", user_ids: ids });
   }
 
   /** Someone changed status: refetch the open room's list if they are not in it (see module comment). */

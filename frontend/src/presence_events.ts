@@ -1,5 +1,5 @@
 /**
- * Presence: the `presence` frames and the `hello` snapshot (into presence_data.ts), and our own status —
+ * Presence: the `presence` and `presence.batch` frames and the `hello` snapshot (into presence_data.ts), and our own status —
  * online while the user is active on a visible page, idle when it is hidden or after `idle_after_ms`
  * without input — reported with `presence.set` only when it changes, and again after every `hello`
  * (a new connection starts online on the server).
@@ -23,6 +23,15 @@ export class PresenceEvents {
   onPresence(f: FrameOf<"presence">): void {
     this.c.presenceData.applyFrame(f.user, f.status, f.last_seen, f.at, this.c.now());
     this.c.members.maybeRefresh(f.user.id);
+  }
+
+  /** Several changes at once (one interval's, or the answer to `presence.watch`): each as a `presence` frame. */
+  onBatch(f: FrameOf<"presence.batch">): void {
+    const now = this.c.now();
+    for (const change of f.changes) {
+      this.c.presenceData.applyFrame(change.user, change.status, change.last_seen, change.at, now);
+    }
+    for (const change of f.changes) this.c.members.maybeRefresh(change.user.id);
   }
 
   /** `hello`: the snapshot replaces what we knew; the new connection is told our status if it is not online. */

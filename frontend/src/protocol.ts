@@ -264,6 +264,14 @@ export interface PresenceSetFrame {
   type: "presence.set";
   status: "online" | "idle";
 }
+/**
+ * Follow these users' presence whatever room we share with them (the members a large room shows on screen);
+ * replaces the previous list. Answered with a `presence.batch` of their current statuses.
+ */
+export interface PresenceWatchFrame {
+  type: "presence.watch";
+  user_ids: number[];
+}
 export interface TypingSendFrame {
   type: "typing";
   room_id: number;
@@ -296,6 +304,7 @@ export type ClientFrame =
   | MessageDeleteFrame
   | ReactionSendFrame
   | PresenceSetFrame
+  | PresenceWatchFrame
   | TypingSendFrame
   | ReadSendFrame;
 
@@ -347,6 +356,13 @@ export interface PresenceFrame {
   last_seen: number | null;
   /** server time of the change */
   at: number;
+}
+/** One change in a `presence.batch`: a `presence` frame without its type. */
+export type PresenceChange = Omit<PresenceFrame, "type">;
+/** Several presence changes of one interval at once (or the answer to `presence.watch`). */
+export interface PresenceBatchFrame {
+  type: "presence.batch";
+  changes: PresenceChange[];
 }
 export interface TypingFrame {
   type: "typing";
@@ -411,6 +427,7 @@ export type ServerFrame =
   | MemberJoinedFrame
   | MemberLeftFrame
   | PresenceFrame
+  | PresenceBatchFrame
   | TypingFrame
   | ReadFrame
   | MuteFrame
@@ -451,6 +468,7 @@ const SERVER_FRAME_TYPE_KEYS: Record<ServerFrame["type"], true> = {
   "member.joined": true,
   "member.left": true,
   presence: true,
+  "presence.batch": true,
   typing: true,
   read: true,
   mute: true,
@@ -496,6 +514,8 @@ export const ROOM_TOPIC_MAX = 250;
 export const HISTORY_PAGE = 50;
 /** other users in one DM at most */
 export const DM_MAX_OTHERS = 8;
+/** users one `presence.watch` may name at most */
+export const PRESENCE_WATCH_MAX = 100;
 /** different emoji on one message at most */
 export const REACTIONS_MAX_EMOJI = 20;
 /** shortcodes a reaction may use; each stands for its emoji (docs/protocol.md "Reactions") */

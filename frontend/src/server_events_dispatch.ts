@@ -35,6 +35,7 @@ export function serverFrameHandlers(c: ChatClient): ServerFrameHandlers {
     "member.joined": (f) => c.members.onJoined(f),
     "member.left": (f) => c.members.onLeft(f),
     presence: (f) => c.presence.onPresence(f),
+    "presence.batch": (f) => c.presence.onBatch(f),
     typing: (f) => c.typing.onTyping(f),
     read: (f) => c.unread.onRead(f),
     mute: (f) => c.rooms.onMute(f),

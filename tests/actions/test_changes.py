@@ -35,6 +35,8 @@ class Replica:
         if kind in ("message.new", "message.ack"):
             self.keep(frame["message"])
             return
+        if kind in ("presence", "presence.batch"):
+            return  # presence goes out on its own interval and may come at any point
         self.cursor = max(self.cursor, frame["change_seq"])
         held = self.messages.get(frame["message"]["id"] if kind == "message.updated" else frame["message_id"])
         if held is None or frame["change_seq"] <= held["change_seq"]:

@@ -38,6 +38,13 @@ class Chatter:
             return
         self._live.typing_frame(conn.user, room_id, active)
 
+    async def watch(self, conn: Connection, user_ids: list[int]) -> bytes:
+        """presence.watch: follow these users' presence (those who share a room with the user; others are left
+        out unsaid). Sent on every room switch and each asks the database: over the budget it is refused, like
+        a read. Returns the frame of their current statuses."""
+        await self.check_rate(conn)
+        return await self._live.watch(conn, user_ids)
+
     async def presence(self, conn: Connection, status: Literal["online", "idle"]) -> None:
         if await self._limits.take("chatter", conn.user.id):
             self.dropped.add("presence.set")

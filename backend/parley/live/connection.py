@@ -30,6 +30,7 @@ CLOSE_POLICY = 1008
 # then cut off, so its handler, file descriptor and connection slot are not held, nor its garbage read, for long.
 CLOSE_TIMEOUT_S = 2.0
 
+
 class Socket(Protocol):
     """The part of aiohttp's WebSocketResponse a connection uses."""
 
@@ -60,6 +61,7 @@ class Connection:
         "session_id",
         "socket",
         "user",
+        "watching",
     )
 
     def __init__(
@@ -82,6 +84,8 @@ class Connection:
         self.queue_max = queue_max
         self.queue_max_bytes = queue_max_bytes
         self.rooms: set[int] = set()
+        # The users whose presence this connection asked for (presence.watch), whatever room they share.
+        self.watching: frozenset[int] = frozenset()
         self.close_task: asyncio.Task[None] | None = None
         self._queue: deque[bytes] = deque()
         self._queued_bytes = 0

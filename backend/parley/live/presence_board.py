@@ -11,6 +11,7 @@ Pure state: no I/O, no clock; the caller announces the changes it returns.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from parley.live.presence import Status
@@ -23,6 +24,9 @@ class BoardChange:
     status: Status
     # The rooms the user was last known to be in: who should hear about it.
     rooms: frozenset[int]
+
+
+_EMPTY: frozenset[int] = frozenset()
 
 
 def _merge(statuses: dict[str, Status]) -> Status:
@@ -38,6 +42,9 @@ class PresenceBoard:
         self._statuses: dict[int, dict[str, Status]] = {}
         self._users: dict[int, User] = {}
         self._rooms: dict[int, dict[str, frozenset[int]]] = {}
+        # room_id -> the users present (online or idle on some process) who are in it: how crowded a room is,
+        # and whose presence a newcomer's snapshot can hold, without asking the database.
+        self._present: dict[int, set[int]] = {}
 
     def update(self, process: str, user: User, rooms: frozenset[int], status: Status) -> BoardChange | None:
         """One process's status for a user; returns the merged change, if the merged status changed."""
@@ -54,6 +61,7 @@ class PresenceBoard:
         after = self.status(user.id)
         if after == "offline":
             self._forget(user.id)
+        self._reindex(user.id, rooms_before, self.rooms(user.id))
         if after == before:
             return None
         return BoardChange(user, after, rooms_before | rooms if after == "offline" else self.rooms(user.id))
@@ -77,6 +85,23 @@ class PresenceBoard:
             found |= rooms
         return found
 
+    def add_room(self, user_id: int, room_id: int) -> None:
+        """A present user joined a room: count them in it from now on (their status does not change)."""
+        per_process = self._rooms.get(user_id)
+        if not per_process:
+            return
+        before = self.rooms(user_id)
+        for process, rooms in per_process.items():
+            per_process[process] = rooms | {room_id}
+        self._reindex(user_id, before, self.rooms(user_id))
+
+    def present_in(self, room_id: int) -> AbstractSet[int]:
+        """The users present in a room."""
+        return self._present.get(room_id, _EMPTY)
+
+    def present_count(self, room_id: int) -> int:
+        return len(self._present.get(room_id, _EMPTY))
+
     def user(self, user_id: int) -> User | None:
         return self._users.get(user_id)
 
@@ -95,7 +120,19 @@ class PresenceBoard:
         return {proc for per in self._statuses.values() for proc in per}
 
     def is_empty(self) -> bool:
-        return not self._statuses and not self._users and not self._rooms
+        return not self._statuses and not self._users and not self._rooms and not self._present
+
+    def _reindex(self, user_id: int, before: frozenset[int], after: frozenset[int]) -> None:
+        if before == after:
+            return
+        for room_id in before - after:
+            present = self._present.get(room_id)
+            if present is not None:
+                present.discard(user_id)
+                if not present:
+                    del self._present[room_id]
+        for room_id in after - before:
+            self._present.setdefault(room_id, set()).add(user_id)
 
     def _forget(self, user_id: int) -> None:
         self._statuses.pop(user_id, None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from typing import Any, Literal
 
 from parley.clock import Clock
@@ -21,6 +21,7 @@ from parley.live.broker import Broker
 from parley.live.hub import Connection, Hub
 from parley.live.presence import PresenceChange, PresenceTracker, Status
 from parley.live.presence_board import BoardChange, PresenceBoard
+from parley.live.presence_outbox import PresenceOutbox, batch_of, entry, frame_of
 from parley.live.typing_state import TypingChange, TypingTracker
 from parley.models import Member, User
 from parley.settings import Settings
@@ -39,6 +40,9 @@ class Live:
         self.process_id = hub.process_id
         self.presence = PresenceTracker(grace_ms=settings.presence_grace_ms)
         self.board = PresenceBoard()
+        self.outbox = PresenceOutbox(room_max=settings.presence_room_max)
+        self._batch_ms = settings.presence_batch_ms
+        self._next_flush_ms = 0
         self.typing = TypingTracker(expiry_ms=settings.typing_expiry_ms)
         # Users with a local connection or in their grace: who they are, and (once their last connection here
         # closed) the rooms they were in, which the offline announcement still needs.
@@ -55,6 +59,8 @@ class Live:
 
     def disconnected(self, conn: Connection) -> None:
         user_id = conn.user.id
+        if conn.watching:
+            self.outbox.unwatch(conn)
         if not self._hub.user_connections(user_id):
             self._grace_rooms[user_id] = frozenset(conn.rooms)
         changes = self.presence.disconnect(user_id, conn.id, self._clock.now_ms())
@@ -77,7 +83,8 @@ class Live:
         self._announce_typing(self.typing.message_sent(room_id, user_id))
 
     def joined(self, user: User, room_id: int, members: list[Member], *, here_only: bool = False) -> None:
-        """A user joined: the room hears their presence, and they get the present members'.
+        """A user joined: the room hears their presence, and they get the present members' in one frame; not in
+        a large room (see live/presence_outbox.py), where clients watch the members they show.
 
         `here_only` tells this process's connections only: for a change every process applies by itself (a
         room change logged by the admin CLI), where going through the broker would tell everyone once per process.
@@ -85,13 +92,19 @@ class Live:
         now_ms = self._clock.now_ms()
         to_room = self._hub.to_room if here_only else self._broker.to_room
         to_user = self._hub.to_user if here_only else self._broker.to_user
+        self.board.add_room(user.id, room_id)
+        if self.board.present_count(room_id) > self.outbox.room_max:
+            return
         status = self.board.status(user.id)
         if status != "offline":
             to_room(room_id, presence_frame(user, status, None, now_ms), exclude_user=user.id)
+        entries = []
         for member in members:
             member_status = self.board.status(member.id)
             if member.id != user.id and member_status != "offline":
-                to_user(user.id, presence_frame(member, member_status, None, now_ms))
+                entries.append(entry(member, member_status, None, now_ms))
+        if entries:
+            to_user(user.id, frame_of(entries))
 
     def left(self, user_id: int, room_id: int) -> None:
         self._announce_typing(self.typing.left_room(room_id, user_id))
@@ -127,17 +140,40 @@ class Live:
     def status(self, user_id: int) -> Status:
         return self.board.status(user_id)
 
-    async def snapshot(self, user_id: int) -> list[wire.Json]:
-        """Presence entries of the users who share a room with `user_id` and are online or idle."""
-        present = [uid for uid in self.board.present_user_ids() if uid != user_id]
-        members = await self._store.co_members(user_id, present)
+    async def snapshot(self, user_id: int, room_ids: Iterable[int]) -> list[wire.Json]:
+        """Presence entries of the users who share a room with `user_id` (in `room_ids`, the user's rooms) and
+        are online or idle; a large room's members are left out (the client watches those it shows)."""
+        candidates: set[int] = set()
+        for room_id in room_ids:
+            present = self.board.present_in(room_id)
+            if len(present) <= self.outbox.room_max:
+                candidates.update(present)
+        candidates.discard(user_id)
+        if not candidates:
+            return []
+        members = await self._store.co_members(user_id, sorted(candidates))
         return [wire.presence_entry(m, self.board.status(m.id)) for m in members]
+
+    async def watch(self, conn: Connection, user_ids: list[int]) -> bytes:
+        """`conn` follows the presence of these users (its co-members among them) from now on, in place of
+        what it watched before; returns the `presence.batch` of their current statuses."""
+        members = await self._store.co_members(conn.user.id, sorted(set(user_ids) - {conn.user.id}))
+        if conn.closing or self._hub.connections.get(conn.id) is not conn:
+            return batch_of([])
+        self.outbox.watch(conn, {m.id for m in members})
+        now_ms = self._clock.now_ms()
+        entries = []
+        for m in members:
+            status = self.board.status(m.id)
+            entries.append(entry(m, status, m.last_seen if status == "offline" else None, now_ms))
+        return batch_of(entries)
 
     def is_empty(self) -> bool:
         return (
             self.presence.is_empty()
             and self.typing.is_empty()
             and self.board.is_empty()
+            and self.outbox.is_empty()
             and not self._users
             and not self._grace_rooms
         )
@@ -148,6 +184,17 @@ class Live:
         now_ms = self._clock.now_ms()
         self._announce_typing(self.typing.tick(now_ms))
         self._local_changes(self.presence.tick(now_ms))
+        if now_ms >= self._next_flush_ms:
+            self.flush_presence()
+            self._next_flush_ms = now_ms + self._batch_ms
+
+    def flush_presence(self) -> None:
+        """Send the held presence changes (the sweep does, every `presence_batch_ms`)."""
+        singles, batches = self.outbox.flush(self._hub.room_connections, self.board.present_count)
+        if singles:
+            self._hub.frames_out.add("presence", singles)
+        if batches:
+            self._hub.frames_out.add("presence.batch", batches)
 
     async def run_sweeper(self) -> None:
         while True:
@@ -189,8 +236,9 @@ class Live:
                     self._spawn(self._store.set_last_seen(change.user_id, change.last_seen_ms))
 
     def _tell_local(self, change: BoardChange, at_ms: int, last_seen: int | None) -> None:
-        frame = presence_frame(change.user, change.status, last_seen if change.status == "offline" else None, at_ms)
-        self._hub.to_rooms(change.rooms, frame, exclude_user=change.user.id)
+        """Held for the next flush: this process's connections hear it with the other changes of the interval."""
+        last = last_seen if change.status == "offline" else None
+        self.outbox.hold(change.user.id, entry(change.user, change.status, last, at_ms), change.rooms)
 
     def _announce_typing(self, changes: list[TypingChange]) -> None:
         for change in changes:

@@ -224,5 +224,6 @@ async def open_dm(request: web.Request) -> web.Response:
 
 @routes.get("/api/presence")
 async def presence(request: web.Request) -> web.Response:
-    entries = await request.app[keys.LIVE].snapshot(request[keys.USER].id)
+    user_id = request[keys.USER].id
+    entries = await request.app[keys.LIVE].snapshot(user_id, await request.app[keys.STORE].room_ids_of(user_id))
     return web.json_response({"presence": entries})

@@ -104,9 +104,7 @@ class Login(_Strict):
 
 class PasswordChange(_Strict):
     current_password = Text(required=True, validate=validate.Length(min=1, max=names.PASSWORD_MAX))
-    new_password = Text(
-        required=True, validate=validate.Length(min=names.PASSWORD_MIN, max=names.PASSWORD_MAX)
-    )
+    new_password = Text(required=True, validate=validate.Length(min=names.PASSWORD_MIN, max=names.PASSWORD_MAX))
 
 
 class RoomCreate(_Strict):
@@ -185,6 +183,18 @@ class PresenceSet(_Strict):
     status = Text(required=True, validate=validate.OneOf(["online", "idle"]))
 
 
+# The most users one presence.watch can name: more than a screen of members shows.
+PRESENCE_WATCH_MAX = 100
+
+
+class PresenceWatch(_Strict):
+    user_ids = fields.List(
+        fields.Integer(strict=True, validate=_ID),
+        required=True,
+        validate=validate.Length(max=PRESENCE_WATCH_MAX),
+    )
+
+
 class TypingFrame(_Strict):
     room_id = fields.Integer(required=True, strict=True, validate=_ID)
     active = fields.Boolean(required=True, truthy={True}, falsy={False})
@@ -222,6 +232,7 @@ CLIENT_FRAMES: dict[str, Schema] = {
     "reaction.add": ReactionFrame(),
     "reaction.remove": ReactionFrame(),
     "presence.set": PresenceSet(),
+    "presence.watch": PresenceWatch(),
     "typing": TypingFrame(),
     "read": ReadFrame(),
 }

@@ -137,7 +137,7 @@ async def _hello(request: web.Request, conn: Connection) -> wire.Json:
         "type": "hello",
         "user": wire.me(user),
         "rooms": [wire.room(room, joined=True) for room in rooms],
-        "presence": await app[keys.LIVE].snapshot(user.id),
+        "presence": await app[keys.LIVE].snapshot(user.id, conn.rooms),
         "config": {
             "heartbeat_s": settings.heartbeat_s,
             "presence_grace_ms": settings.presence_grace_ms,
@@ -228,6 +228,8 @@ async def _dispatch(conn: Connection, frame: _Frame, request: web.Request) -> No
             await app[keys.CHATTER].typing(conn, frame.data["room_id"], frame.data["active"])
         elif frame.kind == "presence.set":
             await app[keys.CHATTER].presence(conn, frame.data["status"])
+        elif frame.kind == "presence.watch":
+            conn.push(await app[keys.CHATTER].watch(conn, frame.data["user_ids"]))
         elif frame.kind == "read":
             # Unlike typing, a read is not repeated by the client: over the budget it is refused, not dropped.
             await app[keys.CHATTER].check_rate(conn, **echo)
