@@ -8,7 +8,11 @@
     .venv/bin/python scripts/bench.py limits --accounts 10000 [--redis-url redis://127.0.0.1:6379/0]
     .venv/bin/python scripts/bench.py search --messages 1000000 --rooms 200 [--mariadb]
 
-idle:   memory per idle WebSocket connection (server RSS after N connected and settled, minus before, over N).
+idle:   memory per idle WebSocket connection (server RSS after N connected and settled, minus before, over N),
+        and the connect storm itself: connections per second, server CPU per connection, and the frames every
+        socket got after its hello (presence and presence.batch: all of them join `general`). With
+        `--sockets-per-user 1` every connection is a distinct user. `--census` runs the server under tracemalloc
+        and prints where its memory went (top allocation sites, and live objects by type) once all are connected.
 fanout: server CPU per delivered message (utime+stime of the server process over the run, divided by the
         number of message.new frames the receivers got), deliveries per second, and send-to-receive latency
         percentiles under that load (each body carries its send time; the receivers note their receive time).
@@ -55,7 +59,8 @@ from typing import Any
 import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
-PARLEY = str(Path(sys.executable).with_name("parley"))
+# BENCH_PARLEY: another command for the server (a profiler wrapping `parley`, say).
+PARLEY = os.environ.get("BENCH_PARLEY") or str(Path(sys.executable).with_name("parley"))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 # (server core, client core), set by main() when the machine has two cores to give.
@@ -79,7 +84,7 @@ def rss_bytes(pid: int) -> int:
 
 @contextlib.asynccontextmanager
 async def server(
-    database_url: str | None, seed: Callable[[str], Awaitable[None]] | None = None
+    database_url: str | None, seed: Callable[[str], Awaitable[None]] | None = None, census: Path | None = None
 ) -> AsyncIterator[tuple[str, int]]:
     with tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
         port = _free_port()
@@ -91,13 +96,21 @@ async def server(
             HOST="127.0.0.1",
             # The bench registers many accounts from one address, as no real client would.
             REGISTRATIONS_PER_HOUR="1000000",
+            # Registering thousands of accounts for a storm must not take minutes: the bench measures connecting,
+            # not password hashing.
+            ARGON2_TIME_COST="1",
+            ARGON2_MEMORY_KIB="1024",
         )
         # Blocking on purpose: nothing else runs yet in this harness.
         subprocess.run([PARLEY, "migrate"], env=env, cwd=tmp, check=True, stdout=subprocess.DEVNULL)  # noqa: ASYNC221
         if seed is not None:
             await seed(env["DATABASE_URL"])
+        command = [PARLEY, "serve"]
+        if census is not None:
+            env["BENCH_CENSUS_FILE"] = str(census)
+            command = [sys.executable, "-c", CENSUS_SERVER, "serve"]
         proc = subprocess.Popen(  # noqa: ASYNC220
-            [PARLEY, "serve"], env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            command, env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         url = f"http://127.0.0.1:{port}"
         if PIN is not None:
@@ -119,6 +132,33 @@ async def server(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+# `parley serve` under tracemalloc: a first SIGUSR1 takes a snapshot, a second writes what grew since (by
+# allocation site, and live objects by type) to $BENCH_CENSUS_FILE.
+CENSUS_SERVER = """
+import collections, gc, os, signal, sys, tracemalloc
+tracemalloc.start(1)
+first = []
+def census(*_):
+    gc.collect()
+    snap = tracemalloc.take_snapshot()
+    kinds = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
+    if not first:
+        first.extend([snap, kinds])
+        return
+    stats = snap.compare_to(first[0], "lineno")[:30]
+    lines = [f"{s.size_diff / 1024:10.1f} KiB {s.count_diff:8d} {s.traceback[0].filename}:{s.traceback[0].lineno}"
+             for s in stats]
+    grown = (kinds - first[1]).most_common(30)
+    lines += [f"{n:10d} {k}" for k, n in grown]
+    with open(os.environ["BENCH_CENSUS_FILE"], "w") as f:
+        f.write(f"traced now {tracemalloc.get_traced_memory()[0] / 2**20:.1f} MiB\\n" + "\\n".join(lines) + "\\n")
+signal.signal(signal.SIGUSR1, census)
+from parley.cli import main
+sys.argv = ["parley", *sys.argv[1:]]
+sys.exit(main())
+"""
 
 
 async def session(url: str, username: str) -> aiohttp.ClientSession:
@@ -150,34 +190,65 @@ async def sessions(url: str, prefix: str, users: int) -> list[aiohttp.ClientSess
 
 
 async def open_spread(https: list[aiohttp.ClientSession], count: int) -> list[aiohttp.ClientWebSocketResponse]:
-    """`count` sockets spread evenly over the accounts (each account's connections are capped)."""
-    sockets: list[aiohttp.ClientWebSocketResponse] = []
-    for i, http in enumerate(https):
-        share = count // len(https) + (1 if i < count % len(https) else 0)
-        sockets.extend(await open_sockets(http, share))
-    return sockets
+    """`count` sockets spread evenly over the accounts (each account's connections are capped), up to 100
+    handshakes at a time (below the server's accept backlog)."""
+    shares = [count // len(https) + (1 if i < count % len(https) else 0) for i in range(len(https))]
+    gate = asyncio.Semaphore(max(1, 100 // max(1, min(100, max(shares)))))
+
+    async def open_share(http: aiohttp.ClientSession, share: int) -> list[aiohttp.ClientWebSocketResponse]:
+        async with gate:
+            return await open_sockets(http, share)
+
+    opened = await asyncio.gather(*(open_share(http, share) for http, share in zip(https, shares, strict=True)))
+    return [ws for batch in opened for ws in batch]
 
 
 async def bench_idle(args: argparse.Namespace) -> dict[str, Any]:
-    async with server(args.database_url) as (url, pid):
+    census = Path(tempfile.mkstemp(prefix="parley-census-")[1]) if args.census else None
+    frames: dict[str, int] = {}
+    async with server(args.database_url, census=census) as (url, pid):
         https = await sessions(url, "idle", -(-args.connections // args.sockets_per_user))
+        readers: list[asyncio.Task[None]] = []
+
+        async def read(ws: aiohttp.ClientWebSocketResponse) -> None:
+            async for msg in ws:
+                kind = json.loads(msg.data)["type"]
+                frames[kind] = frames.get(kind, 0) + 1
+
         try:
             await asyncio.sleep(1)
-            before = rss_bytes(pid)
+            if census is not None:
+                os.kill(pid, signal.SIGUSR1)
+                await asyncio.sleep(2)
+            before, cpu_before, wall_before = rss_bytes(pid), cpu_seconds(pid), time.perf_counter()
             sockets = await open_spread(https, args.connections)
+            connect_s, connect_cpu = time.perf_counter() - wall_before, cpu_seconds(pid) - cpu_before
+            readers = [asyncio.create_task(read(ws)) for ws in sockets]
             await asyncio.sleep(2)
             after = rss_bytes(pid)
+            if census is not None:
+                os.kill(pid, signal.SIGUSR1)
+                await asyncio.sleep(3)
             for ws in sockets:
                 await ws.close()
         finally:
+            for task in readers:
+                task.cancel()
             for http in https:
                 await http.close()
+    if census is not None:
+        print(census.read_text(), file=sys.stderr)
+        census.unlink()
     return {
         "connections": args.connections,
         "accounts": len(https),
         "rss_before_mib": round(before / 2**20, 1),
         "rss_after_mib": round(after / 2**20, 1),
         "bytes_per_idle_connection": round((after - before) / args.connections),
+        "connections_per_s": round(args.connections / connect_s),
+        "server_cpu_ms_per_connection": round(connect_cpu / args.connections * 1000, 3),
+        "frames_after_hello_per_connection": round(sum(frames.values()) / args.connections, 2),
+        "frames_after_hello": frames,
     }
 
 
@@ -393,6 +464,7 @@ def main() -> int:
     sub = parser.add_subparsers(dest="what", required=True)
     idle = sub.add_parser("idle", help="memory per idle connection")
     idle.add_argument("--connections", type=int, default=1000)
+    idle.add_argument("--census", action="store_true", help="print the server's memory census (tracemalloc)")
     fan = sub.add_parser("fanout", help="CPU per delivered message and latency under load")
     fan.add_argument("--receivers", type=int, default=500)
     fan.add_argument("--senders", type=int, default=10, help="sending accounts, one socket each (10/s each at most)")

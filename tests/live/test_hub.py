@@ -208,3 +208,23 @@ async def test_a_close_the_peer_never_takes_drops_the_connection() -> None:
     assert conn.close_task is not None
     await asyncio.wait_for(conn.close_task, 1)
     assert (sock.closed_with, aborted) == (1008, [True])
+
+
+async def test_the_queue_high_water_is_the_deepest_queue_ever_not_the_depth_now() -> None:
+    """Three frames queue up behind a send waiting for the transport, then drain: the queue is empty again, but
+    the high-water says 3, and still does once the connection is gone (issue #12: the metric used to be the depth
+    at scrape time, which a burst between scrapes never showed)."""
+    hub = Hub(fill_gap=_no_gap)
+    gate = asyncio.Event()
+    sock = FakeSocket(gate=gate)
+    conn = _conn(hub, 1, sock, [1], queue_max=8)
+    _conn(hub, 2, FakeSocket(), [1])
+    for seq in range(1, 5):
+        hub.message(1, seq, f"m{seq}".encode(), None, None)
+    assert (conn.queued(), conn.high_water) == (3, 3)
+    gate.set()
+    await asyncio.sleep(0.01)
+    assert conn.queued() == 0
+    assert hub.queue_high_water() == 3
+    hub.unregister(conn)
+    assert hub.queue_high_water() == 3

@@ -54,6 +54,7 @@ class Connection:
         "_queued_bytes",
         "_writer",
         "close_task",
+        "high_water",
         "id",
         "queue_max",
         "queue_max_bytes",
@@ -87,8 +88,12 @@ class Connection:
         # The users whose presence this connection asked for (presence.watch), whatever room they share.
         self.watching: frozenset[int] = frozenset()
         self.close_task: asyncio.Task[None] | None = None
-        self._queue: deque[bytes] = deque()
+        # Made when a frame has to wait and dropped when drained: most connections are idle, and an empty deque
+        # is still ~600 bytes each.
+        self._queue: deque[bytes] | None = None
         self._queued_bytes = 0
+        # The most frames ever queued here at once (metrics): kept at enqueue, an int compare.
+        self.high_water = 0
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
         # Held: frames wait in the queue until `push_first` puts the hello before them (a connection registered
@@ -106,14 +111,20 @@ class Connection:
         """Send or queue a frame without waiting. A connection too far behind is closed instead (never a gap)."""
         if self._closing:
             return
-        if self._writer is None and not self._queue and not self._held:
+        queue = self._queue
+        if self._writer is None and not queue and not self._held:
             self._send_now(data)
             return
-        if len(self._queue) >= self.queue_max or self._queued_bytes + len(data) > self.queue_max_bytes:
+        if queue is None:
+            queue = self._queue = deque()
+        depth = len(queue)
+        if depth >= self.queue_max or self._queued_bytes + len(data) > self.queue_max_bytes:
             self.close(CLOSE_TOO_SLOW, "too slow: reconnect and catch up")
             return
-        self._queue.append(data)
+        queue.append(data)
         self._queued_bytes += len(data)
+        if depth >= self.high_water:
+            self.high_water = depth + 1
         if self._writer is None and not self._held:
             # A writer exists only while there is something to write: idle connections hold no task.
             self._writer = asyncio.get_running_loop().create_task(self._drain())
@@ -124,8 +135,11 @@ class Connection:
         self._held = False
         if self._closing:
             return
+        if self._queue is None:
+            self._queue = deque()
         self._queue.appendleft(data)
         self._queued_bytes += len(data)
+        self.high_water = max(self.high_water, len(self._queue))
         if self._writer is None:
             self._writer = asyncio.get_running_loop().create_task(self._drain())
 
@@ -177,6 +191,7 @@ class Connection:
                 data = self._queue.popleft()
                 self._queued_bytes -= len(data)
                 await self.socket.send_frame(data, WSMsgType.TEXT)
+            self._queue = None
         except (ConnectionError, RuntimeError):
             # The peer went away mid-write; the reader loop sees the close and unregisters us.
             self._clear()
@@ -184,7 +199,7 @@ class Connection:
             self._writer = None
 
     def _clear(self) -> None:
-        self._queue.clear()
+        self._queue = None
         self._queued_bytes = 0
 
     def close(self, code: int, reason: str) -> None:
@@ -211,7 +226,7 @@ class Connection:
             pass  # the peer is gone already
 
     def queued(self) -> int:
-        return len(self._queue)
+        return 0 if self._queue is None else len(self._queue)
 
     def queued_bytes(self) -> int:
         return self._queued_bytes

@@ -90,6 +90,9 @@ class Hub:
         # and room messages delivered (message.new and the sender's ack).
         self.frames_out = Tally()
         self.deliveries = 0
+        # The deepest send queue of the connections that have closed (the open ones keep their own, see
+        # queue_high_water()).
+        self._closed_high_water = 0
 
     def next_connection_id(self) -> str:
         return f"{self.process_id}.{next(self._ids)}"
@@ -130,6 +133,8 @@ class Hub:
     def unregister(self, conn: Connection) -> None:
         if self.connections.pop(conn.id, None) is None:
             return
+        if conn.high_water > self._closed_high_water:
+            self._closed_high_water = conn.high_water
         _discard(self._by_user, conn.user.id, conn)
         _discard(self._by_session, conn.session_id, conn)
         for room_id in conn.rooms:
@@ -149,6 +154,11 @@ class Hub:
         """The room's newest seq this process has delivered (or seeded at start-up): what its clients can have."""
         stream = self._streams.get(room_id)
         return 0 if stream is None else stream.last_seq
+
+    def queue_high_water(self) -> int:
+        """The most frames any connection of this process has had queued at once, since start-up (each one
+        tracks its own at enqueue; this is read at scrape time only)."""
+        return max(self._closed_high_water, max((c.high_water for c in self.connections.values()), default=0))
 
     def local_user_ids(self) -> list[int]:
         return list(self._by_user)

@@ -68,6 +68,9 @@ class ParleyCollector(Collector):
         yield _gauge("parley_websockets_open", "Open WebSockets on this process.", len(hub.connections))
         yield _gauge("parley_ws_queue_depth_max_frames", "Frames queued on the most backed-up connection now.",
                      max((c.queued() for c in hub.connections.values()), default=0))
+        yield _gauge("parley_ws_queue_high_water_frames",
+                     "The most frames any connection's send queue has held at once since the process started.",
+                     hub.queue_high_water())
         yield _tally("parley_frames_out", "Frames handed to connections, by type.", "type", hub.frames_out)
         yield _counter("parley_deliveries", "Room messages handed to connections (message.new and acks).",
                        hub.deliveries)
