@@ -152,7 +152,8 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
         await watcher.start()
         await room_changes.start()
         loop = asyncio.get_running_loop()
-        tasks = [loop.create_task(job) for job in (live.run_sweeper(), watcher.run(), room_changes.run())]
+        jobs = (live.run_sweeper(), watcher.run(), room_changes.run(), hub.run_heartbeat(settings.heartbeat_s))
+        tasks = [loop.create_task(job) for job in jobs]
         try:
             yield
         finally:

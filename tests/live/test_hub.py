@@ -6,6 +6,7 @@ import asyncio
 
 from aiohttp import WSMsgType
 
+from parley.live.connection import BEATS_PER_HEARTBEAT
 from parley.live.hub import CLOSE_TOO_SLOW, Connection, Hub
 from parley.models import User
 
@@ -228,3 +229,23 @@ async def test_the_queue_high_water_is_the_deepest_queue_ever_not_the_depth_now(
     assert hub.queue_high_water() == 3
     hub.unregister(conn)
     assert hub.queue_high_water() == 3
+
+
+async def test_the_heartbeat_pings_a_silent_peer_and_drops_one_that_stays_silent() -> None:
+    """One sweep beats every connection (BEATS_PER_HEARTBEAT per heartbeat): silent for a heartbeat, a peer is
+    pinged; anything it sends resets the count; silent half a heartbeat after a ping, it is dropped."""
+    hub = Hub(fill_gap=_no_gap)
+    sock, quiet_sock = FakeSocket(), FakeSocket()
+    talker = _conn(hub, 1, sock, [1])
+    quiet = _conn(hub, 2, quiet_sock, [1])
+    for _ in range(BEATS_PER_HEARTBEAT):
+        for conn in (talker, quiet):
+            conn.beat()
+    assert sock.sent == [b""] and quiet_sock.sent == [b""]  # the pings
+    talker.heard()  # its pong
+    for _ in range(BEATS_PER_HEARTBEAT // 2):
+        for conn in (talker, quiet):
+            conn.beat()
+    await asyncio.sleep(0)
+    assert (talker.dropped, talker.closing) == (False, False)
+    assert quiet.dropped and quiet.closing

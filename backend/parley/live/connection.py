@@ -7,6 +7,10 @@ Policy:
   catches up over REST (never a silent gap).
 - A connection is held (frames queue, none is written) until its hello is put first.
 - A close the peer does not answer within CLOSE_TIMEOUT_S drops the TCP connection.
+- Heartbeat: one sweep (Hub.run_heartbeat) beats every connection every heartbeat_s / BEATS_PER_HEARTBEAT; any
+  frame from the peer (a pong too) resets its count. Silent for a heartbeat: it is pinged; silent half a
+  heartbeat more: the TCP connection is dropped (so a vanished peer is found within 1.5 x heartbeat_s, as with
+  aiohttp's own heartbeat, but with no timer handle and no ping task per connection).
 """
 
 from __future__ import annotations
@@ -30,6 +34,12 @@ CLOSE_POLICY = 1008
 # then cut off, so its handler, file descriptor and connection slot are not held, nor its garbage read, for long.
 CLOSE_TIMEOUT_S = 2.0
 
+# Heartbeat sweeps per heartbeat_s: a quarter of a heartbeat is the slack in when a silent peer is pinged.
+BEATS_PER_HEARTBEAT = 4
+# Silent this many beats (a heartbeat): ping; this many (a heartbeat and a half): drop.
+_PING_AT = BEATS_PER_HEARTBEAT
+_DROP_AT = BEATS_PER_HEARTBEAT + BEATS_PER_HEARTBEAT // 2
+
 
 class Socket(Protocol):
     """The part of aiohttp's WebSocketResponse a connection uses."""
@@ -52,8 +62,10 @@ class Connection:
         "_held",
         "_queue",
         "_queued_bytes",
+        "_silent",
         "_writer",
         "close_task",
+        "dropped",
         "high_water",
         "id",
         "queue_max",
@@ -102,6 +114,10 @@ class Connection:
         # Drops the TCP connection at once (the transport's abort); None where there is none (tests' sockets).
         self._abort = abort
         self._close_timeout_s = close_timeout_s
+        # Heartbeat sweeps since the peer last sent anything.
+        self._silent = 0
+        # Set when the heartbeat dropped the connection (recorded as 1006, as aiohttp's heartbeat would).
+        self.dropped = False
 
     @property
     def closing(self) -> bool:
@@ -224,6 +240,30 @@ class Connection:
                 self._abort()
         except (ConnectionError, RuntimeError):
             pass  # the peer is gone already
+
+    def heard(self) -> None:
+        """The peer sent something (a frame, a ping or a pong): it is there."""
+        self._silent = 0
+
+    def beat(self) -> None:
+        """One heartbeat sweep: ping a peer silent for a heartbeat, drop one silent half a heartbeat after that."""
+        self._silent += 1
+        if self._silent == _PING_AT and not self._closing:
+            send = self.socket.send_frame(b"", WSMsgType.PING)
+            try:
+                send.send(None)
+            except StopIteration:
+                return
+            except (ConnectionError, RuntimeError):
+                return
+            # Written, and now waiting for a paused transport to drain: a peer that far behind gets no more.
+            send.close()
+        elif self._silent >= _DROP_AT and not self.dropped:
+            self.dropped = True
+            if self._abort is not None:
+                self._abort()
+            else:
+                self.close(CLOSE_GOING_AWAY, "no pong")
 
     def queued(self) -> int:
         return 0 if self._queue is None else len(self._queue)

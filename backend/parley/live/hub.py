@@ -26,6 +26,7 @@ from typing import Any
 
 from parley.counters import Tally, frame_type
 from parley.live.connection import (
+    BEATS_PER_HEARTBEAT,
     CLOSE_GOING_AWAY,
     CLOSE_POLICY,
     CLOSE_SESSION_ENDED,
@@ -309,6 +310,17 @@ class Hub:
                 stream.gap_task = asyncio.get_running_loop().create_task(self._close_gap(room_id, stream))
             return
         stream.gap_task = None
+
+    async def run_heartbeat(self, heartbeat_s: float) -> None:
+        """One sweep pings every silent connection and drops the ones that do not answer (see
+        live/connection.py), instead of a timer per connection."""
+        while True:
+            await asyncio.sleep(heartbeat_s / BEATS_PER_HEARTBEAT)
+            for conn in list(self.connections.values()):
+                try:
+                    conn.beat()
+                except Exception:
+                    log.exception("heartbeat of a connection failed")
 
     async def stop(self) -> None:
         streams = [*self._streams.values(), *self._change_streams.values()]

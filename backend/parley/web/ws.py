@@ -77,10 +77,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
 async def _serve(request: web.Request, user: User, session_id: str) -> web.WebSocketResponse:
     app = request.app
     settings, hub, live, meter = app[keys.SETTINGS], app[keys.HUB], app[keys.LIVE], app[keys.EDGE_METER]
-    # compress=False: permessage-deflate would compress every frame again for every recipient.
-    ws = web.WebSocketResponse(
-        heartbeat=settings.heartbeat_s, max_msg_size=settings.max_frame_bytes, compress=False, autoping=True
-    )
+    # compress=False: permessage-deflate would compress every frame again for every recipient. No heartbeat of
+    # aiohttp's (a timer per connection): the hub's one sweep pings (live/connection.py), and the reader loop
+    # answers pings and notes pongs itself (autoping off), since any frame shows the peer is there.
+    ws = web.WebSocketResponse(max_msg_size=settings.max_frame_bytes, compress=False, autoping=False)
     rid = request_ids.request_id.get()
     if rid is not None:
         ws.headers[request_ids.HEADER] = rid
@@ -121,7 +121,8 @@ async def _serve(request: web.Request, user: User, session_id: str) -> web.WebSo
         meter.db_errors += 1
         await ws.close(code=1011, message=b"database unavailable")
     finally:
-        meter.closed.add(str(ws.close_code) if ws.close_code is not None else "none")
+        code = 1006 if conn.dropped else ws.close_code
+        meter.closed.add(str(code) if code is not None else "none")
         if registered:
             hub.unregister(conn)
         if announced:
@@ -157,6 +158,10 @@ async def _read(conn: Connection, ws: web.WebSocketResponse, request: web.Reques
     invalid_in_a_row = 0
     meter = request.app[keys.EDGE_METER]
     async for msg in ws:
+        conn.heard()
+        if msg.type == WSMsgType.PING:
+            await ws.pong(msg.data)
+            continue
         if conn.closing:
             continue
         if msg.type == WSMsgType.TEXT:
