@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Awaitable
 from typing import Any
 
 from aiohttp import web
@@ -60,23 +61,28 @@ def _summary(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc)[:200]!r}{where}"
 
 
+# The checks below only decide before the handler runs: they are plain functions that return the handler's
+# awaitable rather than coroutines that await it, so a WebSocket, whose handler runs as long as the socket is
+# open, does not keep a suspended frame of each of them alive (issue #14: memory per idle connection).
+
+
 @web.middleware
-async def check_host(request: web.Request, handler: Handler) -> web.StreamResponse:
+def check_host(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
     if request.path not in HOST_FREE_PATHS and not host_allowed(request, request.app[keys.SETTINGS]):
         raise errors.ApiError(400, "bad_host", "This server does not answer to that Host name.")
-    return await handler(request)
+    return handler(request)
 
 
 @web.middleware
-async def check_origin(request: web.Request, handler: Handler) -> web.StreamResponse:
+def check_origin(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
     if request.method in _STATE_CHANGING and not origin_allowed(request, request.app[keys.SETTINGS]):
         raise errors.ApiError(403, "forbidden_origin", "Cross-site request refused.")
-    return await handler(request)
+    return handler(request)
 
 
 @web.middleware
-async def trusted_proxy(request: web.Request, handler: Handler) -> web.StreamResponse:
+def trusted_proxy(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
     """Believe X-Forwarded-For/-Proto only when the peer is a configured proxy (never a client's say-so)."""
     peer = request.transport.get_extra_info("peername") if request.transport else None
     changes: dict[str, Any] = forwarded(peer, request.headers, request.app[keys.SETTINGS].trusted_proxies)
-    return await handler(request.clone(**changes) if changes else request)
+    return handler(request.clone(**changes) if changes else request)

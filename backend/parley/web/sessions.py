@@ -4,6 +4,7 @@ the middleware that makes every non-public /api route need a live one, and the k
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable
 
 from aiohttp import web
 from aiohttp_session import Session, get_session, new_session
@@ -102,12 +103,18 @@ PUBLIC_PATHS = frozenset(
 
 
 @web.middleware
-async def require_user(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every /api route except the public ones needs a live session; /ws checks its own before upgrading."""
+def require_user(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
+    """Every /api route except the public ones needs a live session; /ws checks its own before upgrading (and,
+    a plain function for it, keeps no frame of this one alive while its socket is open)."""
     if request.path.startswith("/api/") and request.path not in PUBLIC_PATHS:
-        found = await authenticate(request)
-        if found is None:
-            raise errors.not_authenticated()
-        request[keys.USER], request[keys.SESSION_ID] = found[0], found[1]
-        request_ids.user_id.set(found[0].id)
+        return _with_user(request, handler)
+    return handler(request)
+
+
+async def _with_user(request: web.Request, handler: Handler) -> web.StreamResponse:
+    found = await authenticate(request)
+    if found is None:
+        raise errors.not_authenticated()
+    request[keys.USER], request[keys.SESSION_ID] = found[0], found[1]
+    request_ids.user_id.set(found[0].id)
     return await handler(request)
