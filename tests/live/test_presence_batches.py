@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Chat, connect, eventually, frame_of, next_frame
+from conftest import Chat, connect, eventually, frame_of, next_frame, server_pair
 from parley import keys
 from parley.clock import FakeClock
 
@@ -129,3 +129,20 @@ async def test_a_watch_naming_too_many_users_is_refused(chat: Chat) -> None:
     frame = await frame_of(ana_ws, "error")
     assert frame["code"] == "invalid_frame"
     assert "user_ids" in frame["fields"]
+
+
+async def test_batches_carry_changes_from_another_process(chat: Chat, redis_namespace: str) -> None:
+    """Two processes through Redis: users connecting to the second reach a member on the first in that process's
+    own batches (each process batches for its own connections)."""
+    one, two = await server_pair(chat, redis_namespace, presence_batch_ms=300)
+    ana = await chat.user(one, "ana")
+    others = [await chat.user(two, f"user{n}") for n in range(4)]
+    ana_ws, _ = await connect(ana)
+    for client in others:
+        await connect(client)
+    heard: set[str] = set()
+    while len(heard) < 4:
+        frame = await next_frame(ana_ws)
+        changes = frame["changes"] if frame["type"] == "presence.batch" else [frame]
+        heard.update(c["user"]["username"] for c in changes if c["status"] == "online")
+    assert heard == {f"user{n}" for n in range(4)}
