@@ -29,6 +29,9 @@ from parley.store import Store
 
 log = logging.getLogger(__name__)
 
+# Distinct room sets kept for sharing (see Live._room_sets): far more than the combinations real users are in.
+_ROOM_SETS_MAX = 4_096
+
 
 class Live:
     def __init__(self, *, store: Store, hub: Hub, broker: Broker, clock: Clock, settings: Settings) -> None:
@@ -49,6 +52,9 @@ class Live:
         self._users: dict[int, User] = {}
         self._grace_rooms: dict[int, frozenset[int]] = {}
         self._pending: set[asyncio.Task[None]] = set()
+        # One frozenset object per distinct set of rooms (most users are in the same few rooms): the board keeps
+        # one per user and process, 200 bytes each otherwise. Forgotten whole past _ROOM_SETS_MAX.
+        self._room_sets: dict[frozenset[int], frozenset[int]] = {}
 
     # -- events from the WebSocket layer ------------------------------------------------------------------
 
@@ -217,7 +223,10 @@ class Live:
         rooms: set[int] = set()
         for conn in conns:
             rooms.update(conn.rooms)
-        return frozenset(rooms)
+        found = frozenset(rooms)
+        if len(self._room_sets) >= _ROOM_SETS_MAX:
+            self._room_sets.clear()
+        return self._room_sets.setdefault(found, found)
 
     def _local_changes(self, changes: list[PresenceChange]) -> None:
         for change in changes:
