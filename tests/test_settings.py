@@ -91,6 +91,9 @@ def test_mysql_url() -> None:
         ({"UPLOAD_QUOTA_MB": "lots"}, "UPLOAD_QUOTA_MB"),
         ({"FILES_ACCEL_REDIRECT": "_files"}, "FILES_ACCEL_REDIRECT"),
         ({"FILES_ACCEL_REDIRECT": "/../etc/"}, "FILES_ACCEL_REDIRECT"),
+        ({"EVENT_LOOP": "trio"}, "EVENT_LOOP"),
+        ({"PRESENCE_BATCH_MS": "-1"}, "PRESENCE_BATCH_MS"),
+        ({"PRESENCE_ROOM_MAX": "1"}, "PRESENCE_ROOM_MAX"),
     ],
 )
 def test_bad_values_are_refused(tmp_path: Path, env: dict[str, str], message: str) -> None:
@@ -251,3 +254,11 @@ def test_allowed_hosts() -> None:
 def test_bad_edge_settings_are_refused(tmp_path: Path, env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(env, cwd=tmp_path)
+
+
+def test_presence_and_event_loop_settings(tmp_path: Path) -> None:
+    defaults = Settings.from_env({}, cwd=tmp_path)
+    assert (defaults.presence_batch_ms, defaults.presence_room_max, defaults.event_loop) == (500, 100, "asyncio")
+    env = {"PRESENCE_BATCH_MS": "0", "PRESENCE_ROOM_MAX": "5000", "EVENT_LOOP": "uvloop"}
+    s = Settings.from_env(env, cwd=tmp_path)
+    assert (s.presence_batch_ms, s.presence_room_max, s.event_loop) == (0, 5000, "uvloop")

@@ -41,8 +41,19 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     app = create_app(settings)
     hide_server_version()
     print(f"Parley serving on http://{settings.host}:{settings.port}", flush=True)
-    web.run_app(app, host=settings.host, port=settings.port, **server_options(settings))
+    web.run_app(app, host=settings.host, port=settings.port, loop=_event_loop(settings), **server_options(settings))
     return 0
+
+
+def _event_loop(settings: Settings) -> asyncio.AbstractEventLoop | None:
+    """uvloop when asked for (EVENT_LOOP=uvloop); None lets aiohttp make asyncio's default loop."""
+    if settings.event_loop != "uvloop":
+        return None
+    try:
+        import uvloop  # optional: only where it is installed and asked for
+    except ImportError:
+        raise CliError("EVENT_LOOP=uvloop, but uvloop is not installed (pip install 'parley[speed]')") from None
+    return uvloop.new_event_loop()
 
 
 async def _migrate_now(settings: Settings) -> list[migrations.Migration]:

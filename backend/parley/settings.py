@@ -375,6 +375,9 @@ class Settings:
     shutdown_timeout_s: float = 10.0
     log_level: str = "INFO"
     log_format: str = "text"
+    # The event loop `parley serve` runs on: asyncio's own, or uvloop (the optional `speed` extra) where it is
+    # installed; docs/benchmarks.md has what it changes.
+    event_loop: str = "asyncio"
     # Prometheus /metrics on a port of its own (None: off), never on the public app; loopback unless configured.
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
@@ -427,6 +430,7 @@ class Settings:
             shutdown_timeout_s=float(_int(env, "SHUTDOWN_TIMEOUT_S", 10, minimum=1, maximum=600)),
             log_level=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             log_format=_choice(env, "LOG_FORMAT", "text", ("text", "json")),
+            event_loop=_choice(env, "EVENT_LOOP", "asyncio", ("asyncio", "uvloop")),
             metrics_port=metrics_port,
             metrics_host=metrics_host,
             argon2_time_cost=_int(env, "ARGON2_TIME_COST", 3, minimum=1, maximum=100),
