@@ -1,15 +1,26 @@
+import { useMemo } from "preact/hooks";
 import type { ChatClient } from "../client";
-import { mentionSegments } from "../mentions_data";
+import { renderBody } from "../markdown_data";
 import type { Message } from "../protocol";
 import { useI18n } from "./i18n_context";
+import { mdChildren } from "./Markdown";
 
 /**
- * A stored message's text: mentions marked (those naming the reader stand out, with a word for screen readers),
- * "(edited)" with the edit's time as its title, or "Message deleted" for a tombstone. All text, never HTML.
+ * A stored message's text, formatted (markdown_data.ts: the Markdown subset of docs/protocol.md "Message bodies",
+ * with mentions marked: those naming the reader stand out, with a word for screen readers), "(edited)" with the
+ * edit's time as its title, or "Message deleted" for a tombstone.
+ *
+ * The formatted body is a tree of elements from a short list and text (markdown_data.ts, raw HTML switched off,
+ * only http(s)/mailto links), made into Preact elements: no HTML string reaches the page.
  */
 export function MessageBody(props: { client: ChatClient; message: Message; names: ReadonlySet<string> }) {
   const t = useI18n();
   const { client, message: m } = props;
+  const you = t.t("mentions.you");
+  const formatted = useMemo(
+    () => (m.deleted ? [] : mdChildren(renderBody(m.body, { names: props.names, me: client.me, mentions: m.mentions ?? [], youLabel: you }))),
+    [m.body, m.deleted, m.mentions, props.names, client.me, you],
+  );
   if (m.deleted) {
     return (
       <div class="msg-body deleted" data-testid="message-body" data-deleted="true">
@@ -17,19 +28,9 @@ export function MessageBody(props: { client: ChatClient; message: Message; names
       </div>
     );
   }
-  const segments = mentionSegments(m, props.names, client.me);
   return (
     <div class="msg-body" data-testid="message-body">
-      {segments.map((s, i) =>
-        s.mention ? (
-          <span key={i} class={`mention ${s.self ? "mention-self" : ""}`} data-testid={s.self ? "mention-self" : "mention"}>
-            {s.text}
-            {s.self && <span class="sr-only"> ({t.t("mentions.you")})</span>}
-          </span>
-        ) : (
-          s.text
-        ),
-      )}
+      <div class="md">{formatted}</div>
       {m.edited_at !== null && m.edited_at !== undefined && (
         <>
           {" "}
