@@ -28,6 +28,7 @@ import type {
   Member,
   MemberResponse,
   MembersResponse,
+  MessagesAroundResponse,
   MessagesResponse,
   PresenceEntry,
   PresenceResponse,
@@ -36,6 +37,7 @@ import type {
   Room,
   RoomResponse,
   RoomsResponse,
+  SearchResponse,
   SharedRoom,
   SharedRoomResponse,
   UserResponse,
@@ -202,6 +204,20 @@ export class Api {
     if (cursor.limit !== undefined) q.set("limit", String(cursor.limit));
     const qs = q.toString();
     return this.request<MessagesResponse>("GET", `/rooms/${roomId}/messages${qs ? `?${qs}` : ""}`);
+  }
+
+  /** Up to `limit` messages centred on `seq` (a search result's neighbours). */
+  async messagesAround(roomId: number, seq: number, limit: number): Promise<MessagesAroundResponse> {
+    return this.request<MessagesAroundResponse>("GET", `/rooms/${roomId}/messages?around=${seq}&limit=${limit}`);
+  }
+
+  /** Messages matching `q` (which may hold `from:name` and `in:room`), newest first; `before`: the next page. */
+  async search(q: string, opts: { roomId?: number; before?: number; limit?: number } = {}): Promise<SearchResponse> {
+    const p = new URLSearchParams({ q });
+    if (opts.roomId !== undefined) p.set("room_id", String(opts.roomId));
+    if (opts.before !== undefined) p.set("before", String(opts.before));
+    if (opts.limit !== undefined) p.set("limit", String(opts.limit));
+    return this.request<SearchResponse>("GET", `/search?${p.toString()}`);
   }
 
   /** A page of changes after the cursor `since` (docs/protocol.md "Changes"). */

@@ -17,6 +17,7 @@
  *   notify    notify_events.ts     browser notifications for DMs and mentions while the page is hidden
  *   admin     admin_events.ts      account list for the "disabled" marks; archive, disable; what the Admin
  *                                  page (admin_data.ts) changed (admins)
+ *   search    search_events.ts     message search (pages of results) and opening a result in its room
  *   session   session.ts           logout, session end (4401), password change (session rotation)
  *
  * Their state is in the `*Data` stores (rooms_data, messages_data, presence_data, typing_data); the other pure
@@ -49,6 +50,7 @@ import { ChangesEvents } from "./changes_events";
 import { DmsEvents } from "./dms_events";
 import { NotifyEvents, browserNotifier, type Notifier } from "./notify_events";
 import { dispatchServerFrame, serverFrameHandlers, type ServerFrameHandlers } from "./server_events_dispatch";
+import { SearchEvents } from "./search_events";
 import { Session, type SessionEndReason } from "./session";
 import { ChatSocket, socketUrl, type ConnInfo, type WebSocketLike } from "./socket";
 import { TypingEvents } from "./typing_events";
@@ -97,6 +99,7 @@ export class ChatClient {
   readonly typing: TypingEvents;
   readonly unread: UnreadEvents;
   readonly admin: AdminEvents;
+  readonly search: SearchEvents;
   readonly session: Session;
 
   me: Me;
@@ -137,6 +140,7 @@ export class ChatClient {
     this.typing = new TypingEvents(this);
     this.unread = new UnreadEvents(this);
     this.admin = new AdminEvents(this);
+    this.search = new SearchEvents(this);
     this.session = new Session(this);
     this.handlers = serverFrameHandlers(this);
     this.socket = new ChatSocket({

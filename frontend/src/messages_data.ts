@@ -120,6 +120,21 @@ export class MessageStore {
     return added;
   }
 
+  /**
+   * Stores a page fetched with around=<seq> (a search result and its neighbours) and marks the room loaded. What
+   * lies between it and newer held messages is a hole above the contiguous run, closed by the catch-up.
+   */
+  applyAroundPage(roomId: number, messages: readonly Message[], hasMoreBefore: boolean): Message[] {
+    const log = this.log(roomId);
+    const prevOldest = this.oldestSeq(roomId);
+    const added = this.insert(roomId, messages);
+    if (!log.loaded || prevOldest === 0 || (messages.length > 0 && messages[0].seq <= prevOldest)) {
+      log.hasOlder = hasMoreBefore;
+    }
+    log.loaded = true;
+    return added;
+  }
+
   isLoaded(roomId: number): boolean {
     return this.rooms.get(roomId)?.loaded ?? false;
   }

@@ -2,6 +2,9 @@
  * Message history over REST (`GET /api/rooms/{id}/messages`): the newest page when a room is first opened,
  * older pages as the user scrolls up, and catch-up after a hole.
  *
+ * Jumping to a message (a search result): `around=<seq>` fetches it with its neighbours; the catch-up then
+ * fills what lies between them and the newest messages, so the room's log stays one contiguous run.
+ *
  * Catch-up: fetch `after=<contiguous top>` while `has_more`, for the open room and every joined room whose
  * history we hold — after each `hello`, and whenever a live message lands above a hole. One catch-up per
  * room at a time; a request for another while one runs makes it go round once more.
@@ -62,6 +65,28 @@ export class MessagesHistory {
       c.changed();
     }
     if (c.messagesData.isLoaded(roomId)) await this.syncRoom(roomId);
+  }
+
+  /**
+   * Makes sure message `seq` of a room is held, with its neighbours: fetched with around= unless already held.
+   * Returns false when it could not be fetched (the notice says why).
+   */
+  async loadAround(roomId: number, seq: number): Promise<boolean> {
+    const c = this.c;
+    if (c.messagesData.has(roomId, seq)) return true;
+    try {
+      const page = await c.api.messagesAround(roomId, seq, HISTORY_PAGE);
+      c.messagesData.applyAroundPage(roomId, page.messages, page.has_more_before);
+      const last = page.messages[page.messages.length - 1];
+      if (last) c.roomsData.bumpLatest(roomId, last.seq, last);
+      c.changes.messagesArrived(roomId);
+      return true;
+    } catch (err) {
+      c.setNotice(describeError(err));
+      return false;
+    } finally {
+      c.changed();
+    }
   }
 
   /** Older page below the oldest held message (scrolling up). */

@@ -64,6 +64,8 @@ export interface Message {
   change_seq: number;
   /** ordered by each emoji's earliest reaction still there */
   reactions: Reaction[];
+  /** the files sent with it, in the order they were attached ([] or absent: none; [] when deleted) */
+  files?: MessageFile[];
 }
 
 export interface Reaction {
@@ -135,6 +137,40 @@ export interface MemberResponse {
 export interface MessagesResponse {
   /** oldest … newest */
   messages: Message[];
+  has_more: boolean;
+}
+/** GET /api/rooms/{id}/messages?around=<seq>&limit=: up to `limit` messages centred on `seq` */
+export interface MessagesAroundResponse {
+  /** oldest … newest */
+  messages: Message[];
+  has_more_before: boolean;
+  has_more_after: boolean;
+}
+/** A file sent with a message (docs/protocol.md "File"; named so as not to hide the DOM's File). */
+export interface MessageFile {
+  id: number;
+  /** a safe base name, chosen by the uploader */
+  name: string;
+  /** bytes */
+  size: number;
+  /** what the server found in the bytes */
+  content_type: string;
+  /** an image the server could read: shown inline, with `width` and `height` */
+  thumbnail: boolean;
+  width?: number;
+  height?: number;
+}
+/** POST /api/rooms/{id}/files */
+export interface FileResponse {
+  file: MessageFile;
+}
+/** GET /api/search: newest first; `before` = the last result's message id for the next page */
+export interface SearchResult {
+  message: Message;
+  room: Room;
+}
+export interface SearchResponse {
+  results: SearchResult[];
   has_more: boolean;
 }
 /** GET /api/rooms/{id}/changes?since=&limit= */
@@ -259,6 +295,8 @@ export interface MessageSendFrame {
   room_id: number;
   body: string;
   client_id: string;
+  /** files uploaded for this message (the body may then be empty) */
+  file_ids?: number[];
 }
 export interface PresenceSetFrame {
   type: "presence.set";

@@ -99,7 +99,7 @@ export type Route = (method: string, body: unknown, url: URL) => Response | Prom
 
 /**
  * A controller on a scripted server. `GET /api/rooms/{id}/messages` answers from `history` like the real server
- * (before/after/limit, has_more); the member list holds `me`, online; `/api/me` answers `me`; the admin user
+ * (before/after/around/limit, has_more); the member list holds `me`, online; `/api/me` answers `me`; the admin user
  * list answers admins only. `routes` ("METHOD /path") take precedence; anything else is a 404.
  * `hello(rooms)` delivers a hello on the newest socket; `ended` records onSessionEnded.
  */
@@ -120,6 +120,19 @@ export function chatSetup(me: Me, opts: { history?: Message[]; routes?: Record<s
       const before = u.searchParams.get("before");
       const after = u.searchParams.get("after");
       const all = history.filter((x) => x.room_id === Number(m[1]));
+      const around = u.searchParams.get("around");
+      if (around !== null) {
+        // Centred on the seq: half the page below it, the rest from it upwards (docs/protocol.md, around=).
+        const below = all.filter((x) => x.seq < Number(around));
+        const from = all.filter((x) => x.seq >= Number(around));
+        const nBelow = Math.min(below.length, Math.floor(limit / 2));
+        const nFrom = Math.min(from.length, limit - nBelow);
+        return json({
+          messages: [...below.slice(below.length - nBelow), ...from.slice(0, nFrom)],
+          has_more_before: below.length > nBelow,
+          has_more_after: from.length > nFrom,
+        });
+      }
       if (after !== null) {
         const above = all.filter((x) => x.seq > Number(after));
         return json({ messages: above.slice(0, limit), has_more: above.length > limit });

@@ -18,6 +18,8 @@ import { MembersPanel } from "./MembersPanel";
 import { MessageList } from "./MessageList";
 import { NewMessageDialog } from "./NewMessageDialog";
 import { RoomHeader } from "./RoomHeader";
+import { SearchBox } from "./SearchBox";
+import { SearchResults } from "./SearchResults";
 import { Sidebar } from "./Sidebar";
 import { TypingIndicator } from "./TypingIndicator";
 import { useClient, useMedia } from "./useClient";
@@ -34,8 +36,9 @@ type Dialog = "create" | "browse" | "password" | "leave" | "invite" | "dm";
  * sidebar and the members list are drawers with visible open and close controls; while one is open the rest of
  * the page is inert, Escape closes it, and focus goes back to the control that opened it.
  *
- * Keyboard: Alt+↑ / Alt+↓ open the previous / next room from anywhere (the composer included); Escape closes the
- * open dialog, menu or drawer.
+ * Keyboard: Alt+↑ / Alt+↓ open the previous / next room from anywhere (the composer included); Ctrl+K (⌘K), or "/"
+ * outside a text field, focuses the message search (opening the drawer on a phone); Escape closes the open dialog,
+ * menu, drawer or search results. Search results take the room's place until one is opened or they are closed.
  */
 export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: SessionEndReason) => void }) {
   const t = useI18n();
@@ -53,6 +56,8 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
   const membersToggleRef = useRef<HTMLButtonElement>(null);
   const membersCloseRef = useRef<HTMLButtonElement>(null);
   const menuButtonRef = useRef<HTMLButtonElement>(null);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const [searching, setSearching] = useState(false);
 
   useEffect(() => {
     client.onSessionEnded = props.onSessionEnded;
@@ -114,9 +119,28 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
     if (membersOverlay) membersCloseRef.current?.focus();
   }, [membersOverlay]);
 
+  const focusSearch = () => {
+    if (narrow && !sidebarOpen) setSidebarOpen(true);
+    // After the drawer (if any) has opened and taken focus for its close button.
+    setTimeout(() => {
+      searchRef.current?.focus();
+      searchRef.current?.select();
+    }, 0);
+  };
+  const closeSearch = () => {
+    setSearching(false);
+    focusSoon(narrow ? sidebarToggleRef : searchRef);
+  };
+
   useEffect(() => {
     const onKey = (ev: KeyboardEvent) => {
       if (dialog || ev.defaultPrevented) return;
+      const k = ev.key.toLowerCase();
+      if ((k === "k" && (ev.ctrlKey || ev.metaKey) && !ev.altKey) || (ev.key === "/" && !ev.ctrlKey && !ev.metaKey && !editable(ev.target))) {
+        ev.preventDefault();
+        focusSearch();
+        return;
+      }
       if (ev.key === "Escape") {
         if (sidebarOverlay) closeSidebar(true);
         else if (membersOverlay) closeMembers(true);
@@ -130,7 +154,7 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [sidebarOverlay, membersOverlay, dialog, client]);
+  }, [sidebarOverlay, membersOverlay, dialog, client, narrow, sidebarOpen]);
 
   const closeDialog = () => setDialog(null);
   return (
@@ -141,6 +165,16 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
         inert={membersOverlay}
         closeRef={sidebarCloseRef}
         onClose={() => closeSidebar(sidebarOverlay)}
+        search={
+          <SearchBox
+            client={client}
+            inputRef={searchRef}
+            onSearch={() => {
+              setSearching(true);
+              if (narrow) closeSidebar(false);
+            }}
+          />
+        }
         onPicked={() => {
           setAdminOpen(false);
           closeSidebar(false);
@@ -204,7 +238,9 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
             </button>
           </div>
         )}
-        {roomId !== null && room ? (
+        {searching ? (
+          <SearchResults client={client} onClose={closeSearch} onOpened={() => setSearching(false)} />
+        ) : roomId !== null && room ? (
           <>
             <MessageList client={client} roomId={roomId} key={roomId} />
             <TypingIndicator client={client} roomId={roomId} />
@@ -240,4 +276,10 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
       )}
     </div>
   );
+}
+
+/** A place where "/" is typed text, not a shortcut. */
+function editable(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT";
 }

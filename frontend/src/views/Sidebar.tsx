@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import type { ChatClient } from "../client";
 import { dmPartner, isDm, roomTitle, splitDms } from "../dms_data";
 import { shownStatus } from "../presence_data";
@@ -13,6 +14,8 @@ export function Sidebar(props: {
   inert: boolean;
   closeRef: { current: HTMLButtonElement | null };
   onClose: () => void;
+  /** the message search field, under the brand */
+  search?: ComponentChildren;
   /** a room was picked: the drawer closes and focus stays with the room (its composer) */
   onPicked: () => void;
   onCreate: () => void;
@@ -51,6 +54,7 @@ export function Sidebar(props: {
           <CloseIcon />
         </button>
       </div>
+      {props.search}
       <h2 id="rooms-heading" class="sidebar-section-head">
         {t.t("rooms.heading")}
       </h2>
