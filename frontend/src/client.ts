@@ -17,6 +17,7 @@
  *   notify    notify_events.ts     browser notifications for DMs and mentions while the page is hidden
  *   admin     admin_events.ts      account list for the "disabled" marks; archive, disable; what the Admin
  *                                  page (admin_data.ts) changed (admins)
+ *   files     files_events.ts      uploads to the open room (progress, cancel) and sending them with a message
  *   search    search_events.ts     message search (pages of results) and opening a result in its room
  *   session   session.ts           logout, session end (4401), password change (session rotation)
  *
@@ -49,6 +50,7 @@ import { RoomStore } from "./rooms_data";
 import { ChangesEvents } from "./changes_events";
 import { DmsEvents } from "./dms_events";
 import { NotifyEvents, browserNotifier, type Notifier } from "./notify_events";
+import { FilesEvents, type Uploader } from "./files_events";
 import { dispatchServerFrame, serverFrameHandlers, type ServerFrameHandlers } from "./server_events_dispatch";
 import { SearchEvents } from "./search_events";
 import { Session, type SessionEndReason } from "./session";
@@ -73,6 +75,7 @@ export interface ClientDeps {
   createSocket?: (url: string) => WebSocketLike;
   wsUrl?: () => string;
   isHidden?: () => boolean;
+  uploader?: Uploader;
 }
 
 export class ChatClient {
@@ -100,6 +103,7 @@ export class ChatClient {
   readonly unread: UnreadEvents;
   readonly admin: AdminEvents;
   readonly search: SearchEvents;
+  readonly files: FilesEvents;
   readonly session: Session;
 
   me: Me;
@@ -141,6 +145,7 @@ export class ChatClient {
     this.unread = new UnreadEvents(this);
     this.admin = new AdminEvents(this);
     this.search = new SearchEvents(this);
+    this.files = new FilesEvents(this, deps.uploader);
     this.session = new Session(this);
     this.handlers = serverFrameHandlers(this);
     this.socket = new ChatSocket({

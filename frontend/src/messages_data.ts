@@ -16,7 +16,7 @@
  */
 import { startOfLocalDay } from "./i18n/format";
 import { msg, type Msg } from "./i18n/translate";
-import type { Message, User } from "./protocol";
+import type { Message, MessageFile, User } from "./protocol";
 
 export { startOfLocalDay } from "./i18n/format";
 
@@ -33,6 +33,8 @@ export interface PendingSend {
   deadline: number | null;
   /** why it failed, for display */
   error: Msg | null;
+  /** files sent with it (uploaded already; their ids go in `file_ids`) */
+  files: MessageFile[];
 }
 
 interface RoomLog {
@@ -196,8 +198,8 @@ export class MessageStore {
 
   // ---- outbox ---------------------------------------------------------------------------------
 
-  addPending(roomId: number, clientId: string, body: string, now: number): PendingSend {
-    const p: PendingSend = { clientId, roomId, body, createdAt: now, state: "queued", deadline: null, error: null };
+  addPending(roomId: number, clientId: string, body: string, now: number, files: MessageFile[] = []): PendingSend {
+    const p: PendingSend = { clientId, roomId, body, createdAt: now, state: "queued", deadline: null, error: null, files };
     this.pending.set(clientId, p);
     return p;
   }

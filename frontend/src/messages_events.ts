@@ -10,7 +10,7 @@
 import type { ChatClient } from "./client";
 import { errorMsg } from "./i18n/errors";
 import { msg, type Msg } from "./i18n/translate";
-import type { Message } from "./protocol";
+import type { Message, MessageFile, MessageSendFrame } from "./protocol";
 import type { FrameOf } from "./server_events_dispatch";
 
 /** A send with no ack after this long is shown as failed with a Retry button. */
@@ -64,19 +64,22 @@ export class MessagesEvents {
 
   // ---- the outbox -----------------------------------------------------------------------------
 
-  /** Sends into the open room. Returns why the message cannot be sent, else null. */
-  send(text: string): Msg | null {
+  /**
+   * Sends into the open room, with files already uploaded (the body may then be empty). Returns why the message
+   * cannot be sent, else null.
+   */
+  send(text: string, files: MessageFile[] = []): Msg | null {
     const c = this.c;
     const roomId = c.rooms.currentId;
     if (roomId === null) return msg("messages.pickRoom");
     const body = text.trim();
-    if (!body) return msg("composer.empty");
+    if (!body && files.length === 0) return msg("composer.empty");
     const len = bodyLength(body);
     if (len > c.config.max_body_chars) return msg("composer.tooLong", { length: len, max: c.config.max_body_chars });
     const room = c.roomsData.get(roomId);
     if (room?.archived) return msg("composer.archived");
     c.typing.stop();
-    const p = c.messagesData.addPending(roomId, c.uuid(), body, c.now());
+    const p = c.messagesData.addPending(roomId, c.uuid(), body, c.now(), files);
     this.transmit(p.clientId);
     c.unread.atBottom = true;
     c.changed();
@@ -114,7 +117,9 @@ export class MessagesEvents {
     const c = this.c;
     const p = c.messagesData.getPending(clientId);
     if (!p || p.state !== "queued") return;
-    const ok = c.sendFrame({ type: "message.send", room_id: p.roomId, body: p.body, client_id: p.clientId });
+    const frame: MessageSendFrame = { type: "message.send", room_id: p.roomId, body: p.body, client_id: p.clientId };
+    if (p.files.length > 0) frame.file_ids = p.files.map((f) => f.id);
+    const ok = c.sendFrame(frame);
     if (ok) c.messagesData.markSent(p.clientId, c.now(), ACK_TIMEOUT_MS);
   }
 }

@@ -167,7 +167,8 @@ export interface FileResponse {
 /** GET /api/search: newest first; `before` = the last result's message id for the next page */
 export interface SearchResult {
   message: Message;
-  room: Room;
+  /** the room as everyone sees it (no read state of the caller), with `joined` */
+  room: SharedRoom;
 }
 export interface SearchResponse {
   results: SearchResult[];

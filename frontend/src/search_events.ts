@@ -54,7 +54,8 @@ export class SearchEvents {
   async open(r: SearchResult): Promise<void> {
     const c = this.c;
     const roomId = r.message.room_id;
-    if (!c.roomsData.get(roomId)) c.roomsData.upsert(r.room);
+    // A public room the user has not joined (named with in:): known from here on, with no read state.
+    if (!c.roomsData.get(roomId)) c.roomsData.upsert({ last_read_seq: 0, unread: 0, mentions: 0, muted: false, ...r.room });
     if (!(await c.history.loadAround(roomId, r.message.seq))) return;
     c.rooms.select(roomId);
     c.rooms.focusSeq = r.message.seq;

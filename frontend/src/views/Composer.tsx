@@ -6,7 +6,9 @@ import { completeMention, mentionCandidates, mentionQuery, type MentionQuery } f
 import { bodyLength } from "../messages_events";
 import type { Room } from "../protocol";
 import { matches } from "./browser";
+import { PaperclipIcon } from "./icons";
 import { useI18n } from "./i18n_context";
+import { UploadTray } from "./UploadTray";
 
 /** Drafts survive switching rooms (kept for the page's lifetime). */
 const drafts = new Map<number, string>();
@@ -14,6 +16,9 @@ const drafts = new Map<number, string>();
 /**
  * The message box. Typing `@` offers the room's members (and `@room`) in a listbox under it: ↑/↓ move, Enter or
  * Tab completes, Escape closes; the textarea points at the highlighted option (aria-activedescendant).
+ *
+ * Files: the paperclip button, dropping files on the composer, or pasting them (a screenshot) attaches them to the
+ * next message; they upload at once (UploadTray shows progress, cancel, errors) and go with the message when sent.
  */
 export function Composer(props: { client: ChatClient; room: Room }) {
   const t = useI18n();
@@ -21,6 +26,9 @@ export function Composer(props: { client: ChatClient; room: Room }) {
   const [text, setText] = useState(() => drafts.get(room.id) ?? "");
   const [error, setError] = useState<Msg | null>(null);
   const ref = useRef<HTMLTextAreaElement>(null);
+  const fileRef = useRef<HTMLInputElement>(null);
+  const [dragging, setDragging] = useState(false);
+  const hasFiles = client.files.uploads.forRoom(room.id).some((u) => u.state === "done");
   const max = client.config.max_body_chars;
   const length = bodyLength(text);
   const tooLong = length > max;
@@ -77,8 +85,8 @@ export function Composer(props: { client: ChatClient; room: Room }) {
 
   const submit = (ev?: Event) => {
     ev?.preventDefault();
-    if (!text.trim()) return;
-    const err = client.messages.send(text);
+    if (!text.trim() && !hasFiles && !client.files.uploads.busy(room.id)) return;
+    const err = client.files.send(text);
     if (err) {
       setError(err);
       return;
@@ -114,13 +122,67 @@ export function Composer(props: { client: ChatClient; room: Room }) {
     }
   };
 
+  const attach = (files: FileList | null | undefined) => {
+    if (!files || files.length === 0 || room.archived) return;
+    const err = client.files.attach([...files]);
+    setError(err);
+  };
+  const carriesFiles = (ev: DragEvent) => [...(ev.dataTransfer?.types ?? [])].includes("Files");
+
   const archived = room.archived;
   const describedBy = [error ? "composer-error" : "", archived ? "composer-archived" : "composer-hint"]
     .filter(Boolean)
     .join(" ");
   return (
-    <form class="composer" data-testid="composer" onSubmit={submit} aria-label={t.t("composer.label")}>
+    <form
+      class={`composer ${dragging ? "dragging" : ""}`}
+      data-testid="composer"
+      onSubmit={submit}
+      aria-label={t.t("composer.label")}
+      onDragOver={(ev) => {
+        if (!carriesFiles(ev) || archived) return;
+        ev.preventDefault();
+        if (!dragging) setDragging(true);
+      }}
+      onDragLeave={(ev) => {
+        if (!(ev.relatedTarget instanceof Node && ev.currentTarget.contains(ev.relatedTarget))) setDragging(false);
+      }}
+      onDrop={(ev) => {
+        setDragging(false);
+        if (!ev.dataTransfer?.files.length) return;
+        ev.preventDefault();
+        attach(ev.dataTransfer.files);
+      }}
+    >
+      {dragging && (
+        <p class="drop-hint" data-testid="drop-hint">
+          {t.t("files.dropHere")}
+        </p>
+      )}
+      <UploadTray client={client} roomId={room.id} />
       <div class={`composer-box ${tooLong ? "over" : ""}`}>
+        <button
+          type="button"
+          class="icon-btn attach-btn"
+          data-testid="attach-button"
+          aria-label={t.t("files.attach")}
+          title={t.t("files.attach")}
+          disabled={archived}
+          onClick={() => fileRef.current?.click()}
+        >
+          <PaperclipIcon />
+        </button>
+        <input
+          ref={fileRef}
+          type="file"
+          multiple
+          hidden
+          data-testid="file-input"
+          onChange={(e) => {
+            attach(e.currentTarget.files);
+            e.currentTarget.value = "";
+          }}
+        />
         <label for="composer-input" class="sr-only">
           {placeholder}
         </label>
@@ -138,6 +200,13 @@ export function Composer(props: { client: ChatClient; room: Room }) {
             readCaret(e.currentTarget);
           }}
           onKeyDown={onKeyDown}
+          onPaste={(e) => {
+            const files = e.clipboardData?.files;
+            if (files && files.length > 0) {
+              e.preventDefault();
+              attach(files);
+            }
+          }}
           onKeyUp={(e) => {
             if (e.key === "ArrowLeft" || e.key === "ArrowRight" || e.key === "Home" || e.key === "End") readCaret(e.currentTarget);
           }}
@@ -157,7 +226,7 @@ export function Composer(props: { client: ChatClient; room: Room }) {
           type="submit"
           class="btn primary send"
           data-testid="composer-send"
-          disabled={archived || !text.trim() || tooLong}
+          disabled={archived || (!text.trim() && !hasFiles) || tooLong}
         >
           {t.t("composer.send")}
         </button>

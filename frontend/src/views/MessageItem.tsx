@@ -7,6 +7,7 @@ import { useI18n } from "./i18n_context";
 import { MenuButton, type MenuItem } from "./MenuButton";
 import { MessageBody } from "./MessageBody";
 import { MessageEditor } from "./MessageEditor";
+import { FileCard, MessageFiles } from "./MessageFiles";
 import { ReactionChips } from "./ReactionChips";
 import { ReactionPicker } from "./ReactionPicker";
 
@@ -42,6 +43,15 @@ export function MessageItem(props: {
       <div class="msg-body" data-testid="message-body">
         {p.body}
       </div>
+      {p.files.length > 0 && (
+        <ul class="msg-files" aria-label={t.t("files.inMessage")}>
+          {p.files.map((f) => (
+            <li key={f.id}>
+              <FileCard file={f} />
+            </li>
+          ))}
+        </ul>
+      )}
       {failed ? (
         <div class="msg-status failed" role="alert">
           <span data-testid="message-error">
@@ -111,6 +121,7 @@ function StoredMessage(props: {
       ) : (
         <MessageBody client={client} message={m} names={props.names} />
       )}
+      {!m.deleted && m.files && <MessageFiles files={m.files} />}
       <ReactionChips client={client} message={m} canReact={canReact} />
       {!editing && (canReact || items.length > 0) && (
         <div class="msg-tools" data-testid="message-tools">

@@ -154,3 +154,17 @@ export function BellIcon() {
     </Svg>
   );
 }
+
+export function PaperclipIcon() {
+  return (
+    <Svg>
+      <path
+        d="M11.5 7.5l-4.8 4.8a2.6 2.6 0 01-3.7-3.7l5.6-5.6a1.7 1.7 0 012.4 2.4l-5.4 5.4a.8.8 0 01-1.1-1.1L9.3 4.9"
+        fill="none"
+        stroke="currentColor"
+        stroke-width="1.4"
+        stroke-linecap="round"
+      />
+    </Svg>
+  );
+}
