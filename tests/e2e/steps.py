@@ -5,6 +5,10 @@ upload) add their steps here."""
 
 from __future__ import annotations
 
+import base64
+import struct
+import zlib
+
 from conftest import PASSWORD, Chat
 from parley.store import open_store
 
@@ -16,6 +20,9 @@ COMPOSER = tid("composer-input")
 CONNECTION = tid("connection-status")
 BANNER = tid("connection-banner")
 TYPING = tid("typing-indicator")
+SEARCH = tid("search-input")
+SEARCH_RESULT = tid("search-result")
+VIEWER = tid("image-viewer")
 
 
 def member(username: str) -> str:
@@ -130,3 +137,50 @@ async def make_admin(chat: Chat, username: str) -> None:
         await store.set_admin(account.id, True)
     finally:
         await store.close()
+
+
+async def search(page: Page, query: str) -> None:
+    """Type a query in the search box and press Enter; waits for the results view (not for its answer)."""
+    await page.fill(SEARCH, query)
+    await page.press(SEARCH, "Enter")
+    await page.wait_visible(tid("search-results"))
+
+
+def png_bytes(width: int, height: int, rgb: tuple[int, int, int] = (79, 70, 229)) -> bytes:
+    """A real PNG of one colour (no image library needed): the server decodes it and makes a thumbnail."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+_DROP = """(b64, name, type, sel) => {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const dt = new DataTransfer();
+  dt.items.add(new File([bytes], name, {type}));
+  const target = document.querySelector(sel);
+  for (const kind of ['dragenter', 'dragover', 'drop']) {
+    target.dispatchEvent(new DragEvent(kind, {bubbles: true, cancelable: true, dataTransfer: dt}));
+  }
+  return true;
+}"""
+
+
+async def drop_file(page: Page, name: str, data: bytes, content_type: str) -> None:
+    """Drag a file from the desktop onto the composer and drop it (the browser's drag events, with its file)."""
+    await page.wait_visible(tid("composer"))
+    encoded = base64.b64encode(data).decode("ascii")
+    assert await page.evaluate(_DROP, encoded, name, content_type, tid("composer"))
+
+
+async def wait_uploaded(page: Page, name: str) -> None:
+    """The composer lists `name` as uploaded and ready to send."""
+    await page.expect_attr(tid("upload-item", name=name), "data-state", "done")
