@@ -122,10 +122,10 @@ export function chatSetup(me: Me, opts: { history?: Message[]; routes?: Record<s
       const all = history.filter((x) => x.room_id === Number(m[1]));
       const around = u.searchParams.get("around");
       if (around !== null) {
-        // Centred on the seq: half the page below it, the rest from it upwards (docs/protocol.md, around=).
+        // Centred on the seq: (limit - 1) // 2 below it, the rest from it upwards (docs/protocol.md, around=).
         const below = all.filter((x) => x.seq < Number(around));
         const from = all.filter((x) => x.seq >= Number(around));
-        const nBelow = Math.min(below.length, Math.floor(limit / 2));
+        const nBelow = Math.min(below.length, Math.floor((limit - 1) / 2));
         const nFrom = Math.min(from.length, limit - nBelow);
         return json({
           messages: [...below.slice(below.length - nBelow), ...from.slice(0, nFrom)],

@@ -71,10 +71,10 @@ describe("search", () => {
     await settle();
     const urls = requests.filter((r) => r.path === "/api/rooms/2/messages").map((r) => r.url);
     expect(urls[0]).toBe("/api/rooms/2/messages?around=100&limit=50");
-    expect(urls.slice(1)).toEqual(["/api/rooms/2/messages?after=124&limit=100", "/api/rooms/2/messages?after=224&limit=100"]);
+    expect(urls.slice(1)).toEqual(["/api/rooms/2/messages?after=125&limit=100", "/api/rooms/2/messages?after=225&limit=100"]);
     expect(client.rooms.currentId).toBe(2);
     expect(client.rooms.focusSeq).toBe(100);
-    expect(client.messagesData.oldestSeq(2)).toBe(75);
+    expect(client.messagesData.oldestSeq(2)).toBe(76);
     expect(client.messagesData.hasOlder(2)).toBe(true);
     expect(client.messagesData.contiguousTop(2)).toBe(300);
     client.stop();

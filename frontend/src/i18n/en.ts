@@ -398,6 +398,4 @@ export const en = {
   "files.sizeKB": "{size} KB",
   "files.sizeMB": "{size} MB",
   "files.sizeGB": "{size} GB",
-  "error.search_query_empty": "Type a word to search for (from: and in: only narrow a search).",
-  "error.search_query_too_long": "That search is too long. Use fewer words.",
 } as const;

@@ -394,6 +394,4 @@ export const zhCN: Catalogue = {
   "files.sizeKB": "{size} KB",
   "files.sizeMB": "{size} MB",
   "files.sizeGB": "{size} GB",
-  "error.search_query_empty": "请输入要搜索的词（from: 和 in: 只用来缩小范围）。",
-  "error.search_query_too_long": "搜索内容太长，请减少词语。",
 };
