@@ -209,3 +209,38 @@ async def test_a_browser_whose_language_is_C_gets_english_without_errors(e2e_cha
     await expect(ana.get_by_test_id("message-time")).not_to_have_text("")
     await expect(ana.locator("html")).to_have_attribute("lang", "en")
     assert browsing.page_errors == []
+
+
+async def test_search_shortcuts_ctrl_k_and_slash_and_escape_back(e2e_chat: Chat, browsing: Browsing) -> None:
+    """Issue #13: Ctrl+K (anywhere, the composer included) and "/" (outside a text field) focus the message search;
+    "/" typed in the composer is a slash; Enter shows the results in place of the room, Escape goes back to the
+    room with focus in the search box."""
+    server = await start_server(e2e_chat)
+    ana = await browsing.page("ana")
+    await register(ana, base_url(server), "ana")
+    search = ana.get_by_test_id("search-input")
+    composer = ana.get_by_test_id("composer-input")
+
+    await composer.focus()
+    await ana.keyboard.press("Control+k")
+    await expect(search).to_be_focused()
+    await composer.focus()
+    await ana.keyboard.type("a/b")
+    await expect(composer).to_have_value("a/b")
+    await expect(composer).to_be_focused()
+    await ana.get_by_test_id("message-list").focus()
+    await ana.keyboard.press("/")
+    await expect(search).to_be_focused()
+    await expect(search).to_have_value("")
+
+    await ana.keyboard.type("anything")
+    await ana.keyboard.press("Enter")
+    await expect(ana.get_by_test_id("search-results")).to_be_visible()
+    await expect(ana.get_by_test_id("message-list")).to_have_count(0)
+    await ana.keyboard.press("Escape")
+    await expect(ana.get_by_test_id("search-results")).to_have_count(0)
+    await expect(ana.get_by_test_id("message-list")).to_be_visible()
+    await expect(search).to_be_focused()
+    # The draft in the composer survived the detour.
+    await expect(composer).to_have_value("a/b")
+    assert browsing.page_errors == []
