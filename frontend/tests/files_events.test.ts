@@ -132,8 +132,8 @@ describe("files", () => {
     calls[1].finish(429, { error: { code: "upload_quota_exceeded", message: "x", quota_bytes: 10 } });
     await settle();
     const [big, more] = client.files.uploads.forRoom(4);
-    expect([big.state, say(big.error)]).toEqual(["failed", "That file is larger than the server accepts."]);
-    expect(say(more.error)).toBe("You have uploaded as much as you may for now. Try again later.");
+    expect([big.state, say(big.error)]).toEqual(["failed", "That file is too large to upload."]);
+    expect(say(more.error)).toBe("You have uploaded as much as allowed for today. Try again later.");
     // Failed uploads are not sent; the message goes without them.
     expect(say(client.files.send(""))).toBe(say({ key: "composer.empty" }));
     client.stop();

@@ -69,10 +69,10 @@ describe("upload_data", () => {
 
   it("errors: by code (413 file_too_large, 429 upload_quota_exceeded, rate_limited), a proxy's 413, no answer", () => {
     const err = (code: string) => ({ error: { code, message: code } });
-    expect(say(uploadError(413, err("file_too_large")))).toBe("That file is larger than the server accepts.");
-    expect(say(uploadError(429, err("upload_quota_exceeded")))).toBe("You have uploaded as much as you may for now. Try again later.");
+    expect(say(uploadError(413, err("file_too_large")))).toBe("That file is too large to upload.");
+    expect(say(uploadError(429, err("upload_quota_exceeded")))).toBe("You have uploaded as much as allowed for today. Try again later.");
     expect(say(uploadError(429, err("rate_limited")))).toBe("Too many requests at once. Wait a moment and try again.");
-    expect(say(uploadError(413, undefined))).toBe("That file is larger than the server accepts.");
+    expect(say(uploadError(413, undefined))).toBe("That file is too large to upload.");
     expect(say(uploadError(null, undefined))).toBe("Cannot reach the server. Check your connection and try again.");
     expect(say(uploadError(0, undefined))).toBe("Cannot reach the server. Check your connection and try again.");
     expect(say(uploadError(502, "<html>"))).toBe("The server is not available right now. Try again shortly.");
