@@ -6,8 +6,10 @@ register, the chat screen with messages, a mention and the member list, the @ su
 the message menu, inline edit, a DM with reaction chips and an edited and a deleted message, each dialog
 (create room, browse rooms, change password, leave room, delete message, new direct message), the room menu,
 and an administrator's chat screen with the admin controls, the invite dialog with a link made, a confirmation
-open, and a disabled member; the Admin page's four tabs (with a confirmation open and a room's members shown).
-A new screen (search, settings) is one more `audit(...)` call below.
+open, and a disabled member; the Admin page's four tabs (with a confirmation open and a room's members shown);
+issue #13's screens: a message with Markdown (a code block, a quote, a list, links), the composer with uploaded
+files, a message with an image preview and a file card, the image viewer dialog, and the search results. A new
+screen (settings) is one more `audit(...)` call below.
 
 The failure message names each violation's rule id, impact and the CSS targets of the offending nodes."""
 
@@ -115,6 +117,28 @@ async def test_every_screen_has_no_serious_or_critical_axe_violations(
     await page.wait_visible(tid("mention-self"))
     await page.wait_visible(tid("members-panel"))
     await audit(page, "chat with members and a mention")
+
+    # Issue 13: formatted bodies, files on their way and sent, the image viewer, search results.
+    markdown = "**Plan** for `deploy`:\n```python\nprint('ok')\n```\n> quoted\n\n- one\n- two\n\nhttps://example.com"
+    await bob_frames.send({"type": "message.send", "room_id": general["id"], "body": markdown, "client_id": "a3"})
+    await page.wait_visible(tid("code-block"))
+    await steps.drop_file(page, "notes.txt", b"plain text notes\n", "text/plain")
+    await steps.drop_file(page, "dot.png", steps.png_bytes(48, 32), "image/png")
+    await steps.wait_uploaded(page, "notes.txt")
+    await steps.wait_uploaded(page, "dot.png")
+    await audit(page, "Markdown message and the composer with uploaded files")
+    await page.press(steps.COMPOSER, "Enter")
+    await page.wait_visible(f"{steps.message_by('ana')} {tid('image-thumb')}")
+    await page.wait_visible(f"{steps.message_by('ana')} {tid('file-card')}")
+    await audit(page, "messages with an image preview and a file card")
+    await page.click(f"{steps.message_by('ana')} {tid('image-thumb')}")
+    await page.wait_visible(steps.VIEWER)
+    await audit(page, "image viewer dialog")
+    await reset(page, "ana")
+    await steps.search(page, "deploy")
+    await page.wait_visible(steps.SEARCH_RESULT)
+    await audit(page, "search results")
+    await reset(page, "ana")
 
     # Issue 11's parts: the @ suggestions, the reaction picker, the message menu, inline edit, the delete
     # confirmation, the "new message" picker. The message tools show on hover or focus: clicked by script here.

@@ -169,4 +169,39 @@ async def test_the_admin_page_on_a_phone(e2e_chat: Chat, browsing: Browsing) -> 
     # Back to the chat from the page's own control.
     await boss.get_by_test_id("admin-close").click()
     await expect(boss.get_by_test_id("composer-input")).to_be_visible()
+
+
+async def test_phone_search_from_the_drawer_and_files_in_the_composer(e2e_chat: Chat, browsing: Browsing) -> None:
+    """Issue #13 on a phone: the search box is in the rooms drawer; searching closes the drawer and shows the
+    results over the room, within the screen and with finger-sized controls; closing them gives focus back to the
+    drawer's toggle. The composer's attach button is finger-sized too."""
+    server = await start_server(e2e_chat)
+    url = base_url(server)
+    ana = await phone_page(browsing, "ana")
+    await register(ana, url, "ana")
+    await send(ana, "hello from a phone")
+
+    toggle = ana.get_by_test_id("sidebar-toggle")
+    await toggle.click()
+    await eventually(lambda: in_view(ana, "sidebar"))
+    await ana.get_by_test_id("search-input").fill("hello")
+    await ana.get_by_test_id("search-input").press("Enter")
+    await expect(ana.get_by_test_id("sidebar")).not_to_be_visible()
+    results = ana.get_by_test_id("search-results")
+    await expect(results).to_be_visible()
+    await eventually(lambda: in_view(ana, "search-results"))
+    assert await ana.evaluate(_OVERFLOW) <= 0
+    assert await ana.evaluate(_SMALL_TARGETS, MIN_TARGET_PX) == []
+    await ana.get_by_test_id("search-close").click()
+    await expect(results).to_have_count(0)
+    await expect(toggle).to_be_focused()
+
+    # Ctrl+K on a phone with a keyboard opens the drawer with the search box focused.
+    await ana.keyboard.press("Control+k")
+    await expect(ana.get_by_test_id("search-input")).to_be_focused()
+    await ana.keyboard.press("Escape")
+    await expect(ana.get_by_test_id("sidebar")).not_to_be_visible()
+
+    attach = await ana.get_by_test_id("attach-button").bounding_box()
+    assert attach is not None and attach["width"] >= MIN_TARGET_PX - 0.5 and attach["height"] >= MIN_TARGET_PX - 0.5
     assert browsing.page_errors == []

@@ -112,20 +112,27 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
   };
 
   // A drawer that opens takes focus (its close button), so keyboard and screen reader users land inside it.
+  // Opened by Ctrl+K or "/": the search box takes focus instead.
+  const searchFocusPending = useRef(false);
   useEffect(() => {
-    if (sidebarOverlay) sidebarCloseRef.current?.focus();
+    if (!sidebarOverlay) return;
+    if (searchFocusPending.current) searchRef.current?.focus();
+    else sidebarCloseRef.current?.focus();
+    searchFocusPending.current = false;
   }, [sidebarOverlay]);
   useEffect(() => {
     if (membersOverlay) membersCloseRef.current?.focus();
   }, [membersOverlay]);
 
   const focusSearch = () => {
-    if (narrow && !sidebarOpen) setSidebarOpen(true);
-    // After the drawer (if any) has opened and taken focus for its close button.
-    setTimeout(() => {
-      searchRef.current?.focus();
-      searchRef.current?.select();
-    }, 0);
+    if (narrow && !sidebarOpen) {
+      // The drawer's opening effect focuses it once the drawer is there.
+      searchFocusPending.current = true;
+      setSidebarOpen(true);
+      return;
+    }
+    searchRef.current?.focus();
+    searchRef.current?.select();
   };
   const closeSearch = () => {
     setSearching(false);
