@@ -17,7 +17,7 @@ const drafts = new Map<number, string>();
  * The message box. Typing `@` offers the room's members (and `@room`) in a listbox under it: ↑/↓ move, Enter or
  * Tab completes, Escape closes; the textarea points at the highlighted option (aria-activedescendant).
  *
- * Files: the paperclip button, dropping files on the composer, or pasting them (a screenshot) attaches them to the
+ * Files: the paperclip button, dropping files on the page, or pasting them (a screenshot) attaches them to the
  * next message; they upload at once (UploadTray shows progress, cancel, errors) and go with the message when sent.
  */
 export function Composer(props: { client: ChatClient; room: Room }) {
@@ -127,33 +127,42 @@ export function Composer(props: { client: ChatClient; room: Room }) {
     const err = client.files.attach([...files]);
     setError(err);
   };
-  const carriesFiles = (ev: DragEvent) => [...(ev.dataTransfer?.types ?? [])].includes("Files");
+  const attachRef = useRef(attach);
+  attachRef.current = attach;
+
+  // Files dropped anywhere on the page go to the open room (and the browser does not navigate to them).
+  useEffect(() => {
+    const carriesFiles = (ev: DragEvent) => [...(ev.dataTransfer?.types ?? [])].includes("Files");
+    const over = (ev: DragEvent) => {
+      if (!carriesFiles(ev)) return;
+      ev.preventDefault();
+      setDragging(true);
+    };
+    const leave = (ev: DragEvent) => {
+      if (ev.relatedTarget === null) setDragging(false);
+    };
+    const drop = (ev: DragEvent) => {
+      setDragging(false);
+      if (!ev.dataTransfer?.files.length) return;
+      ev.preventDefault();
+      if (!document.querySelector("dialog[open]")) attachRef.current(ev.dataTransfer.files);
+    };
+    window.addEventListener("dragover", over);
+    window.addEventListener("dragleave", leave);
+    window.addEventListener("drop", drop);
+    return () => {
+      window.removeEventListener("dragover", over);
+      window.removeEventListener("dragleave", leave);
+      window.removeEventListener("drop", drop);
+    };
+  }, []);
 
   const archived = room.archived;
   const describedBy = [error ? "composer-error" : "", archived ? "composer-archived" : "composer-hint"]
     .filter(Boolean)
     .join(" ");
   return (
-    <form
-      class={`composer ${dragging ? "dragging" : ""}`}
-      data-testid="composer"
-      onSubmit={submit}
-      aria-label={t.t("composer.label")}
-      onDragOver={(ev) => {
-        if (!carriesFiles(ev) || archived) return;
-        ev.preventDefault();
-        if (!dragging) setDragging(true);
-      }}
-      onDragLeave={(ev) => {
-        if (!(ev.relatedTarget instanceof Node && ev.currentTarget.contains(ev.relatedTarget))) setDragging(false);
-      }}
-      onDrop={(ev) => {
-        setDragging(false);
-        if (!ev.dataTransfer?.files.length) return;
-        ev.preventDefault();
-        attach(ev.dataTransfer.files);
-      }}
-    >
+    <form class={`composer ${dragging ? "dragging" : ""}`} data-testid="composer" onSubmit={submit} aria-label={t.t("composer.label")}>
       {dragging && (
         <p class="drop-hint" data-testid="drop-hint">
           {t.t("files.dropHere")}
