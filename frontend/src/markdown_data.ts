@@ -105,9 +105,29 @@ export function renderBody(body: string, ctx: RenderContext): MdNode[] {
   parser ??= createParser();
   const tokens = parser.parse(body, { ...ctx });
   if (tokens.length === 3 && tokens[0].type === "paragraph_open" && tokens[1].type === "inline") {
-    return build(tokens[1].children ?? [], ctx);
+    return build(tokens[1].children ?? [], ctx.youLabel);
   }
-  return build(tokens, ctx);
+  return build(tokens, ctx.youLabel);
+}
+
+/** Block elements: their text is kept apart from the next one's in bodyText. */
+const BLOCKS = new Set(["p", "li", "blockquote", "div", "pre", "br", "ul", "ol"]);
+
+/**
+ * The body as one line of plain text, as it reads once formatted (no `**`, no fences; a link is its text), for
+ * search results and other one-line previews.
+ */
+export function bodyText(body: string): string {
+  parser ??= createParser();
+  const flat = (nodes: readonly MdNode[]): string =>
+    nodes
+      .map((n) => {
+        if (typeof n === "string") return n;
+        if (n.attrs.class === "code-lang") return "";
+        return flat(n.children) + (BLOCKS.has(n.tag) ? " " : "");
+      })
+      .join("");
+  return flat(build(parser.parse(body, {}), "")).replace(/\s+/g, " ").trim();
 }
 
 function el(tag: string, children: MdNode[], attrs: Record<string, string> = {}): MdElement {
@@ -115,7 +135,7 @@ function el(tag: string, children: MdNode[], attrs: Record<string, string> = {})
 }
 
 /** markdown-it's flat token list (open, content, close) as a tree. */
-function build(tokens: readonly Token[], ctx: RenderContext): MdNode[] {
+function build(tokens: readonly Token[], youLabel: string): MdNode[] {
   const root: MdNode[] = [];
   const stack: MdNode[][] = [root];
   const add = (n: MdNode) => stack[stack.length - 1].push(n);
@@ -134,7 +154,7 @@ function build(tokens: readonly Token[], ctx: RenderContext): MdNode[] {
     }
     switch (t.type) {
       case "inline":
-        for (const n of build(t.children ?? [], ctx)) add(n);
+        for (const n of build(t.children ?? [], youLabel)) add(n);
         break;
       case "text":
         if (t.content) add(t.content);
@@ -153,7 +173,7 @@ function build(tokens: readonly Token[], ctx: RenderContext): MdNode[] {
         add(codeBlock(t.content, ""));
         break;
       case "mention":
-        add(mention(t.content, t.meta?.self === true, ctx.youLabel));
+        add(mention(t.content, t.meta?.self === true, youLabel));
         break;
       default:
         if (t.content) add(t.content);

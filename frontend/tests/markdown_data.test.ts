@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { h, render } from "preact";
-import { renderBody, type MdNode, type RenderContext } from "../src/markdown_data";
+import { bodyText, renderBody, type MdNode, type RenderContext } from "../src/markdown_data";
 import { mdChildren } from "../src/views/Markdown";
 import { ana, bo } from "./fixtures";
 
@@ -159,5 +159,13 @@ describe("markdown_data", () => {
     const div = dom("@ana", { ...ctx, mentions: [ana.id], youLabel: "<b>du</b>" });
     expect(div.querySelector("b")).toBeNull();
     expect(div.querySelector(".sr-only")?.textContent).toBe(" (<b>du</b>)");
+  });
+
+  it("bodyText: one line of what a body reads once formatted, for previews", () => {
+    expect(bodyText("**Plan** for `deploy`:\n```python\nprint('<b>')\n```\n> quoted\n\n- one\n- two")).toBe(
+      "Plan for deploy: print('<b>') quoted one two",
+    );
+    expect(bodyText("see [the guide](https://example.org) @ana :tada:")).toBe("see the guide @ana :tada:");
+    expect(bodyText("")).toBe("");
   });
 });

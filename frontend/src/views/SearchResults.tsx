@@ -2,13 +2,14 @@ import { useEffect, useRef } from "preact/hooks";
 import type { ChatClient } from "../client";
 import { roomTitle } from "../dms_data";
 import type { SearchResult } from "../protocol";
+import { bodyText } from "../markdown_data";
 import { excerpt, highlight, searchTerms } from "../search_data";
 import { CloseIcon } from "./icons";
 import { useI18n } from "./i18n_context";
 
 /**
  * Search results, in place of the open room: newest first, each with its room, author and time and the body with
- * the query's words marked; a result is a button that opens its room at that message. "Load more" fetches the
+ * the query's words marked (the body as plain text: Markdown's marks left out); a result is a button that opens its room at that message. "Load more" fetches the
  * next page. Escape or the close button goes back to the room (focus back to the search field).
  */
 export function SearchResults(props: { client: ChatClient; onClose: () => void; onOpened: () => void }) {
@@ -80,7 +81,7 @@ export function SearchResults(props: { client: ChatClient; onClose: () => void; 
                     </time>
                   </span>
                   <span class="search-body" data-testid="search-result-body">
-                    {highlight(excerpt(r.message.body, terms), terms).map((seg, i) =>
+                    {highlight(excerpt(bodyText(r.message.body), terms), terms).map((seg, i) =>
                       seg.match ? <mark key={i}>{seg.text}</mark> : seg.text,
                     )}
                   </span>
