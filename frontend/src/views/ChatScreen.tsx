@@ -184,11 +184,13 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
         }
         onPicked={() => {
           setAdminOpen(false);
+          setSearching(false);
           closeSidebar(false);
         }}
         adminOpen={showAdmin}
         onAdmin={() => {
           setAdminOpen(true);
+          setSearching(false);
           closeSidebar(false);
         }}
         onCreate={() => setDialog("create")}
