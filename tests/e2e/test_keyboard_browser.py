@@ -236,7 +236,7 @@ async def test_search_shortcuts_ctrl_k_and_slash_and_escape_back(e2e_chat: Chat,
     await ana.keyboard.type("anything")
     await ana.keyboard.press("Enter")
     await expect(ana.get_by_test_id("search-results")).to_be_visible()
-    await expect(ana.get_by_test_id("message-list")).to_have_count(0)
+    await expect(ana.get_by_test_id("message-list")).not_to_be_visible()
     await ana.keyboard.press("Escape")
     await expect(ana.get_by_test_id("search-results")).to_have_count(0)
     await expect(ana.get_by_test_id("message-list")).to_be_visible()

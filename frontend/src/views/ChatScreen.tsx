@@ -38,7 +38,8 @@ type Dialog = "create" | "browse" | "password" | "leave" | "invite" | "dm";
  *
  * Keyboard: Alt+↑ / Alt+↓ open the previous / next room from anywhere (the composer included); Ctrl+K (⌘K), or "/"
  * outside a text field, focuses the message search (opening the drawer on a phone); Escape closes the open dialog,
- * menu, drawer or search results. Search results take the room's place until one is opened or they are closed.
+ * menu, drawer or search results. Search results cover the room (kept mounted, hidden) until one is opened or they
+ * are closed.
  */
 export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: SessionEndReason) => void }) {
   const t = useI18n();
@@ -247,26 +248,28 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
             </button>
           </div>
         )}
-        {searching ? (
-          <SearchResults client={client} onClose={closeSearch} onOpened={() => setSearching(false)} />
-        ) : roomId !== null && room ? (
-          <>
+        {searching && <SearchResults client={client} onClose={closeSearch} onOpened={() => setSearching(false)} />}
+        {roomId !== null && room ? (
+          // Kept mounted under the search results: the draft, the scroll position and the focus stay as they were.
+          <div class="room-body" hidden={searching}>
             <MessageList client={client} roomId={roomId} key={roomId} />
             <TypingIndicator client={client} roomId={roomId} />
             <Composer client={client} room={room} />
-          </>
-        ) : (
-          <div class="empty-room" data-testid="no-room">
-            <p>{t.t("room.notInAny")}</p>
-            <div class="row">
-              <button type="button" class="btn primary" onClick={() => setDialog("browse")}>
-                {t.t("rooms.browse")}
-              </button>
-              <button type="button" class="btn" onClick={() => setDialog("create")}>
-                {t.t("create.title")}
-              </button>
-            </div>
           </div>
+        ) : (
+          !searching && (
+            <div class="empty-room" data-testid="no-room">
+              <p>{t.t("room.notInAny")}</p>
+              <div class="row">
+                <button type="button" class="btn primary" onClick={() => setDialog("browse")}>
+                  {t.t("rooms.browse")}
+                </button>
+                <button type="button" class="btn" onClick={() => setDialog("create")}>
+                  {t.t("create.title")}
+                </button>
+              </div>
+            </div>
+          )
         )}
           </>
         )}
