@@ -5,6 +5,7 @@
  * message. The Notification API is injected (ClientDeps.notifier), so tests need no browser.
  */
 import type { ChatClient } from "./client";
+import { bodyText } from "./markdown_data";
 import { notificationBody, shouldNotify, type Permission } from "./notify_data";
 import { roomTitle } from "./dms_data";
 import type { Message } from "./protocol";
@@ -58,7 +59,9 @@ export class NotifyEvents {
     if (!shouldNotify(m, room, c.me.id, c.isHidden(), this.permission) || !room) return;
     const where = roomTitle(room, c.me);
     const title = room.kind === "dm" ? m.user.username : `${m.user.username} · #${where}`;
-    this.notifier.show(title, notificationBody(m.body), `parley-${m.room_id}-${m.seq}`, () => {
+    // The body as it reads once formatted; a message of files only is named by its files.
+    const text = bodyText(m.body) || (m.files ?? []).map((f) => f.name).join(", ");
+    this.notifier.show(title, notificationBody(text), `parley-${m.room_id}-${m.seq}`, () => {
       c.rooms.select(m.room_id);
       c.rooms.focusSeq = m.seq;
       c.changed();

@@ -60,6 +60,20 @@ describe("notifications", () => {
     client.stop();
   });
 
+  it("the text is the body as it reads (no Markdown marks); a message of files only names its files", async () => {
+    const { client, ws, shown } = setup();
+    client.start();
+    const dm = room(5, "", 0, { kind: "dm", private: true, members: [ana, bo] });
+    ws.receive({ type: "hello", user: me, rooms: [dm], presence: [], config });
+    await settle();
+    await client.notify.enable();
+    ws.receive({ type: "message.new", message: { ...msg(5, 1, bo), body: "**ship** it `now`" } });
+    const file = { id: 9, name: "plan.pdf", size: 10, content_type: "application/pdf", thumbnail: false };
+    ws.receive({ type: "message.new", message: { ...msg(5, 2, bo), body: "", files: [file] } });
+    expect(shown.map((n) => n.body)).toEqual(["ship it now", "plan.pdf"]);
+    client.stop();
+  });
+
   it("a muted room stays silent", async () => {
     const { client, ws, shown } = setup();
     client.start();
