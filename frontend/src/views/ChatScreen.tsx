@@ -179,6 +179,7 @@ export function ChatScreen(props: { api: Api; me: Me; onSessionEnded: (reason: S
             inputRef={searchRef}
             onSearch={() => {
               setSearching(true);
+              setAdminOpen(false);
               if (narrow) closeSidebar(false);
             }}
           />
