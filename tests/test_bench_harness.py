@@ -51,7 +51,7 @@ def test_bench_smoke_runs_every_scenario_against_every_server(tmp_path: Path, my
     assert all(r["deflate"] is True for r in records)
     for record in records:
         result = record["result"]
-        assert "error" not in result, (record["scenario"], record["server"], result)
+        assert "error" not in result, (record["scenario"], record["server"], result, proc.stderr[-4000:])
         numbers = _numbers(result)
         assert numbers and all(math.isfinite(n) and n >= 0 for n in numbers), record
         assert result["closed_by_server"] == 0, record
