@@ -63,6 +63,8 @@ SCRIPT: dict[str, dict[str, str]] = {
         "typing": "Writing the release no",
         "bob2_edited": "Nice. The typing indicator, presence dots and unread badges look right too.",
         "mention": "@ana the changelog is ready for your review.",
+        "markdown": "Checks for RC3:\n- login and reconnect **pass**\n- `make test` is green",
+        "chart": "CPU per delivery, RC2 against RC3",
         "dm": "Got a minute after the tag? Quick question about the Redis setup.",
         "random1": "Lunch at noon?",
         "random2": "@ana are you coming?",
@@ -78,11 +80,30 @@ SCRIPT: dict[str, dict[str, str]] = {
         "typing": "正在写发布说明",
         "bob2_edited": "不错。输入提示、在线状态和未读标记也都正常。",
         "mention": "@ana 更新日志已经准备好，请你审阅。",
+        "markdown": "RC3 检查结果：\n- 登录和断线重连 **通过**\n- `make test` 全部通过",
+        "chart": "每次投递的 CPU：RC2 与 RC3 对比",
         "dm": "打完标签后有空吗？想问一下 Redis 的配置。",
         "random1": "中午一起吃饭？",
         "random2": "@ana 你来吗？",
     },
 }
+
+
+def chart_png() -> bytes:
+    """A small bar chart, drawn here so the picture needs no file of its own."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (480, 240), "white")
+    draw = ImageDraw.Draw(image)
+    for i, (height, colour) in enumerate([(170, "#9aa5b1"), (95, "#2f6fed"), (150, "#9aa5b1"), (80, "#2f6fed")]):
+        left = 50 + i * 105
+        draw.rectangle([left, 210 - height, left + 70, 210], fill=colour)
+    draw.line([30, 210, 460, 210], fill="#333333", width=2)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
 
 
 async def register_in_page(page: Any, url: str, username: str) -> None:
@@ -132,13 +153,19 @@ class Scripted:
                 if frame["type"] == "message.ack":
                     self.acks.put_nowait(frame)
 
-    async def say(self, room_id: int, body: str) -> dict[str, Any]:
+    async def say(self, room_id: int, body: str, file_ids: tuple[int, ...] = ()) -> dict[str, Any]:
         assert self.ws is not None
-        await self.ws.send_json(
-            {"type": "message.send", "room_id": room_id, "body": body, "client_id": secrets.token_hex(8)}
-        )
+        frame = {"type": "message.send", "room_id": room_id, "body": body, "client_id": secrets.token_hex(8)}
+        await self.ws.send_json({**frame, "file_ids": list(file_ids)} if file_ids else frame)
         ack: dict[str, Any] = await asyncio.wait_for(self.acks.get(), 5)
         return ack["message"]
+
+    async def upload(self, room_id: int, name: str, data: bytes) -> int:
+        form = aiohttp.FormData()
+        form.add_field("file", data, filename=name, content_type="image/png")
+        resp = await self.http.post(f"/api/rooms/{room_id}/files", data=form)
+        resp.raise_for_status()
+        return int((await resp.json())["file"]["id"])
 
     async def react(self, message_id: int, emoji: str) -> None:
         assert self.ws is not None
@@ -180,6 +207,7 @@ async def take(out: Path, dist: Path, locale: str, phone: bool) -> None:
             frontend_dir=dist,
             argon2_time_cost=1,
             argon2_memory_kib=1024,
+            files_dir=Path(tmp) / "files",
         )
         runner = web.AppRunner(create_app(settings))
         await runner.setup()
@@ -232,6 +260,11 @@ async def take(out: Path, dist: Path, locale: str, phone: bool) -> None:
                     await chen.say(room_id, say["chen"])
                     await send_in_page(bob, say["bob2"])
                     await send_in_page(ana, say["ana3"])
+                    # Issue 13 in the picture: a formatted message and an image with its preview.
+                    await chen.say(room_id, say["markdown"])
+                    chart = await chen.upload(room_id, "cpu-per-delivery.png", chart_png())
+                    await chen.say(room_id, say["chart"], (chart,))
+                    await expect(ana.get_by_test_id("message-list").locator("img").last).to_be_visible()
                     await chen.say(room_id, say["mention"])
 
                     # Issue 11 in the picture: reactions on ana's first message, bob's message edited in place,
