@@ -7,6 +7,8 @@ Two figures, each measured apart from the noise of a whole fan-out run (whose CP
 per cent between identical runs on a shared machine, more than the cost sought):
 - counters: the bookkeeping the hub does per broadcast (frame type, Tally.add, the deliveries sum), timed in this
   process with timeit, then divided by the receivers of one broadcast: their cost per delivery.
+- high-water: the per-connection queue high-water mark kept at enqueue (one compare per queued frame), timed
+  the same way against an empty call.
 - scrape: server CPU (utime+stime from /proc) spent answering `--scrapes` GET /metrics on METRICS_PORT while
   `--connections` idle WebSockets are open, per scrape; and that as a share of one core at a 15 s interval.
 The server is pinned to core 0 and this process to core 1 (scripts/bench.py's `server`); 127.0.0.1 only.
@@ -47,6 +49,30 @@ def counters_per_broadcast_ns() -> float:
     runs = 200_000
     best = min(timeit.repeat(once, number=runs, repeat=5))
     return best / runs * 1e9
+
+
+def high_water_ns() -> float:
+    """The queue high-water bookkeeping of one queued frame (live/connection.py push): a compare, rarely a store."""
+
+    class Conn:
+        __slots__ = ("high_water",)
+
+        def __init__(self) -> None:
+            self.high_water = 64
+
+    conn, depth = Conn(), 10
+
+    def with_mark() -> None:
+        if depth >= conn.high_water:
+            conn.high_water = depth + 1
+
+    def without() -> None:
+        pass
+
+    runs = 1_000_000
+    marked = min(timeit.repeat(with_mark, number=runs, repeat=5))
+    bare = min(timeit.repeat(without, number=runs, repeat=5))
+    return max(0.0, marked - bare) / runs * 1e9
 
 
 async def scrape_cost(args: argparse.Namespace) -> dict[str, Any]:
@@ -98,6 +124,7 @@ def main() -> int:
     result = {
         "counters_ns_per_broadcast": round(per_broadcast, 1),
         "counters_ns_per_delivery": round(per_broadcast / args.receivers, 3),
+        "high_water_ns_per_queued_frame": round(high_water_ns(), 1),
         **asyncio.run(scrape_cost(args)),
     }
     print(json.dumps(result, indent=2))
