@@ -212,6 +212,17 @@ async def next_frame(ws: aiohttp.ClientWebSocketResponse, timeout: float = 5.0) 
     return frame
 
 
+def presence_changes(frame: dict[str, Any]) -> list[dict[str, Any]]:
+    """The presence changes a frame carries: the frame itself (`presence`), each of its `changes`
+    (`presence.batch`: several changes held for presence_batch_ms go out together), or none."""
+    if frame["type"] == "presence":
+        return [frame]
+    if frame["type"] == "presence.batch":
+        changes: list[dict[str, Any]] = frame["changes"]
+        return changes
+    return []
+
+
 async def frame_of(
     ws: aiohttp.ClientWebSocketResponse,
     kind: str,

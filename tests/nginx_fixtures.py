@@ -23,7 +23,7 @@ from typing import Any
 import aiohttp
 import pymysql
 
-from conftest import MYSQL_SOCKET, next_frame, service_missing
+from conftest import MYSQL_SOCKET, next_frame, presence_changes, service_missing
 
 ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "frontend" / "dist"
@@ -171,13 +171,27 @@ class Client:
 
 async def presence_of(ws: aiohttp.ClientWebSocketResponse, username: str, status: str,
                       timeout: float = 5.0) -> dict[str, Any]:
-    """The next presence frame saying `username` is `status`, passing over every other frame (bounded)."""
+    """The next presence change (a frame, or one in a batch) saying `username` is `status`, passing over every
+    other frame (bounded)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
         frame = await next_frame(ws, max(0.01, deadline - loop.time()))
-        if frame["type"] == "presence" and frame["user"]["username"] == username and frame["status"] == status:
-            return frame
+        for change in presence_changes(frame):
+            if change["user"]["username"] == username and change["status"] == status:
+                return change
+
+
+async def presences_of(ws: aiohttp.ClientWebSocketResponse, wanted: dict[str, str], timeout: float = 5.0) -> None:
+    """Wait until every `username: status` of `wanted` was announced (in frames or batches, in any order)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    left = dict(wanted)
+    while left:
+        frame = await next_frame(ws, max(0.01, deadline - loop.time()))
+        for change in presence_changes(frame):
+            if left.get(change["user"]["username"]) == change["status"]:
+                del left[change["user"]["username"]]
 
 
 async def silence(ws: aiohttp.ClientWebSocketResponse, seconds: float, kinds: tuple[str, ...]) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from conftest import PASSWORD, Chat, connect, frame_of
+from conftest import PASSWORD, Chat, connect, frame_of, presence_changes
 from nginx_fixtures import presence_of
 from throwaway_redis import ThrowawayRedis, throwaway_redis_server
 
@@ -35,15 +35,19 @@ def throwaway_redis() -> Iterator[ThrowawayRedis]:
 async def _record(ws: aiohttp.ClientWebSocketResponse, seen: list[dict[str, Any]]) -> None:
     async for msg in ws:
         if msg.type == aiohttp.WSMsgType.TEXT:
-            frame = msg.json()
-            if frame["type"] == "presence":
-                seen.append(frame)
+            seen.extend(presence_changes(msg.json()))
 
 
 async def test_users_connected_throughout_are_never_announced_offline(
     mysql_chat: Chat, throwaway_redis: ThrowawayRedis
 ) -> None:
-    settings = {"redis_url": throwaway_redis.url, "process_ttl_ms": PROCESS_TTL_MS, "presence_grace_ms": 1_000}
+    # presence_batch_ms=0: every announcement goes out as made, so no flap can hide inside a held batch.
+    settings = {
+        "redis_url": throwaway_redis.url,
+        "process_ttl_ms": PROCESS_TTL_MS,
+        "presence_grace_ms": 1_000,
+        "presence_batch_ms": 0,
+    }
     a = await mysql_chat.server(**settings)
     b = await mysql_chat.server(**settings)
     ana = await mysql_chat.user(a, "ana")

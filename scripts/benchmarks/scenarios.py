@@ -79,7 +79,7 @@ class Sizes:
             connect_concurrency=10,
             start_settle_s=0,
             idle_settle_s=0.2,
-            storm_quiet_s=0.3,
+            storm_quiet_s=1.0,  # more than Parley's presence_batch_ms (500): batches trail the handshakes
             pause_s=0.1,
         )
 

@@ -34,6 +34,8 @@ const TYPE_AT = 9; // {"type":"  is 9 bytes
 const MSG_NEW = 'message.new"';
 const MSG_ACK = 'message.ack"';
 const PRESENCE = 'presence"';
+// A batch of presence changes (one frame for many users) counts as one frame: what the member's socket received.
+const PRESENCE_BATCH = 'presence.bat';
 
 // The body is t<send time in ms, 3 decimals>s<sender number>; parse it without making strings.
 function parseBody(buf, at) {
@@ -92,7 +94,7 @@ function openWs(cookie, onFrame, parley) {
         const at = buf.indexOf(BODY, 20);
         const [ts, sid] = at < 0 ? [0, 0] : parseBody(buf, at + BODY.length);
         onFrame(type === MSG_NEW ? 'msg' : 'ack', ts, sid, buf.length);
-      } else if (type.startsWith(PRESENCE)) onFrame('presence', 0, 0, buf.length);
+      } else if (type.startsWith(PRESENCE) || type === PRESENCE_BATCH) onFrame('presence', 0, 0, buf.length);
       else if (type.startsWith('error"')) { refusals++; onFrame('error', 0, 0, buf.length); }
       else onFrame('other', 0, 0, buf.length);
     });
