@@ -195,14 +195,18 @@ async def _search_indexer(app: web.Application) -> AsyncIterator[None]:
     clock = app[keys.CLOCK]
     indexer = SearchIndexer(store=app[keys.STORE], clock=clock)
     task = asyncio.get_running_loop().create_task(indexer.run())
+    limit_s = app[keys.SETTINGS].shutdown_timeout_s
     try:
         yield
     finally:
+        # Stopped between batches, not cancelled inside a transaction; cancelled only if a batch hangs that long.
+        indexer.stop()
+        await asyncio.wait({task}, timeout=limit_s)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
         try:
-            await indexer.drain(clock.monotonic_ms() + int(app[keys.SETTINGS].shutdown_timeout_s * 1000))
+            await indexer.drain(clock.monotonic_ms() + int(limit_s * 1000))
         except Exception:
             log.exception("indexing the last sent messages for search failed; the next start indexes them")
 

@@ -7,8 +7,9 @@ Policy (docs/search.md, "When the index is written"):
   POLL_MS, for rows another process left (it crashed, or it was stopped before it had indexed them).
 - So a message is searchable about SETTLE_MS plus one indexing transaction after its ack (tens of ms) while the
   server keeps up, and within POLL_MS in the worst ordinary case.
-- At start-up the whole backlog is indexed first (what a crash or a hurried stop left). At shutdown the backlog is
-  indexed until it is empty or the stop deadline passes; what is left waits, in the database, for the next start.
+- At start-up the whole backlog is indexed first (what a crash or a hurried stop left). At shutdown the loop ends
+  after its current batch (never cancelled inside a transaction), then the backlog is indexed until it is empty or
+  the stop deadline passes; what is left waits, in the database, for the next start.
 - Processes sharing a database take different rows (SKIP LOCKED on MySQL; SQLite has one writer).
 """
 
@@ -55,27 +56,41 @@ class SearchIndexer:
         self._settle_s = settle_ms / 1000
         self._poll_s = poll_ms / 1000
         self._batch = batch
+        self._stopping = False
 
     async def drain(self, deadline_ms: int | None = None) -> int:
-        """Index backlog batches until none is left (or the monotonic deadline passed); return how many rows."""
+        """Index backlog batches until none is left (or the monotonic deadline passed); return how many rows.
+        Without a deadline (the loop's rounds), it also ends between batches once `stop` was called."""
         done = 0
-        while deadline_ms is None or self._clock.monotonic_ms() < deadline_ms:
+        while True:
+            if deadline_ms is None and self._stopping:
+                break
+            if deadline_ms is not None and self._clock.monotonic_ms() >= deadline_ms:
+                break
             taken = await self._store.index_backlog(self._batch)
             done += taken
             if taken < self._batch:
                 break
         return done
 
+    def stop(self) -> None:
+        """Ask the loop to end after its current batch (a transaction is never cut in the middle)."""
+        self._stopping = True
+        self._store.backlog_added.set()
+
     async def run(self) -> None:
-        """The loop: one task per process, cancelled at shutdown (then `drain` with a deadline does the rest)."""
+        """The loop: one task per process, ended by `stop` at shutdown (then `drain` with a deadline does the rest)."""
         wake = self._store.backlog_added
-        while True:
+        while not self._stopping:
             try:
                 # Cleared before indexing: a commit during the batch wakes the next round.
                 wake.clear()
                 await self.drain()
             except Exception as exc:  # the rows stay in the backlog: the next round takes them again
                 log.warning("indexing sent messages for search failed (%s); retrying", exc)
+            if self._stopping:
+                break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), self._poll_s)
-            await asyncio.sleep(self._settle_s)
+            if not self._stopping:
+                await asyncio.sleep(self._settle_s)
