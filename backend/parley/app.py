@@ -36,6 +36,7 @@ from parley.live.login_counters import MemoryThrottle, ThrottleState
 from parley.live.read_markers import ReadMarkers
 from parley.live.revocations import RevocationWatcher
 from parley.live.room_changes import RoomChangeWatcher
+from parley.live.search_indexer import SearchIndexer
 from parley.live.state import Live
 from parley.settings import Settings
 from parley.store import Store, open_store
@@ -68,6 +69,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.cleanup_ctx.append(_parts)
     # After _parts, so it stops first: the last batch of read markers is written while the store is still open.
     app.cleanup_ctx.append(_read_markers)
+    # After _parts: the backlog is indexed (as far as time allows) while the store is still open.
+    app.cleanup_ctx.append(_search_indexer)
     # After _parts: the collector reads the parts, so it is stopped before they are.
     app[keys.EDGE_METER] = EdgeMeter()
     app.cleanup_ctx.append(metrics_server)
@@ -185,6 +188,27 @@ async def _read_markers(app: web.Application) -> AsyncIterator[None]:
             await markers.flush()
         except Exception:
             log.exception("writing the last read markers failed; %d are lost", markers.waiting())
+
+
+async def _search_indexer(app: web.Application) -> AsyncIterator[None]:
+    """Indexes sent messages for search after their commit; on the way out, what is left while time allows."""
+    clock = app[keys.CLOCK]
+    indexer = SearchIndexer(store=app[keys.STORE], clock=clock)
+    task = asyncio.get_running_loop().create_task(indexer.run())
+    limit_s = app[keys.SETTINGS].shutdown_timeout_s
+    try:
+        yield
+    finally:
+        # Stopped between batches, not cancelled inside a transaction; cancelled only if a batch hangs that long.
+        indexer.stop()
+        await asyncio.wait({task}, timeout=limit_s)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        try:
+            await indexer.drain(clock.monotonic_ms() + int(limit_s * 1000))
+        except Exception:
+            log.exception("indexing the last sent messages for search failed; the next start indexes them")
 
 
 def make_broker(settings: Settings, hub: Hub, clock: Clock) -> Broker:

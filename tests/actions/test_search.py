@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
-from conftest import Chat, connect, frame_of
+from conftest import Chat, connect, eventually, frame_of
+from parley import keys
 from parley.store import open_store
 
 Client = TestClient[Any, Any]
@@ -21,6 +22,19 @@ async def _send(ws: Socket, room_id: int, body: str, client_id: str) -> dict[str
     skip = ("presence", "message.new", "room.joined", "member.joined", "message.updated", "message.deleted")
     message: dict[str, Any] = (await frame_of(ws, "message.ack", skip=skip))["message"]
     return message
+
+
+async def _indexed(server: TestServer) -> None:
+    """Wait until the server's indexer has indexed every message sent so far (search lags a send by a moment:
+    docs/search.md); what the searches then find must be exact."""
+    store = server.app[keys.STORE]
+
+    async def empty() -> bool:
+        async with store.read() as tx:
+            row = await tx.fetchone("SELECT COUNT(*) FROM search_backlog")
+        return row is not None and int(row[0]) == 0
+
+    await eventually(empty)
 
 
 async def _search(client: Client, **params: Any) -> dict[str, Any]:
@@ -59,6 +73,7 @@ async def test_english_and_chinese_words_newest_first(chat: Chat) -> None:
         "東京タワーに行きました",
     ]
     sent = [await _send(ws, 1, body, f"c{i}") for i, body in enumerate(bodies)]
+    await _indexed(server)
     assert await _bodies(ana, "budget") == [bodies[4], bodies[0]]
     assert await _bodies(ana, "BUDGET review") == [bodies[0]]
     assert await _bodies(ana, "预算") == [bodies[2], bodies[1]]
@@ -97,6 +112,7 @@ async def test_access_rules(chat: Chat) -> None:
     await _send(ws, lobby, "lobby plan 预算", "l1")
     await _send(ws, dm, "dm plan 预算", "d1")
     await _send(ws, 1, "general plan 预算", "g1")
+    await _indexed(server)
 
     assert await _bodies(ana, "plan") == ["general plan 预算", "dm plan 预算", "lobby plan 预算", "secret plan 预算"]
     # bob: general and the DM; never ana's private room; lobby only when he names it.
@@ -142,6 +158,7 @@ async def test_edits_reindex_and_deletions_unindex(chat: Chat) -> None:
     ws, _ = await connect(ana)
     first = await _send(ws, 1, "the old wording 旧预算", "e1")
     second = await _send(ws, 1, "gone soon 删除", "e2")
+    await _indexed(server)
     await ws.send_json({"type": "message.edit", "message_id": first["id"], "body": "the new wording 新方案"})
     await frame_of(ws, "message.updated")
     assert await _bodies(ana, "old") == []
@@ -161,6 +178,7 @@ async def test_paging_with_before(chat: Chat) -> None:
     ws, _ = await connect(ana)
     sent = [await _send(ws, 1, f"report {i} 报告", f"p{i}") for i in range(7)]
     await _send(ws, 1, "something else", "other")
+    await _indexed(server)
     seen: list[int] = []
     before = None
     while True:
@@ -187,6 +205,7 @@ async def test_from_and_in_filters(chat: Chat) -> None:
     await _send(ana_ws, 1, "deploy today", "a1")
     await _send(bob_ws, 1, "deploy tomorrow", "b1")
     await _send(bob_ws, ops, "deploy in ops", "b2")
+    await _indexed(server)
     assert await _bodies(ana, "deploy from:bob") == ["deploy in ops", "deploy tomorrow"]
     assert await _bodies(ana, "from:@BOB deploy") == ["deploy in ops", "deploy tomorrow"]
     assert await _bodies(ana, "deploy", **{"from": "ana"}) == ["deploy today"]

@@ -38,6 +38,7 @@ async def test_the_search_bench_runs(database_url: DatabaseUrl) -> None:
     assert set(result["p95_ms_by_kind"]) >= {"en common", "zh 1 char", "zh 2 chars", "zh 3-4 chars", "absent"}
     assert result["concurrent_ingest_messages"] == 40
     figures = ("search_ms_p50", "search_ms_p95", "insert_us_with_index", "insert_us_without_index")
-    for key in (*figures, "concurrent_insert_us_with_index", "concurrent_insert_us_without_index"):
+    catchup = ("insert_us_with_index_and_catchup", "concurrent_insert_us_with_index_and_catchup")
+    for key in (*figures, *catchup, "concurrent_insert_us_with_index", "concurrent_insert_us_without_index"):
         assert result[key] > 0, key
     assert lines[0].startswith("building 600 messages")

@@ -81,6 +81,8 @@ async def test_purge_and_import_keep_the_index_equal_to_the_messages(store: Stor
     author = User(ana.id, ana.username)
     old, _ = await store.insert_message(1, author, "ancient history 古老", "o1", NOW - 10_000)
     new, _ = await store.insert_message(1, author, "recent history", "n1", NOW)
+    # What the server's indexer does after the sends' commit (live/search_indexer.py).
+    assert await store.index_backlog() == 2
     assert [n async for n in store.purge_before(NOW - 1)] == [1]
     assert await _count(store, "SELECT COUNT(*) FROM search_tokens WHERE message_id = %s", (old.id,)) == 0
     assert await _found(store, "history", [1]) == ["recent history"]
@@ -114,6 +116,8 @@ async def test_parley_reindex_rebuilds_a_lost_index(
     try:
         ana = await store.create_user("ana", "x", NOW)
         await store.insert_message(1, User(ana.id, "ana"), "lost and found 失物", "l1", NOW)
+        assert await store.index_backlog() == 1
+        assert await _found(store, "失物", [1]) == ["lost and found 失物"]
         async with store.transaction() as tx:
             await tx.execute("DELETE FROM " + ("search_docs" if store.kind == "sqlite" else "search_tokens"))
         assert await _found(store, "失物", [1]) == []

@@ -103,8 +103,9 @@ class AdminQueries(FileQueries):
                     if dropped_keys is not None:
                         dropped_keys.extend(await self.message_file_keys(tx, [int(r[0]) for r in rows]))
                     marks = ", ".join(["%s"] * len(rows))
-                    await unindex_messages(tx, self.kind, [int(r[0]) for r in rows])
+                    # The messages first, then their tokens: the order the indexer locks them in (no deadlock).
                     deleted = await tx.execute(f"DELETE FROM messages WHERE id IN ({marks})", [r[0] for r in rows])
+                    await unindex_messages(tx, self.kind, [int(r[0]) for r in rows])
             if not rows:
                 return
             yield deleted

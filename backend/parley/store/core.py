@@ -148,6 +148,10 @@ class Database(abc.ABC):
 
     #: appended to the SELECT that locks a room row before a message takes the next seq
     for_update: str = ""
+    #: appended to the SELECT that takes search backlog rows: rows another process holds are skipped, not waited for
+    skip_locked: str = ""
+    #: appended to the SELECT that reads backlogged messages: waits for an edit or deletion in flight to commit
+    for_share: str = ""
     kind: str = ""
 
     # -- plumbing -----------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -10,12 +11,14 @@ from .conversations import ConversationQueries
 from .core import MESSAGE_COLUMNS, Conflict, NotFound, RoomArchived, StoreError, Tx, message_from_row
 from .files import FileNotAttachable
 from .group_commit import GroupCommit, Send
-from .search import index_messages
+from .search import add_to_backlog
 
 
 class MessageQueries(ConversationQueries):
     # Concurrent sends share a transaction; backends make it in __init__ with store_sends.
     group_commit: GroupCommit
+    # Set after sends were committed to the search backlog (backends make it in __init__).
+    backlog_added: asyncio.Event
 
     async def insert_message(
         self,
@@ -107,8 +110,9 @@ class MessageQueries(ConversationQueries):
                 seqs.append(next_seq[send.room_id])
                 next_seq[send.room_id] += 1
             ids = await self._insert_rows(tx, sends, seqs, first_seqs, counts)
-            # The search index, in this transaction: a message is searchable once it is stored (store/search.py).
-            await index_messages(tx, self.kind, [(i, s.room_id, s.body) for i, s in zip(ids, sends, strict=True)])
+            # Only a marker for the search index (one row per send, one statement): the indexer writes the tokens
+            # after the commit, in batches (store/search.py, live/search_indexer.py).
+            await add_to_backlog(tx, ids)
             messages = []
             for message_id, seq, send in zip(ids, seqs, sends, strict=True):
                 if send.mentions:
@@ -128,6 +132,7 @@ class MessageQueries(ConversationQueries):
                         files=files,
                     )
                 )
+        self.backlog_added.set()
         return messages
 
     async def _insert_rows(

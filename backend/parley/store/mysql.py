@@ -71,6 +71,9 @@ class _MysqlTx(Tx):
 
 class MysqlStore(Store):
     for_update = " FOR UPDATE"
+    # MariaDB 10.6+ and MySQL 8 (the supported versions).
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+    for_share = " LOCK IN SHARE MODE"
     straight_join = "STRAIGHT_JOIN"
     kind = "mysql"
 
@@ -79,6 +82,8 @@ class MysqlStore(Store):
         self.meter = PoolMeter()
         # Half the pool flushes sends (each lane holds a connection while it commits); the rest serves reads.
         self.group_commit = GroupCommit(self.store_sends, lanes=max(1, pool.maxsize // 2))
+        # Set after a commit added sends to the search backlog: wakes this process's indexer (live/search_indexer.py).
+        self.backlog_added = asyncio.Event()
 
     @classmethod
     async def open(cls, url: DatabaseUrl, *, pool_max: int = 10, connect_timeout_s: float = 5.0) -> MysqlStore:

@@ -1,9 +1,15 @@
 """Full-text search over messages: one token table, the same on SQLite and MySQL/MariaDB.
 
 Policy (docs/search.md says why):
-- `search_tokens(token, message_id, room_id)`, primary key (token, message_id), is written in the transaction that
-  stores, edits or deletes the message: a send indexes its body, an edit replaces its tokens, a deletion (and a
-  purge) removes them. So search never sees a deleted message or an edited message's old words.
+- MySQL: `search_tokens(token, message_id, room_id)`, primary key (token, message_id); SQLite: `search_docs` and
+  FTS5 over it. An edit replaces a message's tokens and a deletion (and a purge) removes them in the transaction
+  that changes the message, so search never sees a deleted message or an edited message's old words.
+- A send only adds its id to `search_backlog` in its transaction; `index_backlog` (called by the indexer in
+  live/search_indexer.py, in batches, after the commit) writes the tokens of the messages' current bodies and
+  removes their backlog rows in one transaction. A message is never lost to the index: its row goes only with
+  the transaction that indexed it. Backlogged messages are read with a shared lock (MySQL), so an edit or deletion
+  in flight commits first (and the indexer reads the new body) or waits for the indexer (and then replaces the
+  tokens the indexer wrote); SQLite has one writer.
 - A text's tokens are made from its NFKC, case-folded form: each word of letters and digits (cut at TOKEN_MAX
   characters), and for runs of Chinese and Japanese characters (which have no spaces between words) every
   character and every pair of adjacent characters.
@@ -128,6 +134,15 @@ async def index_messages(tx: Tx, kind: str, messages: Sequence[tuple[int, int, s
         )
 
 
+async def add_to_backlog(tx: Tx, message_ids: Sequence[int]) -> None:
+    """Mark these just-stored messages for the indexer: one statement (a group-committed batch is at most 256)."""
+    if message_ids:
+        await tx.execute(
+            "INSERT INTO search_backlog (message_id) VALUES " + ", ".join(["(%s)"] * len(message_ids)),
+            tuple(message_ids),
+        )
+
+
 async def unindex_messages(tx: Tx, kind: str, message_ids: Sequence[int]) -> None:
     """Remove the tokens of these messages (edited, deleted or purged)."""
     table = "search_docs" if kind == "sqlite" else "search_tokens"
@@ -236,6 +251,36 @@ class SearchQueries(Database):
 
     async def with_members(self, rooms: list[Room]) -> list[Room]:
         raise NotImplementedError
+
+    async def index_backlog(self, limit: int = INSERT_CHUNK) -> int:
+        """Index up to `limit` backlogged messages (oldest first) from their current bodies and remove their backlog
+        rows, in one transaction; return how many rows were taken (0: the backlog is empty, or every row is being
+        indexed by another process). Deleted and purged messages are only removed from the backlog."""
+        async with self.transaction() as tx:
+            rows = await tx.fetchall(
+                "SELECT message_id FROM search_backlog ORDER BY message_id LIMIT %s" + self.skip_locked, (limit,)
+            )
+            ids = [int(r[0]) for r in rows]
+            if not ids:
+                return 0
+            marks = ", ".join(["%s"] * len(ids))
+            messages = await tx.fetchall(
+                f"SELECT id, room_id, body FROM messages WHERE id IN ({marks}) AND deleted = 0 ORDER BY id"
+                + self.for_share,
+                tuple(ids),
+            )
+            # An edit may have indexed a backlogged message already (it does not look at the backlog): replace.
+            await unindex_messages(tx, self.kind, ids)
+            await index_messages(tx, self.kind, [(int(r[0]), int(r[1]), r[2]) for r in messages])
+            # ORDER BY ... LIMIT: on a table this small InnoDB may plan `IN (...)` as a scan of the whole table,
+            # which would wait for the rows another process's indexer holds above ours, while it waits for ours
+            # (a deadlock seen in the tests). In key order, stopping at our last row, the scan only ever waits for
+            # rows below it. (Only rows committed out of order between two indexers' SELECTs can still interleave
+            # their sets; InnoDB then rolls one back and its rows wait for the next round: nothing is lost.)
+            # (SQLite: one writer, and DELETE ... LIMIT is a compile-time option there.)
+            bounded = "" if self.kind == "sqlite" else f" ORDER BY message_id LIMIT {len(ids)}"
+            await tx.execute(f"DELETE FROM search_backlog WHERE message_id IN ({marks}){bounded}", tuple(ids))
+        return len(ids)
 
     async def reindex(self, batch: int = 1000) -> int:
         """Index every live message again from its body (after migration 0010, or `parley reindex`); return how

@@ -125,6 +125,8 @@ class SqliteStore(Store):
         self.meter = PoolMeter()
         # One writer connection: a second lane would only queue on it.
         self.group_commit = GroupCommit(self.store_sends)
+        # Set after a commit added sends to the search backlog: wakes this process's indexer (live/search_indexer.py).
+        self.backlog_added = asyncio.Event()
 
     @classmethod
     async def open(cls, path: str, *, create: bool = False) -> SqliteStore:
