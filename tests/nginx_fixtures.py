@@ -29,9 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "frontend" / "dist"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
-# Fast timings so presence assertions take seconds, with the same relations as the defaults.
+# Fast timings so presence assertions take seconds, with the same relations as the defaults. The heartbeat stays
+# longer than a test leaves a socket unread (the client answers a ping only when the test reads): an unread socket
+# is dropped 1.5 heartbeats after its last frame, and a kill -9 test waits about 3 s without reading some.
 FAST_APP_ENV = {
-    "HEARTBEAT_S": "2",
+    "HEARTBEAT_S": "6",
     "PRESENCE_GRACE_MS": "1000",
     "PROCESS_TTL_MS": "2000",
 }

@@ -206,7 +206,10 @@ async def _search_indexer(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await task
         try:
-            await indexer.drain(clock.monotonic_ms() + int(limit_s * 1000))
+            # The deadline is checked between batches; wait_for also bounds one stuck on a lock.
+            await asyncio.wait_for(indexer.drain(clock.monotonic_ms() + int(limit_s * 1000)), limit_s)
+        except TimeoutError:
+            log.warning("indexing the last sent messages for search did not finish; the next start indexes them")
         except Exception:
             log.exception("indexing the last sent messages for search failed; the next start indexes them")
 

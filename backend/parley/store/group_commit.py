@@ -25,6 +25,8 @@ from .core import StoreError
 # Sends per transaction, at most: enough to amortize the commit, few enough to keep row locks short and the
 # statement well under every backend's limit on parameters (SQLite: 32,766; six per message).
 MAX_BATCH = 256
+# How long a closing store waits for the sends already queued: a commit takes milliseconds, a stuck one forever.
+DRAIN_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +101,16 @@ class GroupCommit:
         finally:
             del self._flushes[lane]
 
-    async def drain(self) -> None:
-        """Wait until every queued send is stored (or failed): before the database closes."""
+    async def drain(self, timeout_s: float = DRAIN_S) -> None:
+        """Wait until every queued send is stored (or failed), before the database closes; after `timeout_s`,
+        cancel what is still running (its senders get no answer and resend: the client_id makes that safe)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
         while self._flushes:
-            await asyncio.gather(*self._flushes.values(), return_exceptions=True)
+            left = deadline - loop.time()
+            if left <= 0:
+                for task in list(self._flushes.values()):
+                    task.cancel()
+                await asyncio.gather(*self._flushes.values(), return_exceptions=True)
+                return
+            await asyncio.wait(list(self._flushes.values()), timeout=left)
