@@ -1,5 +1,5 @@
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { MoreIcon } from "./icons";
 
 export interface MenuItem {
@@ -41,8 +41,9 @@ export function MenuButton(props: {
     if (open) focusItem(focusIndex);
   }, [open, focusIndex]);
 
-  // Escape closes the menu even when focus is not in it (an item re-rendered under the pointer, say).
-  useEffect(() => {
+  // Escape closes the menu even when focus is not in it (an item re-rendered under the pointer, say). A layout
+  // effect: attached as the menu renders, so an Escape pressed at once (before the next frame) is not lost.
+  useLayoutEffect(() => {
     if (!open) return;
     const onKey = (ev: KeyboardEvent) => {
       if (ev.key !== "Escape" || ev.defaultPrevented) return;
@@ -111,6 +112,7 @@ export function MenuButton(props: {
         onKeyDown={(ev) => {
           if (ev.key === "ArrowDown") openAt(enabled[0]);
           else if (ev.key === "ArrowUp") openAt(enabled[enabled.length - 1]);
+          else if (ev.key === "Escape" && open) close(true);
           else return;
           ev.preventDefault();
         }}
