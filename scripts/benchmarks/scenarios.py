@@ -98,6 +98,8 @@ class Cores:
 
 
 def run_loadgen(config: dict[str, Any], cores: Cores) -> dict[str, Any]:
+    # The load generator needs ws and socket.io-client whichever server it drives (a fresh clone has none yet).
+    servers.ensure_node_modules()
     # PARLEY_BENCH_WS_PACKAGE=1: plain connections use the `ws` package too (to compare the clients' own cost).
     config = {"clk_tck": CLK_TCK, "ws_package": os.environ.get("PARLEY_BENCH_WS_PACKAGE") == "1", **config}
     # PARLEY_BENCH_NODE_FLAGS: extra node flags for the load generator (e.g. --cpu-prof to profile it).

@@ -301,6 +301,9 @@ async def test_dm_reaction_edit_and_unread_across_two_tabs(e2e_chat: Chat, brows
 
     await ana.click(f"{steps.message_by('ana')} {tid('message-menu')}")
     await ana.click(tid("message-edit"))
+    # The editor opens holding the text, caret placed as it mounts: replace the text only after that.
+    await ana.expect_value(tid("message-edit-input"), "hello bob")
+    await ana.after_paint()
     await ana.fill(tid("message-edit-input"), "hello bob, edited")
     await ana.press(tid("message-edit-input"), "Enter")
     for page in (ana, bob):
