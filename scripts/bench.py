@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import functools
 import json
 import os
 import secrets
@@ -321,31 +320,6 @@ async def bench_fanout(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def bench_sign() -> dict[str, Any]:
-    import timeit
-
-    from parley.live.signing import Signer, event_key
-
-    signer = Signer(event_key(secrets.token_bytes(48), "parley"))
-    message = {
-        "id": 123_456, "room_id": 1, "seq": 4_567, "user": {"id": 42, "username": "alice"},
-        "body": "x" * 200, "created_at": 1_700_000_000_000, "client_id": "c" * 36,
-    }
-    header = b'{"k":"msg","r":1,"s":4567,"p":"12345.abcdef","q":99}\n'
-    envelopes = {
-        "typical": header + json.dumps({"type": "message.new", "message": message}).encode(),
-        "64KiB": header + b"x" * 65_536,
-    }
-    result: dict[str, Any] = {}
-    for name, payload in envelopes.items():
-        signed = signer.sign(payload)
-        number = 100_000 if name == "typical" else 2_000
-        calls = {"sign": functools.partial(signer.sign, payload), "verify": functools.partial(signer.verify, signed)}
-        for verb, call in calls.items():
-            best = min(timeit.repeat(call, number=number, repeat=7))
-            result[f"{name}_{verb}_us"] = round(best / number * 1e6, 2)
-        result[f"{name}_bytes"] = len(payload)
-    return result
 async def seed_history(database_url: str, rooms: int, messages: int, unread: int | None) -> None:
     """Two users ("reader", "author") in `rooms` rooms of `messages` messages each, written in bulk."""
     import argon2
@@ -424,40 +398,6 @@ async def bench_hello(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-async def bench_limits(args: argparse.Namespace) -> dict[str, Any]:
-    from parley.clock import SystemClock
-    from parley.live.limits import LocalLimits, Rate
-    from parley.live.redis_limits import RedisLimits
-
-    rates: dict[Any, Rate] = {"message": Rate(20, 600), "chatter": Rate(10, 120), "rest_write": Rate(20, 30)}
-    clock = SystemClock()
-    takes = [user_id for user_id in range(1, args.accounts + 1) for _ in range(10)]
-
-    async def timed(limits: Any) -> float:
-        start = time.perf_counter()
-        for user_id in takes:
-            if await limits.take("message", user_id):
-                raise RuntimeError("a take was refused: the bench must stay within the burst")
-        return (time.perf_counter() - start) / len(takes) * 1e6
-
-    local_us = await timed(LocalLimits(rates, clock))
-    result: dict[str, Any] = {"takes": len(takes), "local_us_per_message": round(local_us, 2)}
-    namespace = f"parley-bench-{secrets.token_hex(4)}"
-    shared = RedisLimits(args.redis_url, namespace=namespace, rates=rates, clock=clock)
-    try:
-        result["redis_us_per_message"] = round(await timed(shared), 2)
-        result["redis_round_trips"] = shared.round_trips
-    finally:
-        await shared.stop()
-        import redis.asyncio as aioredis
-
-        client = aioredis.Redis.from_url(args.redis_url)
-        async for key in client.scan_iter(match=f"{namespace}:*", count=1000):
-            await client.delete(key)
-        await client.aclose()
-    return result
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="default: a throwaway SQLite file")
@@ -511,10 +451,16 @@ def main() -> int:
         parser.error("--rooms must be 1-10000 and --messages 1-10000000")
     if args.what == "search" and not (1 <= args.queries <= 100_000 and 40 <= args.ingest <= 1_000_000):
         parser.error("--queries must be 1-100000 and --ingest 40-1000000")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
     if args.what == "sign":
+        from bench_inprocess import bench_sign
+
         result = bench_sign()
+    elif args.what == "limits":
+        from bench_inprocess import bench_limits
+
+        result = asyncio.run(bench_limits(args.accounts, args.redis_url))
     elif args.what == "search":
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
         from bench_search import bench_search
 
         result = asyncio.run(
@@ -530,7 +476,7 @@ def main() -> int:
             )
         )
     else:
-        benches = {"idle": bench_idle, "fanout": bench_fanout, "hello": bench_hello, "limits": bench_limits}
+        benches = {"idle": bench_idle, "fanout": bench_fanout, "hello": bench_hello}
         result = asyncio.run(benches[args.what](args))
     print(json.dumps({"bench": args.what, "pinned": PIN is not None, **result}, indent=2))
     return 0
