@@ -4,32 +4,65 @@ from __future__ import annotations
 
 import asyncio
 
-from aiohttp import WSMsgType
-
 from parley.live.connection import BEATS_PER_HEARTBEAT
 from parley.live.hub import CLOSE_TOO_SLOW, Connection, Hub
 from parley.models import User
 
 
+def _frames(data: bytes) -> list[tuple[int, bytes]]:
+    """(opcode, payload) of each unmasked frame in `data`: what a client would read."""
+    frames, i = [], 0
+    while i < len(data):
+        opcode, size = data[i] & 0x0F, data[i + 1] & 0x7F
+        i += 2
+        if size in (126, 127):
+            width = 2 if size == 126 else 8
+            size = int.from_bytes(data[i : i + width], "big")
+            i += width
+        frames.append((opcode, data[i : i + size]))
+        i += size
+    return frames
+
+
 class FakeSocket:
-    """Stands in for aiohttp's WebSocketResponse: records frames; a stalled one never finishes a send."""
+    """Stands in for aiohttp's WebSocket over its transport: records what is written, write by write. A stalled
+    one pauses after its first write (the peer stopped reading) and never drains; one with a gate pauses after
+    its first write until the gate is set, like a transport whose peer reads again."""
 
     def __init__(self, *, stalled: bool = False, gate: asyncio.Event | None = None, hang_close: bool = False) -> None:
+        self.writes: list[bytes] = []
         self.sent: list[bytes] = []
-        self.stalled = stalled
+        self.pings = 0
+        self.stalls = stalled or gate is not None
+        self.writing_paused = False
         self.hang_close = hang_close
         self.gate = gate
         self.closed_with: int | None = None
         self.closed = False
 
-    async def send_frame(self, message: bytes, opcode: WSMsgType, compress: int | None = None) -> None:
-        if self.stalled:
-            await asyncio.Event().wait()
-        if self.gate is not None:
-            await self.gate.wait()  # like aiohttp waiting for a paused transport to drain
-        self.sent.append(message)
+    def write(self, data: bytes) -> None:
+        if self.closed:
+            raise ConnectionResetError("closing")
+        self.writes.append(data)
+        for opcode, payload in _frames(data):
+            if opcode == 9:
+                self.pings += 1
+            else:
+                self.sent.append(payload)
+        if self.stalls:
+            self.writing_paused = True
 
-    async def close(self, *, code: int = 1000, message: bytes = b"", drain: bool = True) -> bool:
+    async def drained(self) -> None:
+        if self.gate is None:
+            await asyncio.Event().wait()
+        else:
+            await self.gate.wait()
+            self.writing_paused = self.stalls = False
+
+    def ping(self) -> None:
+        self.write(b"\x89\x00")
+
+    async def close(self, *, code: int = 1000, message: bytes = b"") -> bool:
         self.closed_with = code
         self.closed = True
         if self.hang_close:
@@ -37,12 +70,23 @@ class FakeSocket:
         return True
 
 
+async def _turn() -> None:
+    """Let the loop run the write batch's flush (the first callback of the next turn)."""
+    await asyncio.sleep(0)
+
+
 def _conn(
     hub: Hub, user_id: int, socket: FakeSocket, rooms: list[int], queue_max: int = 8, queue_max_bytes: int = 2**20
 ) -> Connection:
     user = User(user_id, f"u{user_id}")
     conn = Connection(
-        hub.next_connection_id(), user, f"s{user_id}", socket, queue_max=queue_max, queue_max_bytes=queue_max_bytes
+        hub.next_connection_id(),
+        user,
+        f"s{user_id}",
+        socket,
+        hub.writes,
+        queue_max=queue_max,
+        queue_max_bytes=queue_max_bytes,
     )
     hub.register(conn, rooms)
     return conn
@@ -104,9 +148,10 @@ async def test_stalled_receiver_is_closed_and_others_keep_receiving() -> None:
     _conn(hub, 2, healthy, [1], queue_max=4)
     for seq in range(1, 8):
         hub.message(1, seq, f"m{seq}".encode(), None, None)
-        await asyncio.sleep(0)
+        await _turn()
     await asyncio.sleep(0.01)
     assert healthy.sent == [f"m{seq}".encode() for seq in range(1, 8)]
+    assert stalled.sent == [b"m1"]  # written before the transport paused; m2..m5 queued, m6 was one too many
     assert slow.closing
     assert stalled.closed_with == CLOSE_TOO_SLOW
     assert slow.queued() == 0
@@ -120,24 +165,28 @@ async def test_registry_is_empty_after_unregister() -> None:
     assert hub.is_empty()
 
 
-async def test_a_send_that_waits_for_the_transport_keeps_order() -> None:
-    """The fast path writes at once; a send that has to wait hands over to a task, and frames queued behind it
-    follow in order once the transport drains."""
+async def test_a_paused_transport_queues_and_keeps_order() -> None:
+    """What a turn pushed goes out in one write; once the transport is paused, frames queue, and follow in
+    order when it drains; then writes go once per turn again."""
     hub = Hub(fill_gap=_no_gap)
     gate = asyncio.Event()
     sock = FakeSocket(gate=gate)
     conn = _conn(hub, 1, sock, [1], queue_max=8)
     for seq in range(1, 4):
         hub.message(1, seq, f"m{seq}".encode(), None, None)
+    await _turn()
+    assert (sock.sent, len(sock.writes)) == ([b"m1", b"m2", b"m3"], 1)
+    for seq in range(4, 6):
+        hub.message(1, seq, f"m{seq}".encode(), None, None)
     await asyncio.sleep(0.01)
-    assert sock.sent == []
-    assert conn.queued() == 2
+    assert (len(sock.sent), conn.queued()) == (3, 2)
     gate.set()
     await asyncio.sleep(0.01)
-    assert sock.sent == [b"m1", b"m2", b"m3"]
+    assert sock.sent == [b"m1", b"m2", b"m3", b"m4", b"m5"]
     assert conn.queued() == 0
-    hub.message(1, 4, b"m4", None, None)  # idle again: straight to the socket
-    assert sock.sent[-1] == b"m4"
+    hub.message(1, 6, b"m6", None, None)  # keeping up again: written at the next turn
+    await _turn()
+    assert sock.sent[-1] == b"m6"
 
 
 async def test_a_receiver_too_many_bytes_behind_is_closed() -> None:
@@ -145,7 +194,8 @@ async def test_a_receiver_too_many_bytes_behind_is_closed() -> None:
     hub = Hub(fill_gap=_no_gap)
     stalled = FakeSocket(stalled=True)
     slow = _conn(hub, 1, stalled, [1], queue_max=100, queue_max_bytes=1_000)
-    hub.message(1, 1, b"x" * 400, None, None)  # being written (stalled): not in the queue
+    hub.message(1, 1, b"x" * 400, None, None)  # written (then the transport pauses): not in the queue
+    await _turn()
     hub.message(1, 2, b"x" * 400, None, None)
     hub.message(1, 3, b"x" * 400, None, None)
     assert (slow.queued(), slow.queued_bytes(), slow.closing) == (2, 800, False)
@@ -160,7 +210,9 @@ async def test_queued_bytes_go_down_as_frames_are_written() -> None:
     hub = Hub(fill_gap=_no_gap)
     gate = asyncio.Event()
     conn = _conn(hub, 1, FakeSocket(gate=gate), [1], queue_max_bytes=1_000)
-    for seq in range(1, 4):
+    hub.message(1, 1, b"y" * 300, None, None)
+    await _turn()
+    for seq in range(2, 4):
         hub.message(1, seq, b"y" * 300, None, None)
     assert conn.queued_bytes() == 600
     gate.set()
@@ -175,8 +227,9 @@ async def test_a_held_connection_sends_nothing_before_its_first_frame() -> None:
     """Registered while its hello is being prepared: what arrives meanwhile waits, and goes after the hello."""
     hub = Hub(fill_gap=_no_gap)
     sock = FakeSocket()
-    conn = Connection(hub.next_connection_id(), User(1, "u1"), "s1", sock, queue_max=8, queue_max_bytes=2**20,
-                      held=True)
+    conn = Connection(
+        hub.next_connection_id(), User(1, "u1"), "s1", sock, hub.writes, queue_max=8, queue_max_bytes=2**20, held=True
+    )
     hub.register(conn, [1])
     hub.message(1, 1, b"m1", None, None)
     await asyncio.sleep(0.01)
@@ -203,8 +256,17 @@ async def test_a_close_the_peer_never_takes_drops_the_connection() -> None:
     """A peer that does not read its close frame is cut off after the close timeout (the transport is aborted)."""
     aborted: list[bool] = []
     sock = FakeSocket(hang_close=True)
-    conn = Connection("c1", User(1, "u1"), "s1", sock, queue_max=8, queue_max_bytes=2**20,
-                      abort=lambda: aborted.append(True), close_timeout_s=0.05)
+    conn = Connection(
+        "c1",
+        User(1, "u1"),
+        "s1",
+        sock,
+        Hub(fill_gap=_no_gap).writes,
+        queue_max=8,
+        queue_max_bytes=2**20,
+        abort=lambda: aborted.append(True),
+        close_timeout_s=0.05,
+    )
     conn.close(1008, "too many invalid frames")
     assert conn.close_task is not None
     await asyncio.wait_for(conn.close_task, 1)
@@ -212,7 +274,7 @@ async def test_a_close_the_peer_never_takes_drops_the_connection() -> None:
 
 
 async def test_the_queue_high_water_is_the_deepest_queue_ever_not_the_depth_now() -> None:
-    """Three frames queue up behind a send waiting for the transport, then drain: the queue is empty again, but
+    """Three frames queue up behind a paused transport, then drain: the queue is empty again, but
     the high-water says 3, and still does once the connection is gone (issue #12: the metric used to be the depth
     at scrape time, which a burst between scrapes never showed)."""
     hub = Hub(fill_gap=_no_gap)
@@ -220,7 +282,9 @@ async def test_the_queue_high_water_is_the_deepest_queue_ever_not_the_depth_now(
     sock = FakeSocket(gate=gate)
     conn = _conn(hub, 1, sock, [1], queue_max=8)
     _conn(hub, 2, FakeSocket(), [1])
-    for seq in range(1, 5):
+    hub.message(1, 1, b"m1", None, None)
+    await _turn()
+    for seq in range(2, 5):
         hub.message(1, seq, f"m{seq}".encode(), None, None)
     assert (conn.queued(), conn.high_water) == (3, 3)
     gate.set()
@@ -241,7 +305,7 @@ async def test_the_heartbeat_pings_a_silent_peer_and_drops_one_that_stays_silent
     for _ in range(BEATS_PER_HEARTBEAT):
         for conn in (talker, quiet):
             conn.beat()
-    assert sock.sent == [b""] and quiet_sock.sent == [b""]  # the pings
+    assert sock.pings == quiet_sock.pings == 1
     talker.heard()  # its pong
     for _ in range(BEATS_PER_HEARTBEAT // 2):
         for conn in (talker, quiet):
@@ -249,3 +313,48 @@ async def test_the_heartbeat_pings_a_silent_peer_and_drops_one_that_stays_silent
     await asyncio.sleep(0)
     assert (talker.dropped, talker.closing) == (False, False)
     assert quiet.dropped and quiet.closing
+
+
+async def test_a_turns_frames_leave_in_one_write_and_a_broadcast_is_framed_once() -> None:
+    """Issue #14: one write per connection per loop turn, whatever it was pushed; the frame of a broadcast is
+    built once and the same bytes go to every recipient."""
+    hub = Hub(fill_gap=_no_gap)
+    socks = [FakeSocket() for _ in range(3)]
+    for i, sock in enumerate(socks):
+        _conn(hub, i + 1, sock, [1])
+    for seq in range(1, 4):
+        hub.message(1, seq, f"m{seq}".encode(), None, None)
+    hub.to_user(1, b"just-for-one")
+    await _turn()
+    assert [len(s.writes) for s in socks] == [1, 1, 1]
+    assert socks[0].sent == [b"m1", b"m2", b"m3", b"just-for-one"]
+    assert socks[1].sent == socks[2].sent == [b"m1", b"m2", b"m3"]
+    assert hub.writes.flushes == 1
+    hub.message(1, 4, b"m4" * 100, None, None)
+    await _turn()
+    assert socks[1].writes[-1] is socks[2].writes[-1]  # one frame object for every recipient
+    assert socks[1].writes[-1] == b"\x81\x7e\x00\xc8" + b"m4" * 100  # 200 bytes: the 16-bit length form
+
+
+async def test_frames_pushed_before_a_close_are_never_written_after_it() -> None:
+    hub = Hub(fill_gap=_no_gap)
+    sock = FakeSocket()
+    conn = _conn(hub, 1, sock, [1])
+    hub.message(1, 1, b"m1", None, None)
+    conn.close(1008, "bye")
+    await _turn()
+    await asyncio.sleep(0.01)
+    assert (sock.writes, sock.closed_with) == ([], 1008)
+
+
+async def test_a_peer_gone_before_the_flush_costs_the_others_nothing() -> None:
+    hub = Hub(fill_gap=_no_gap)
+    gone, there = FakeSocket(), FakeSocket()
+    _conn(hub, 1, gone, [1])
+    _conn(hub, 2, there, [1])
+    gone.closed = True  # the TCP connection went away; the reader loop has not unregistered it yet
+    hub.message(1, 1, b"m1", None, None)
+    await _turn()
+    hub.message(1, 2, b"m2", None, None)
+    await _turn()
+    assert (gone.sent, there.sent) == ([], [b"m1", b"m2"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from test_hub import FakeSocket, _conn, _no_gap
+from test_hub import FakeSocket, _conn, _no_gap, _turn
 
 from parley.live.hub import Hub
 
@@ -34,6 +34,7 @@ async def test_a_room_made_after_start_up_starts_at_change_1() -> None:
     sock = FakeSocket()
     _conn(hub, 1, sock, [9])
     hub.change(9, 1, b"c1")
+    await _turn()
     assert sock.sent == [b"c1"]
     await hub.stop()
 
@@ -55,6 +56,7 @@ async def test_a_gap_is_read_back_skipping_superseded_changes() -> None:
     assert asked == [(7, 10, 14)]
     assert sock.sent == [b"now12", b"now14", b"c15"]
     hub.change(7, 16, b"c16")
+    await _turn()
     assert sock.sent[-1] == b"c16"
     await hub.stop()
 

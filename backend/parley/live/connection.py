@@ -1,10 +1,14 @@
 """One WebSocket connection: who it is, which rooms it hears, and its bounded outgoing queue.
 
 Policy:
-- Frames are bytes encoded once by whoever broadcasts them; a connection writes one straight to the socket when
-  nothing is queued, else queues it and a writer task of its own drains the queue, so a stalled receiver delays
-  nobody else. One that falls `queue_max` frames or `queue_max_bytes` bytes behind is closed with 4408 and
-  catches up over REST (never a silent gap).
+- Frames are bytes encoded once by whoever broadcasts them. A connection that is keeping up collects what is
+  pushed to it during one turn of the event loop, and the hub's WriteBatch writes it at the start of the next
+  turn in one write, framed once per broadcast (live/write_batch.py): one send() per connection per turn, not
+  per frame, and no task or future per recipient.
+- A connection whose transport is paused (the peer stopped reading) queues frames instead, and a writer task of
+  its own drains the queue as the peer reads, so a stalled receiver delays nobody else. One that falls
+  `queue_max` frames or `queue_max_bytes` bytes behind is closed with 4408 and catches up over REST (never a
+  silent gap).
 - A connection is held (frames queue, none is written) until its hello is put first.
 - A close the peer does not answer within CLOSE_TIMEOUT_S drops the TCP connection.
 - Heartbeat: one sweep (Hub.run_heartbeat) beats every connection every heartbeat_s / BEATS_PER_HEARTBEAT; any
@@ -16,13 +20,11 @@ Policy:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
-from collections.abc import Callable, Coroutine
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
-from aiohttp import WSMsgType
-
+from parley.live.write_batch import WRITE_CHUNK_BYTES, WriteBatch, text_frame
 from parley.models import User
 
 CLOSE_SESSION_ENDED = 4401
@@ -42,14 +44,25 @@ _DROP_AT = BEATS_PER_HEARTBEAT + BEATS_PER_HEARTBEAT // 2
 
 
 class Socket(Protocol):
-    """The part of aiohttp's WebSocketResponse a connection uses."""
+    """The byte side of a WebSocket that a connection writes to (web/ws.py adapts aiohttp's)."""
 
-    async def send_frame(self, message: bytes, opcode: WSMsgType, compress: int | None = None) -> None: ...
-
-    async def close(self, *, code: int = ..., message: bytes = ..., drain: bool = ...) -> bool: ...
+    def write(self, data: bytes) -> None:
+        """Write whole frames now (the transport buffers what the kernel does not take); raises ConnectionError
+        once the WebSocket is closing or the TCP connection is gone."""
+        ...
 
     @property
-    def closed(self) -> bool: ...
+    def writing_paused(self) -> bool:
+        """The transport holds more than its high-water mark: the peer is not reading."""
+        ...
+
+    async def drained(self) -> None:
+        """Return once the transport is below its low-water mark again (raises ConnectionError if it is lost)."""
+        ...
+
+    def ping(self) -> None: ...
+
+    async def close(self, *, code: int, message: bytes) -> object: ...
 
 
 class Connection:
@@ -57,9 +70,11 @@ class Connection:
 
     __slots__ = (
         "_abort",
+        "_batch",
         "_close_timeout_s",
         "_closing",
         "_held",
+        "_pending",
         "_queue",
         "_queued_bytes",
         "_silent",
@@ -83,6 +98,7 @@ class Connection:
         user: User,
         session_id: str,
         socket: Socket,
+        batch: WriteBatch,
         *,
         queue_max: int,
         queue_max_bytes: int,
@@ -100,16 +116,19 @@ class Connection:
         # The users whose presence this connection asked for (presence.watch), whatever room they share.
         self.watching: frozenset[int] = frozenset()
         self.close_task: asyncio.Task[None] | None = None
-        # Made when a frame has to wait and dropped when drained: most connections are idle, and an empty deque
-        # is still ~600 bytes each.
-        self._queue: deque[bytes] | None = None
+        self._batch = batch
+        # What was pushed this loop turn, written by the batch at the start of the next (None when nothing is).
+        self._pending: list[bytes] | None = None
+        # Frames waiting for a paused transport (or for the hello): None while the connection keeps up. Made when
+        # needed and dropped when drained: most connections are idle, and an empty deque is ~600 bytes.
+        # Held: frames wait here until `push_first` puts the hello before them (a connection registered while
+        # its hello is still being read from the database must not send anything ahead of it).
+        self._queue: deque[bytes] | None = deque() if held else None
         self._queued_bytes = 0
         # The most frames ever queued here at once (metrics): kept at enqueue, an int compare.
         self.high_water = 0
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
-        # Held: frames wait in the queue until `push_first` puts the hello before them (a connection registered
-        # while its hello is still being read from the database must not send anything ahead of it).
         self._held = held
         # Drops the TCP connection at once (the transport's abort); None where there is none (tests' sockets).
         self._abort = abort
@@ -128,11 +147,14 @@ class Connection:
         if self._closing:
             return
         queue = self._queue
-        if self._writer is None and not queue and not self._held:
-            self._send_now(data)
-            return
         if queue is None:
-            queue = self._queue = deque()
+            pending = self._pending
+            if pending is None:
+                self._pending = [data]
+                self._batch.add(self)
+            else:
+                pending.append(data)
+            return
         depth = len(queue)
         if depth >= self.queue_max or self._queued_bytes + len(data) > self.queue_max_bytes:
             self.close(CLOSE_TOO_SLOW, "too slow: reconnect and catch up")
@@ -141,9 +163,6 @@ class Connection:
         self._queued_bytes += len(data)
         if depth >= self.high_water:
             self.high_water = depth + 1
-        if self._writer is None and not self._held:
-            # A writer exists only while there is something to write: idle connections hold no task.
-            self._writer = asyncio.get_running_loop().create_task(self._drain())
 
     def push_first(self, data: bytes) -> None:
         """Put a frame before everything queued so far (the hello, which must be the first frame) and stop
@@ -159,55 +178,56 @@ class Connection:
         if self._writer is None:
             self._writer = asyncio.get_running_loop().create_task(self._drain())
 
-    def _send_now(self, data: bytes) -> None:
-        """The fast path of a fan-out: nothing is queued, so write at once, without a task per frame.
-
-        Without compression, aiohttp's send_frame writes to the transport and only suspends when the transport
-        is paused (the peer is not reading). So its coroutine is stepped here by hand; in the rare case it does
-        suspend, a task finishes that send and then drains whatever queued up behind it.
-        """
-        send = self.socket.send_frame(data, WSMsgType.TEXT)
-        try:
-            waiting = send.send(None)
-        except StopIteration:
+    def flush(self, framed: dict[bytes, bytes]) -> None:
+        """Write what was pushed this turn in one write (called by the WriteBatch). `framed` maps each payload
+        to its frame for this flush, so a broadcast is framed once, not once per recipient."""
+        pending = self._pending
+        self._pending = None
+        if pending is None or self._closing:
             return
+        if len(pending) == 1:
+            payload = pending[0]
+            data = framed.get(payload)
+            if data is None:
+                data = framed[payload] = text_frame(payload)
+        else:
+            parts = []
+            for payload in pending:
+                frame = framed.get(payload)
+                if frame is None:
+                    frame = framed[payload] = text_frame(payload)
+                parts.append(frame)
+            data = b"".join(parts)
+        try:
+            self.socket.write(data)
         except (ConnectionError, RuntimeError):
             return  # the peer went away; the reader loop sees the close and unregisters us
-        self._writer = asyncio.get_running_loop().create_task(self._finish(send, waiting))
-
-    async def _finish(self, send: Coroutine[Any, Any, None], waiting: Any) -> None:
-        try:
-            while True:
-                # Wait for what the send is waiting on (a future, or None for a bare yield), then resume it: it
-                # sees that future's outcome itself, as it would under a task.
-                if waiting is None:
-                    await asyncio.sleep(0)
-                else:
-                    # What a task does with a yielded future: clear its "blocking" mark, then wait on it.
-                    waiting._asyncio_future_blocking = False
-                    with contextlib.suppress(Exception):
-                        await waiting
-                try:
-                    waiting = send.send(None)
-                except StopIteration:
-                    break
-        except (ConnectionError, RuntimeError):
-            self._clear()
-            self._writer = None
-            return
-        except BaseException:
-            send.close()
-            self._writer = None
-            raise
-        await self._drain()
+        if self.socket.writing_paused and self._queue is None:
+            # The peer is not reading: from now on frames queue (bounded) and a writer waits for it.
+            self._queue = deque()
+            self._writer = asyncio.get_running_loop().create_task(self._drain())
 
     async def _drain(self) -> None:
+        """Write the queue as the peer reads, in chunks, then go back to writing once per turn."""
+        socket = self.socket
         try:
-            while self._queue and not self._closing:
-                data = self._queue.popleft()
-                self._queued_bytes -= len(data)
-                await self.socket.send_frame(data, WSMsgType.TEXT)
-            self._queue = None
+            while not self._closing:
+                if socket.writing_paused:
+                    await socket.drained()
+                    continue
+                queue = self._queue
+                if not queue:
+                    self._queue = None
+                    break
+                parts: list[bytes] = []
+                size = 0
+                while queue and size < WRITE_CHUNK_BYTES:
+                    payload = queue.popleft()
+                    self._queued_bytes -= len(payload)
+                    frame = text_frame(payload)
+                    parts.append(frame)
+                    size += len(frame)
+                socket.write(parts[0] if len(parts) == 1 else b"".join(parts))
         except (ConnectionError, RuntimeError):
             # The peer went away mid-write; the reader loop sees the close and unregisters us.
             self._clear()
@@ -215,6 +235,7 @@ class Connection:
             self._writer = None
 
     def _clear(self) -> None:
+        self._pending = None
         self._queue = None
         self._queued_bytes = 0
 
@@ -249,15 +270,10 @@ class Connection:
         """One heartbeat sweep: ping a peer silent for a heartbeat, drop one silent half a heartbeat after that."""
         self._silent += 1
         if self._silent == _PING_AT and not self._closing:
-            send = self.socket.send_frame(b"", WSMsgType.PING)
             try:
-                send.send(None)
-            except StopIteration:
-                return
+                self.socket.ping()
             except (ConnectionError, RuntimeError):
                 return
-            # Written, and now waiting for a paused transport to drain: a peer that far behind gets no more.
-            send.close()
         elif self._silent >= _DROP_AT and not self.dropped:
             self.dropped = True
             if self._abort is not None:

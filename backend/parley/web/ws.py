@@ -29,6 +29,7 @@ from parley.web.bodies import JsonError, field_errors, parse_json
 from parley.web.http import error_response, origin_allowed
 from parley.web.schemas import CLIENT_FRAMES, MESSAGE_FRAMES
 from parley.web.sessions import authenticate
+from parley.web.ws_socket import WebSocketSocket
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,8 @@ async def _serve(request: web.Request, user: User, session_id: str) -> web.WebSo
         hub.next_connection_id(),
         user,
         session_key(session_id),
-        ws,
+        WebSocketSocket(ws, request.protocol),
+        hub.writes,
         queue_max=settings.send_queue_max,
         queue_max_bytes=settings.send_queue_max_bytes,
         abort=transport.abort if transport is not None else None,
