@@ -54,7 +54,10 @@ Column = tuple[str, Callable[[dict[str, Any]], Any], int]
 
 def _fanout_step(result: dict[str, Any]) -> dict[str, Any]:
     steps = result.get("steps") or [{}]
-    return dict(steps[0])
+    step = dict(steps[0])
+    if "frames_per_write" in result:  # Parley's, over the whole run
+        step["frames_per_write"] = result["frames_per_write"]
+    return step
 
 
 FANOUT: list[Column] = [
@@ -67,6 +70,7 @@ FANOUT: list[Column] = [
     ("RSS (MiB)", lambda s: s.get("server_rss_mib"), 1),
     ("load generator CPU per delivery (µs)", lambda s: s.get("loadgen_cpu_us_per_delivery"), 2),
     ("load generator CPU share", lambda s: s.get("loadgen_cpu_share"), 2),
+    ("frames per socket write (Parley)", lambda s: s.get("frames_per_write"), 2),
 ]
 IDLE: list[Column] = [
     ("connects/s", lambda r: r.get("connects_per_s"), 0),

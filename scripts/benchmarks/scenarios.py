@@ -171,7 +171,22 @@ def _fanout(
             "connect_concurrency": sizes.connect_concurrency,
             "max_s": 120 + len(rates) * (sizes.warmup_s + seconds + sizes.drain_s + 1),
         }
-        return _record(scenario, name, deflate, params, run_loadgen(config, cores))
+        before = server.counters()
+        result = run_loadgen(config, cores)
+        after = server.counters()
+        if before and after and "error" not in result:
+            result["frames_per_write"] = _frames_per_write(before, after)
+        return _record(scenario, name, deflate, params, result)
+
+
+def _frames_per_write(before: dict[str, float], after: dict[str, float]) -> float | None:
+    """Frames handed to connections per socket write over the whole run (warm-up and drain included): above 1
+    where the write batch put several frames in one write."""
+    def frames(values: dict[str, float]) -> float:
+        return sum(v for k, v in values.items() if k.startswith("parley_frames_out_total{"))
+
+    writes = after.get("parley_ws_writes_total", 0.0) - before.get("parley_ws_writes_total", 0.0)
+    return (frames(after) - frames(before)) / writes if writes > 0 else None
 
 
 def fanout(name: str, deflate: bool, sizes: Sizes, cores: Cores) -> list[dict[str, Any]]:

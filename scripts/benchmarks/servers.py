@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,6 +52,21 @@ class Server:
     pid: int
     cookies: dict[str, str] = field(default_factory=dict)  # username -> Cookie header (Parley only)
     rooms: dict[str, int] = field(default_factory=dict)  # room name -> id (Parley only)
+    metrics_url: str | None = None  # Parley's /metrics (its own listener), read before and after a fan-out
+
+    def counters(self) -> dict[str, float]:
+        """Parley's counters now (name{labels} -> value), or {} for a baseline: the socket writes, to report how
+        many frames each carried."""
+        if self.metrics_url is None:
+            return {}
+        with urllib.request.urlopen(self.metrics_url, timeout=10) as resp:
+            text = resp.read().decode()
+        values: dict[str, float] = {}
+        for line in text.splitlines():
+            if line.startswith("parley_") and " " in line:
+                key, _, value = line.rpartition(" ")
+                values[key] = float(value)
+        return values
 
 
 @dataclass(frozen=True)
@@ -202,9 +218,10 @@ async def _login_all(url: str, users: tuple[str, ...]) -> dict[str, str]:
 @contextlib.contextmanager
 def start_parley(core: int | None, population: Population, db: str = "sqlite") -> Iterator[Server]:
     with tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp, _database(db, tmp) as database_url:
-        port = free_port()
+        port, metrics_port = free_port(), free_port()
         env = dict(os.environ)
         env.update(PARLEY_ENV)
+        env["METRICS_PORT"] = str(metrics_port)
         # The tree being measured is this checkout's, whatever is installed in the venv.
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "backend"), env.get("PYTHONPATH", "")) if p)
         env.update(DATABASE_URL=database_url, SECRET_KEY=secrets.token_urlsafe(48), PORT=str(port), HOST="127.0.0.1")
@@ -215,7 +232,7 @@ def start_parley(core: int | None, population: Population, db: str = "sqlite") -
         with _process(pinned(core, [*parley, "serve"]), port, "parley serve", env=env, cwd=Path(tmp)) as proc:
             url = f"http://127.0.0.1:{port}"
             cookies = asyncio.run(_login_all(url, population.users))
-            yield Server("parley", url, proc.pid, cookies, rooms)
+            yield Server("parley", url, proc.pid, cookies, rooms, f"http://127.0.0.1:{metrics_port}/metrics")
 
 
 STARTERS = {"socketio": start_socketio, "naive": start_naive}

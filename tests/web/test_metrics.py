@@ -85,6 +85,8 @@ async def test_present_and_moving_under_traffic(chat: Chat) -> None:
     grew("parley_frames_out_total", 3, type="message.ack")
     grew("parley_frames_out_total", 3, type="message.new")
     grew("parley_deliveries_total", 6)
+    # Socket writes are counted (how many frames each carries depends on what shares a loop turn).
+    assert value(after, "parley_ws_writes_total") > value(before, "parley_ws_writes_total")
     grew("parley_send_ack_seconds_count", 3)
     grew("parley_websocket_connections_opened_total", 2)
     assert value(after, "parley_websockets_open") == 2

@@ -74,6 +74,8 @@ class ParleyCollector(Collector):
         yield _tally("parley_frames_out", "Frames handed to connections, by type.", "type", hub.frames_out)
         yield _counter("parley_deliveries", "Room messages handed to connections (message.new and acks).",
                        hub.deliveries)
+        yield _counter("parley_ws_writes", "Socket writes: each carries every frame a connection got in one loop turn.",
+                       hub.writes.writes)
         yield _counter("parley_messages_stored", "Messages stored by this process.", app[keys.MESSAGES].stored)
         meter = app[keys.STORE].meter
         yield _gauge("parley_db_connections_in_use", "Database connections held now.", meter.in_use)
