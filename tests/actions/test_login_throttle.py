@@ -95,6 +95,28 @@ async def test_guessing_one_account_from_30_addresses_is_throttled(chat: Chat) -
     assert codes.count(429) >= 295
 
 
+async def test_a_reset_password_is_not_locked_by_the_guesses_against_the_old_one(chat: Chat) -> None:
+    """`parley reset-password` for a user locked out by guessing: the new password logs in at once (it used to
+    wait out the backoff the guesses had built up, up to 15 minutes)."""
+    server = await production_server(chat, FakeClock())
+    await register(chat, server, "victim")
+    guesser = await chat.client(server)
+    codes = [await login(guesser, "victim", f"guess-{i}", f"198.51.100.{i}") for i in range(10)]
+    assert codes[-1] == 429
+    owner = await chat.client(server)
+    assert await login(owner, "victim", PASSWORD, OFFICE) == 429  # the owner is locked out too
+    # What `parley reset-password` does (admin/commands.py): a new hash in the store, from another process.
+    app = server.app
+    account = await app[keys.STORE].account_by_name("victim")
+    assert account is not None
+    new_hash = await app[keys.ACCOUNTS].passwords.hash("a brand new password")
+    await app[keys.STORE].set_password(account.id, new_hash, 0)
+    assert await login(owner, "victim", "a brand new password", OFFICE) == 200
+    # Guessing starts over against the new password, and is throttled the same way.
+    codes = [await login(guesser, "victim", f"again-{i}", f"198.51.100.{i}") for i in range(10)]
+    assert codes.count(401) <= 5 and codes[-1] == 429
+
+
 async def test_the_owner_logs_in_from_a_known_device_during_the_backoff(chat: Chat) -> None:
     """Finding 2: the per-account backoff must not lock the owner out of a browser that logged in before."""
     server = await production_server(chat, FakeClock())

@@ -135,8 +135,7 @@ class Accounts:
 
     async def login(self, client: str, username: str, password: str, device: str | None = None) -> LoggedIn:
         account = await self._store.account_by_name(username)
-        user_id = None if account is None else account.id
-        attempt = await self.throttle.admit(client, username, self._device(device), user_id)
+        attempt = await self.throttle.admit(client, username, self._device(device), account)
         ok = await self.passwords.verify(account.password_hash if account else None, password)
         if account is None or not ok or account.disabled:
             raise errors.ApiError(401, "invalid_credentials", "Wrong username or password.")
@@ -154,7 +153,7 @@ class Accounts:
         """Check the current password (under the same throttle as a login: a stolen session cookie does not
         allow unlimited guessing), set the new one, end every session; return the caller's new session."""
         account = await self._store.account_by_id(user.id)
-        attempt = await self.throttle.admit(client, user.username, self._device(device), user.id)
+        attempt = await self.throttle.admit(client, user.username, self._device(device), account)
         if account is None or not await self.passwords.verify(account.password_hash, current):
             raise errors.ApiError(403, "invalid_credentials", "The current password is wrong.")
         await self.throttle.succeeded(attempt)

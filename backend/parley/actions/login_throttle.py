@@ -3,8 +3,9 @@
 - Per account: consecutive wrong passwords for one username (login and password change alike) are counted
   wherever they come from. After `login_free_failures` (5) each further attempt waits 1 s, then 2 s, 4 s, ...
   after the previous failure, up to `login_backoff_max_s` (15 min). A success clears the count; a day without
-  failures forgets it. Names that do not exist are counted the same way, so the throttle tells no one which
-  names exist.
+  failures forgets it; a new password (the owner's change, or an admin's `parley reset-password`) starts a new
+  count, so an admin can let a locked-out user back in. Names that do not exist are counted the same way, so
+  the throttle tells no one which names exist.
 - Per known device: an attempt carrying a device token (actions/devices.py) for the very account it tries is
   counted under that device instead, with the same numbers, and spends nothing from its address. Guessing
   from elsewhere cannot lock the owner out of a browser that has logged in before.
@@ -21,6 +22,7 @@ password is hashed: a refused guess costs no argon2 time.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 from dataclasses import dataclass
 
@@ -28,6 +30,7 @@ from parley import errors
 from parley.actions.devices import Device
 from parley.clock import Clock
 from parley.live.login_counters import Backoff, Budget, ThrottleState
+from parley.models import Account
 from parley.settings import Settings
 from parley.store.base import username_key
 
@@ -51,6 +54,10 @@ def address_key(client: str) -> str:
             return str(ip.ipv4_mapped)
         return str(ipaddress.IPv6Network((ip, 64), strict=False))
     return str(ip)
+
+
+def _digest(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 def rate_limited(wait_ms: int) -> errors.ApiError:
@@ -83,16 +90,19 @@ class LoginThrottle:
             burst=settings.registrations_per_hour, interval_ms=max(1, HOUR_MS // settings.registrations_per_hour)
         )
 
-    async def admit(self, client: str, username: str, device: Device | None, user_id: int | None) -> Attempt:
-        """Let one password attempt for `username` (whose id is `user_id`, None if unknown) go ahead, or raise 429.
+    async def admit(self, client: str, username: str, device: Device | None, account: Account | None) -> Attempt:
+        """Let one password attempt for `username` (`account`, None if unknown) go ahead, or raise 429.
 
         The attempt is counted as a failure from here on; `succeeded` takes that back.
         """
         now_ms = self._clock.now_ms()
-        if device is not None and user_id is not None and device.user_id == user_id:
-            attempt = Attempt(f"device:{user_id}:{device.nonce}", None)
+        if device is not None and account is not None and device.user_id == account.id:
+            attempt = Attempt(f"device:{account.id}:{device.nonce}", None)
         else:
-            attempt = Attempt(f"account:{username_key(username)}", f"address:{address_key(client)}")
+            # Keyed by the password too (a digest of its hash, which a new salt makes new): a reset password
+            # is not still locked by the guesses made against the old one.
+            credential = "" if account is None else ":" + _digest(account.password_hash)
+            attempt = Attempt(f"account:{username_key(username)}{credential}", f"address:{address_key(client)}")
         if attempt.address_key is not None:
             wait_ms = await self._state.take(attempt.address_key, self._failures, now_ms)
             if wait_ms:
