@@ -4,7 +4,8 @@
  * Data only: no DOM. The views (views/Admin*.tsx) render what this holds and ask it to act; `onChange` fires
  * after every change. The server decides everything (and refuses non-admins); this only keeps what it said.
  */
-import { type Api, describeError } from "./api";
+import type { Api } from "./api";
+import { runBusy } from "./busy";
 import { msg, type Msg } from "./i18n/translate";
 import type { AdminRoom, AdminStats, AdminUser, Member, OnlineEntry, SharedRoom } from "./protocol";
 
@@ -203,20 +204,8 @@ export class AdminConsole {
     this.onChange();
   }
 
-  private async run(work: () => Promise<void>): Promise<boolean> {
-    this.busy = true;
-    this.error = null;
+  private run(work: () => Promise<void>): Promise<boolean> {
     this.info = null;
-    this.onChange();
-    try {
-      await work();
-      return true;
-    } catch (err) {
-      this.error = describeError(err);
-      return false;
-    } finally {
-      this.busy = false;
-      this.onChange();
-    }
+    return runBusy(this, () => this.onChange(), work);
   }
 }

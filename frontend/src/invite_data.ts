@@ -2,7 +2,8 @@
  * Invites (docs/protocol.md "Registration and invites"): reading an invite link, and the admin's invite panel.
  * Data only: no DOM. The views (AuthScreen, InviteDialog) render what this holds.
  */
-import { type Api, describeError } from "./api";
+import type { Api } from "./api";
+import { runBusy } from "./busy";
 import { msg, type Msg } from "./i18n/translate";
 import type { AdminInvite, RegistrationMode } from "./protocol";
 
@@ -132,19 +133,7 @@ export class InvitePanel {
     return true;
   }
 
-  private async run(work: () => Promise<void>): Promise<boolean> {
-    this.busy = true;
-    this.error = null;
-    this.onChange();
-    try {
-      await work();
-      return true;
-    } catch (err) {
-      this.error = describeError(err);
-      return false;
-    } finally {
-      this.busy = false;
-      this.onChange();
-    }
+  private run(work: () => Promise<void>): Promise<boolean> {
+    return runBusy(this, () => this.onChange(), work);
   }
 }
