@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -262,3 +263,16 @@ def test_presence_and_event_loop_settings(tmp_path: Path) -> None:
     env = {"PRESENCE_BATCH_MS": "0", "PRESENCE_ROOM_MAX": "5000", "EVENT_LOOP": "uvloop"}
     s = Settings.from_env(env, cwd=tmp_path)
     assert (s.presence_batch_ms, s.presence_room_max, s.event_loop) == (0, 5000, "uvloop")
+
+
+def test_nginx_conf_lets_through_the_largest_upload_the_app_accepts() -> None:
+    """nginx.conf's upload route allows MAX_UPLOAD_MB (the default) plus 1 MiB of multipart framing, and every
+    other route 64 KiB: a change of the app's default that is not made in nginx.conf too fails here, not in
+    production with a 413 from nginx for files the app would take."""
+    conf = (Path(__file__).resolve().parents[1] / "nginx.conf").read_text()
+    upload_route = conf[conf.index("location ~ ^/api/rooms/[0-9]+/files$") :]
+    upload_route = upload_route[: upload_route.index("}")]
+    limit = re.search(r"client_max_body_size (\d+)m;", upload_route)
+    assert limit is not None, "the upload route sets no client_max_body_size"
+    assert int(limit.group(1)) * 2**20 == Settings.__dataclass_fields__["max_upload_bytes"].default + 2**20
+    assert re.findall(r"client_max_body_size (\S+);", conf) == ["64k", limit.group(1) + "m"]
