@@ -103,6 +103,7 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
     hub = Hub(
         fill_gap=lambda room, after, upto: _read_gap(store, room, after, upto),
         fill_changes=lambda room, after, upto: _read_changes(store, room, after, upto),
+        write_linger_s=settings.ws_write_linger_ms / 1000,
     )
     broker = make_broker(settings, hub, clock)
     live = Live(store=store, hub=hub, broker=broker, clock=clock, settings=settings)

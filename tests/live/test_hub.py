@@ -6,6 +6,7 @@ import asyncio
 
 from parley.live.connection import BEATS_PER_HEARTBEAT
 from parley.live.hub import CLOSE_TOO_SLOW, Connection, Hub
+from parley.live.write_batch import BUSY_WRITES
 from parley.models import User
 
 
@@ -358,3 +359,30 @@ async def test_a_peer_gone_before_the_flush_costs_the_others_nothing() -> None:
     hub.message(1, 2, b"m2", None, None)
     await _turn()
     assert (gone.sent, there.sent) == ([], [b"m1", b"m2"])
+
+
+async def test_under_a_fan_out_writes_linger_and_a_quiet_server_writes_at_once() -> None:
+    """WS_WRITE_LINGER_MS: after a flush to BUSY_WRITES or more connections, the next one waits out the linger
+    (so the broadcasts of those milliseconds share writes); after a small flush, the next turn writes."""
+    hub = Hub(fill_gap=_no_gap, write_linger_s=0.05)
+    socks = [FakeSocket() for _ in range(BUSY_WRITES)]
+    for i, sock in enumerate(socks):
+        _conn(hub, i + 1, sock, [1])
+    hub.message(1, 1, b"m1", None, None)
+    await _turn()  # no flush before it: written at once
+    assert [len(s.writes) for s in socks] == [1] * BUSY_WRITES
+    hub.message(1, 2, b"m2", None, None)
+    await _turn()
+    hub.message(1, 3, b"m3", None, None)
+    await _turn()
+    assert socks[0].sent == [b"m1"]  # lingering
+    await asyncio.sleep(0.1)
+    assert [len(s.writes) for s in socks] == [2] * BUSY_WRITES  # m2 and m3 in one write each
+    assert socks[0].sent == [b"m1", b"m2", b"m3"]
+    await asyncio.sleep(0.06)  # the linger is over: the next frame is written at the next turn
+    hub.to_user(1, b"dm")
+    await _turn()
+    assert socks[0].sent[-1] == b"dm"
+    hub.to_user(2, b"dm2")  # after a small flush nothing lingers
+    await _turn()
+    assert socks[1].sent[-1] == b"dm2"

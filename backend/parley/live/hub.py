@@ -71,13 +71,20 @@ class _RoomStream:
 
 
 class Hub:
-    def __init__(self, *, fill_gap: GapFiller, fill_changes: GapFiller = _no_changes, gap_wait_s: float = 0.25) -> None:
+    def __init__(
+        self,
+        *,
+        fill_gap: GapFiller,
+        fill_changes: GapFiller = _no_changes,
+        gap_wait_s: float = 0.25,
+        write_linger_s: float = 0.0,
+    ) -> None:
         self._fill_gap = fill_gap
         self._fill_changes = fill_changes
         self._gap_wait_s = gap_wait_s
         self.connections: dict[str, Connection] = {}
         # Every connection's writes of one loop turn go out together at the start of the next.
-        self.writes = WriteBatch()
+        self.writes = WriteBatch(write_linger_s)
         self._by_user: dict[int, set[Connection]] = {}
         self._by_session: dict[str, set[Connection]] = {}
         self._by_room: dict[int, set[Connection]] = {}

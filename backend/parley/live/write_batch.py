@@ -5,6 +5,11 @@ Why: over TCP most of a delivery's cost is the kernel's, once per send(); a conn
 in a turn (a group commit acks and announces a batch of messages at once, a presence batch follows a message)
 gets one send() for all of them. The cost is one loop turn of latency: the flush is the first callback of the
 next turn, ahead of the I/O that turn brings in.
+
+Under load (the last flush wrote to at least BUSY_WRITES connections, and was less than `linger_s` ago), the
+next flush waits until `linger_s` after the last one, so that the broadcasts of those few milliseconds share
+writes too; a quiet server (a DM, typing, a small room) still writes at the next turn. The latency this costs
+is at most `linger_s` (WS_WRITE_LINGER_MS), measured in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ log = logging.getLogger(__name__)
 # The drain of a connection that fell behind writes its queue in chunks of about this size, so what sits in
 # the transport's buffer stays near its high-water mark and the rest stays in the bounded queue (4408).
 WRITE_CHUNK_BYTES = 64 * 1024
+
+# A flush that wrote to this many connections means a fan-out is under way: the next one may linger.
+BUSY_WRITES = 100
 
 _TEXT_FIN = 0x81  # FIN, no RSV bits (never compressed), opcode 1 (text)
 _LEN16 = struct.Struct("!BBH")
@@ -43,10 +51,13 @@ class Flushable(Protocol):
 class WriteBatch:
     """The connections with something pushed this turn; flushed together, once, at the start of the next."""
 
-    __slots__ = ("_dirty", "flushes", "writes")
+    __slots__ = ("_busy_until", "_dirty", "_linger_s", "flushes", "writes")
 
-    def __init__(self) -> None:
+    def __init__(self, linger_s: float = 0.0) -> None:
         self._dirty: list[Flushable] = []
+        self._linger_s = linger_s
+        # Loop time until which a flush lingers (set by a busy flush), 0 when none does.
+        self._busy_until = 0.0
         # For the bench and tests: flushes run and connection writes made (metrics-grade counts, no timing).
         self.flushes = 0
         self.writes = 0
@@ -56,7 +67,11 @@ class WriteBatch:
         dirty = self._dirty
         dirty.append(conn)
         if len(dirty) == 1:
-            asyncio.get_running_loop().call_soon(self.flush)
+            loop = asyncio.get_running_loop()
+            if self._busy_until and loop.time() < self._busy_until:
+                loop.call_at(self._busy_until, self.flush)
+            else:
+                loop.call_soon(self.flush)
 
     def flush(self) -> None:
         dirty = self._dirty
@@ -74,3 +89,7 @@ class WriteBatch:
                 log.exception("flushing a connection failed")
         self.flushes += 1
         self.writes += len(dirty)
+        if self._linger_s and len(dirty) >= BUSY_WRITES:
+            self._busy_until = asyncio.get_running_loop().time() + self._linger_s
+        else:
+            self._busy_until = 0.0
