@@ -198,8 +198,9 @@ def ramp(name: str, deflate: bool, sizes: Sizes, cores: Cores) -> list[dict[str,
 
 
 def idle(name: str, deflate: bool, sizes: Sizes, cores: Cores) -> list[dict[str, Any]]:
-    # 40 sockets per account: under the cap of 50, as a person's many tabs and devices would be.
-    accounts = _accounts("idle", -(-sizes.idle_connections // 40))
+    # One socket per account, every account in general: the target is per idle connection of distinct
+    # users in one room (sockets sharing an account share its hub and presence entries, and cost less each).
+    accounts = _accounts("idle", sizes.idle_connections)
     params = {"connections": sizes.idle_connections, "accounts": len(accounts) if name == "parley" else None}
     with started(name, cores, Population(accounts), "sqlite", sizes.start_settle_s) as server:
         config = {

@@ -173,5 +173,8 @@ class Accounts:
 
     async def authenticate(self, session_id: str) -> User | None:
         """The user of a live session, or None."""
-        not_before = self._clock.now_ms() - SESSION_MAX_AGE_S * 1000
-        return await self._store.session_user(session_id, not_before)
+        return await self._store.session_user(session_id, self.sessions_not_before_ms())
+
+    def sessions_not_before_ms(self) -> int:
+        """Sessions created before this are too old to be live."""
+        return self._clock.now_ms() - SESSION_MAX_AGE_S * 1000

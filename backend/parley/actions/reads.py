@@ -44,6 +44,12 @@ class Reads:
         """The rooms the user is in, by name, each with the user's own state."""
         return await self._store.member_rooms(user_id, self._markers.pending_of(user_id))
 
+    async def my_rooms_if_live(self, session_id: str, not_before_ms: int, user_id: int) -> list[Room] | None:
+        """`my_rooms`, or None if the session ended meanwhile (a new WebSocket's check, read with its rooms)."""
+        return await self._store.live_session_rooms(
+            session_id, not_before_ms, user_id, self._markers.pending_of(user_id)
+        )
+
     async def my_room(self, user_id: int, room_id: int) -> Room | None:
         """One room with the user's own state; None if they are not a member."""
         rooms = await self._store.member_rooms(user_id, self._markers.pending_of(user_id), room_id=room_id)

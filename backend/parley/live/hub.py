@@ -153,6 +153,13 @@ class Hub:
         conn.rooms.add(room_id)
         self._by_room.setdefault(room_id, set()).add(conn)
 
+    def rooms_of_user(self, user_id: int) -> set[int] | None:
+        """The rooms a user's open connections hear (kept current by every join and leave event since they
+        registered), or None when the user has none here."""
+        for conn in self._by_user.get(user_id, ()):
+            return set(conn.rooms)
+        return None
+
     def user_connections(self, user_id: int) -> set[Connection]:
         return self._by_user.get(user_id, set())
 

@@ -115,6 +115,13 @@ class ConversationQueries(ReadQueries, MentionQueries, FileQueries):
         """The user's rooms with their own state (reads.py), each DM with its members."""
         return await self.with_members(await super().member_rooms(user_id, pending, room_id))
 
+    async def live_session_rooms(
+        self, session_id: str, not_before_ms: int, user_id: int, pending: Mapping[int, int] | None = None
+    ) -> list[Room] | None:
+        """The session's user's rooms as member_rooms gives them, or None if the session is no longer live."""
+        rooms = await super().live_session_rooms(session_id, not_before_ms, user_id, pending)
+        return None if rooms is None else await self.with_members(rooms)
+
     async def with_members(self, rooms: list[Room]) -> list[Room]:
         """The rooms, each DM among them with its members filled in (one query, whatever the number of DMs)."""
         dm_ids = [r.id for r in rooms if r.kind == "dm"]

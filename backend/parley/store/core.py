@@ -54,6 +54,11 @@ class Tx(abc.ABC):
     @abc.abstractmethod
     async def fetchall(self, sql: str, args: Args = ()) -> list[Row]: ...
 
+    async def fetch_batch(self, statements: Sequence[tuple[str, Args]]) -> list[list[Row]]:
+        """Several independent SELECTs, each one's rows. A backend that can send them together does (SQLite: one
+        trip to its connection's thread); this one runs them in turn."""
+        return [await self.fetchall(sql, args) for sql, args in statements]
+
     @abc.abstractmethod
     async def execute(self, sql: str, args: Args = ()) -> int:
         """Run a statement; return the number of rows it changed. Raises Conflict on a unique key."""

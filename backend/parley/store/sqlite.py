@@ -20,9 +20,10 @@ import asyncio
 import contextlib
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import aiosqlite
@@ -31,41 +32,89 @@ from ..counters import PoolMeter
 from .base import Args, Conflict, DatabaseUnavailable, Row, Store, Tx, session_key
 from .group_commit import GroupCommit
 
+_T = TypeVar("_T")
+
 
 def _sql(sql: str) -> str:
     return sql.replace("%s", "?")
 
 
+def _fetchone(conn: sqlite3.Connection, sql: str, args: Args) -> Row | None:
+    cursor = conn.execute(sql, args)
+    try:
+        row: Row | None = cursor.fetchone()
+        return row
+    finally:
+        cursor.close()
+
+
+def _fetchall(conn: sqlite3.Connection, sql: str, args: Args) -> list[Row]:
+    cursor = conn.execute(sql, args)
+    try:
+        rows: list[Row] = cursor.fetchall()
+        return rows
+    finally:
+        cursor.close()
+
+
+def _fetch_batch(conn: sqlite3.Connection, statements: list[tuple[str, Args]]) -> list[list[Row]]:
+    return [_fetchall(conn, sql, args) for sql, args in statements]
+
+
+def _execute(conn: sqlite3.Connection, sql: str, args: Args) -> int:
+    cursor = conn.execute(sql, args)
+    try:
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def _insert(conn: sqlite3.Connection, sql: str, args: Args) -> int:
+    cursor = conn.execute(sql, args)
+    try:
+        return int(cursor.lastrowid or 0)
+    finally:
+        cursor.close()
+
+
 class _SqliteTx(Tx):
+    """Each statement is one trip to the connection's thread: run, fetch and close the cursor there together.
+    (aiosqlite's cursor API makes three, for the execute, the fetch and the close; each trip is a queue put, a
+    thread wake-up and a callback back on the loop, and a WebSocket handshake makes several queries: issue 14.)
+    Rows come back as tuples: no row factory is set on these connections."""
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
+    async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
+        # aiosqlite's own way to run a function in its connection's thread (what its execute and cursor use).
+        conn = self._conn
+        result: _T = await conn._execute(fn, conn._conn, *args)  # type: ignore[no-untyped-call]
+        return result
+
     async def fetchone(self, sql: str, args: Args = ()) -> Row | None:
-        async with self._conn.execute(_sql(sql), tuple(args)) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else tuple(row)
+        return await self._run(_fetchone, _sql(sql), tuple(args))
 
     async def fetchall(self, sql: str, args: Args = ()) -> list[Row]:
-        async with self._conn.execute(_sql(sql), tuple(args)) as cursor:
-            rows = await cursor.fetchall()
-        return [tuple(r) for r in rows]
+        return await self._run(_fetchall, _sql(sql), tuple(args))
+
+    async def fetch_batch(self, statements: Sequence[tuple[str, Args]]) -> list[list[Row]]:
+        return await self._run(_fetch_batch, [(_sql(sql), tuple(args)) for sql, args in statements])
 
     async def execute(self, sql: str, args: Args = ()) -> int:
         try:
-            async with self._conn.execute(_sql(sql), tuple(args)) as cursor:
-                return cursor.rowcount
+            return await self._run(_execute, _sql(sql), tuple(args))
         except sqlite3.IntegrityError as exc:
             if "UNIQUE" in str(exc) or "PRIMARY KEY" in str(exc):
                 raise Conflict(str(exc)) from exc
             raise
 
     async def execute_script_statement(self, sql: str) -> None:
-        await self._conn.execute(sql)
+        await self._run(_execute, sql, ())
 
     async def insert(self, sql: str, args: Args = ()) -> int:
         try:
-            async with self._conn.execute(_sql(sql), tuple(args)) as cursor:
-                return int(cursor.lastrowid or 0)
+            return await self._run(_insert, _sql(sql), tuple(args))
         except sqlite3.IntegrityError as exc:
             if "UNIQUE" in str(exc) or "PRIMARY KEY" in str(exc):
                 raise Conflict(str(exc)) from exc

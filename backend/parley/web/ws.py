@@ -22,7 +22,7 @@ from parley import errors, keys
 from parley.actions import names
 from parley.live import wire
 from parley.live.connection import CLOSE_POLICY, CLOSE_SESSION_ENDED, Connection
-from parley.models import User
+from parley.models import Room, User
 from parley.store import DatabaseUnavailable, session_key
 from parley.web import request_ids
 from parley.web.bodies import JsonError, field_errors, parse_json
@@ -108,18 +108,23 @@ async def _serve(request: web.Request, user: User, session_id: str) -> web.WebSo
     registered = announced = False
     try:
         # Register before reading the rooms' last_seq: anything committed after that read arrives live, anything
-        # before it is within the client's catch-up, so nothing falls between.
-        room_ids = await app[keys.STORE].room_ids_of(user.id)
-        hub.register(conn, room_ids)
+        # before it is within the client's catch-up, so nothing falls between. A user's other sockets here
+        # already hear the rooms they are in (every join and leave event since they registered moved them): no
+        # query for a second tab. Nothing awaits between taking their rooms and registering.
+        room_ids = hub.rooms_of_user(user.id)
+        hub.register(conn, room_ids if room_ids is not None else await app[keys.STORE].room_ids_of(user.id))
         registered = True
         # A logout (password change, disable) that landed since `authenticate` found nothing here to close, and
-        # the revocation poll may have passed it by: ask again now that any later one will find this socket.
-        if await app[keys.ACCOUNTS].authenticate(session_id) is None:
+        # the revocation poll may have passed it by: ask again now that any later one will find this socket. The
+        # hello's rooms are read with that check (one round trip, issue 14); on a session that ended, unused.
+        not_before_ms = app[keys.ACCOUNTS].sessions_not_before_ms()
+        rooms = await app[keys.READS].my_rooms_if_live(session_id, not_before_ms, user.id)
+        if rooms is None:
             conn.close(CLOSE_SESSION_ENDED, "session ended")
         else:
             live.connected(conn)
             announced = True
-            conn.push_first(wire.encode(await _hello(request, conn)))
+            conn.push_first(wire.encode(await _hello(request, conn, rooms)))
         await _read(conn, ws, request)
         if conn.close_task is not None:
             # Ours to finish: the handler must not end (which drops the TCP connection) before the peer had its
@@ -138,10 +143,9 @@ async def _serve(request: web.Request, user: User, session_id: str) -> web.WebSo
     return ws
 
 
-async def _hello(request: web.Request, conn: Connection) -> wire.Json:
+async def _hello(request: web.Request, conn: Connection, rooms: list[Room]) -> wire.Json:
     app = request.app
     settings, user = app[keys.SETTINGS], conn.user
-    rooms = await app[keys.READS].my_rooms(user.id)
     return {
         "type": "hello",
         "user": wire.me(user),
