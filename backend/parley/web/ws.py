@@ -114,6 +114,8 @@ async def _serve(request: web.Request, user: User, session_id: str) -> web.WebSo
         room_ids = hub.rooms_of_user(user.id)
         hub.register(conn, room_ids if room_ids is not None else await app[keys.STORE].room_ids_of(user.id))
         registered = True
+        # This frame lives as long as the socket: what the handshake read is not kept (issue 14).
+        del room_ids
         # A logout (password change, disable) that landed since `authenticate` found nothing here to close, and
         # the revocation poll may have passed it by: ask again now that any later one will find this socket. The
         # hello's rooms are read with that check (one round trip, issue 14); on a session that ended, unused.
@@ -125,6 +127,7 @@ async def _serve(request: web.Request, user: User, session_id: str) -> web.WebSo
             live.connected(conn)
             announced = True
             conn.push_first(wire.encode(await _hello(request, conn, rooms)))
+        del rooms
         await _read(conn, ws, request)
         if conn.close_task is not None:
             # Ours to finish: the handler must not end (which drops the TCP connection) before the peer had its
