@@ -73,7 +73,16 @@ def _free_port() -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return cpu_seconds_of(Path(f"/proc/{pid}/stat"))
+
+
+def loop_cpu_seconds(pid: int) -> float:
+    """The CPU of the server's main thread (its event loop) alone, without its database threads'."""
+    return cpu_seconds_of(Path(f"/proc/{pid}/task/{pid}/stat"))
+
+
+def cpu_seconds_of(stat: Path) -> float:
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
@@ -220,8 +229,10 @@ async def bench_idle(args: argparse.Namespace) -> dict[str, Any]:
                 os.kill(pid, signal.SIGUSR1)
                 await asyncio.sleep(2)
             before, cpu_before, wall_before = rss_bytes(pid), cpu_seconds(pid), time.perf_counter()
+            loop_before = loop_cpu_seconds(pid)
             sockets = await open_spread(https, args.connections)
             connect_s, connect_cpu = time.perf_counter() - wall_before, cpu_seconds(pid) - cpu_before
+            loop_cpu = loop_cpu_seconds(pid) - loop_before
             readers = [asyncio.create_task(read(ws)) for ws in sockets]
             await asyncio.sleep(2)
             after = rss_bytes(pid)
@@ -246,6 +257,8 @@ async def bench_idle(args: argparse.Namespace) -> dict[str, Any]:
         "bytes_per_idle_connection": round((after - before) / args.connections),
         "connections_per_s": round(args.connections / connect_s),
         "server_cpu_ms_per_connection": round(connect_cpu / args.connections * 1000, 3),
+        # The rest is the server's other threads: aiosqlite's, one per database connection.
+        "event_loop_thread_cpu_ms_per_connection": round(loop_cpu / args.connections * 1000, 3),
         "frames_after_hello_per_connection": round(sum(frames.values()) / args.connections, 2),
         "frames_after_hello": frames,
     }
