@@ -182,6 +182,7 @@ def _fanout(
 def _frames_per_write(before: dict[str, float], after: dict[str, float]) -> float | None:
     """Frames handed to connections per socket write over the whole run (warm-up and drain included): above 1
     where the write batch put several frames in one write."""
+
     def frames(values: dict[str, float]) -> float:
         return sum(v for k, v in values.items() if k.startswith("parley_frames_out_total{"))
 
