@@ -386,3 +386,21 @@ async def test_under_a_fan_out_writes_linger_and_a_quiet_server_writes_at_once()
     hub.to_user(2, b"dm2")  # after a small flush nothing lingers
     await _turn()
     assert socks[1].sent[-1] == b"dm2"
+
+
+async def test_a_users_rooms_are_those_their_open_connections_hear() -> None:
+    """A user's second socket registers with the rooms the first one hears (moved by every join and leave since),
+    without asking the database; a user with no connection here has none to give."""
+    hub = Hub(fill_gap=_no_gap)
+    assert hub.rooms_of_user(1) is None
+    first = _conn(hub, 1, FakeSocket(), [1, 2])
+    hub.joined(1, 3, None)
+    hub.left(1, 1, None)
+    rooms = hub.rooms_of_user(1)
+    assert rooms == {2, 3}
+    assert rooms is not first.rooms  # a copy: the new connection's set is its own
+    _conn(hub, 2, FakeSocket(), [9])
+    assert hub.rooms_of_user(2) == {9} and hub.rooms_of_user(1) == {2, 3}
+    hub.unregister(first)
+    assert hub.rooms_of_user(1) is None
+    await hub.stop()
