@@ -229,7 +229,14 @@ def start_parley(core: int | None, population: Population, db: str = "sqlite") -
         parley = [sys.executable, "-m", "parley"]
         subprocess.run([*parley, "migrate"], env=env, cwd=tmp, check=True, stdout=subprocess.DEVNULL, timeout=120)
         rooms = asyncio.run(_seed(database_url, population))
-        with _process(pinned(core, [*parley, "serve"]), port, "parley serve", env=env, cwd=Path(tmp)) as proc:
+        serve = [*parley, "serve"]
+        # PARLEY_BENCH_PROFILE=DIR: the server runs under cProfile and writes DIR/parley-PORT.prof when it stops
+        # (SIGINT ends it normally). Its CPU figures then include the profiler's own cost.
+        profile_dir = os.environ.get("PARLEY_BENCH_PROFILE")
+        if profile_dir:
+            out = Path(profile_dir).resolve() / f"parley-{port}.prof"
+            serve = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "parley", "serve"]
+        with _process(pinned(core, serve), port, "parley serve", env=env, cwd=Path(tmp)) as proc:
             url = f"http://127.0.0.1:{port}"
             cookies = asyncio.run(_login_all(url, population.users))
             yield Server("parley", url, proc.pid, cookies, rooms, f"http://127.0.0.1:{metrics_port}/metrics")

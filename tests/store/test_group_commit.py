@@ -108,3 +108,29 @@ async def test_a_send_whose_sender_went_away_is_stored_and_close_waits_for_it(st
     # The resend of a cancelled send gets the stored message, not a second one.
     message, created = await store.insert_message(room, alice, "m29", "gone-29", NOW)
     assert not created and message.seq == 30
+
+
+@pytest.mark.parametrize("read_back", [False, True])
+async def test_each_send_is_told_its_own_id_whether_ids_are_computed_or_read_back(
+    store: Store, read_back: bool
+) -> None:
+    """A batch's ids follow from the first one where the backend hands them out consecutively (MariaDB's lock
+    mode), else they are read back: either way each send gets the id the database gave its row, also when
+    another room's batch commits in between."""
+    if read_back:
+        store.consecutive_id_step = None
+    people = await _people(store, 12)
+    rooms = await _rooms(store, people[0], 3)
+
+    async def sender(i: int) -> list[tuple[int, str]]:
+        told = []
+        for n in range(5):
+            message, _ = await store.insert_message(rooms[i % 3], people[i], f"b {i} {n}", f"i{i}-{n}", NOW)
+            told.append((message.id, message.body))
+        return told
+
+    told = [pair for pairs in await asyncio.gather(*(sender(i) for i in range(12))) for pair in pairs]
+    assert len({message_id for message_id, _ in told}) == 60
+    for message_id, body in told:
+        stored = await store.message(message_id)
+        assert stored is not None and stored.body == body

@@ -134,13 +134,18 @@ async def index_messages(tx: Tx, kind: str, messages: Sequence[tuple[int, int, s
         )
 
 
-async def add_to_backlog(tx: Tx, message_ids: Sequence[int]) -> None:
-    """Mark these just-stored messages for the indexer: one statement (a group-committed batch is at most 256)."""
-    if message_ids:
-        await tx.execute(
-            "INSERT INTO search_backlog (message_id) VALUES " + ", ".join(["(%s)"] * len(message_ids)),
-            tuple(message_ids),
-        )
+def placed(count: int) -> str:
+    """A WHERE condition for messages at `count` places, each (room_id, first seq, last seq) in the arguments."""
+    return " OR ".join(["(room_id = %s AND seq BETWEEN %s AND %s)"] * count)
+
+
+def backlog_statement(places: Sequence[tuple[int, int, int]]) -> tuple[str, list[int]]:
+    """Mark just-stored messages for the indexer, by their places (room_id, first seq, last seq), which their
+    transaction holds: one statement for a group-committed batch, and no need to know the new ids first."""
+    return (
+        "INSERT INTO search_backlog (message_id) SELECT id FROM messages WHERE " + placed(len(places)),
+        [x for place in places for x in place],
+    )
 
 
 async def unindex_messages(tx: Tx, kind: str, message_ids: Sequence[int]) -> None:
