@@ -23,6 +23,9 @@ class MessageQueries(ConversationQueries):
     # innodb_autoinc_lock_mode 0 or 1, MariaDB's default), so they follow from the first without reading them
     # back; None: read them back.
     consecutive_id_step: int | None = None
+    # Whether the rooms of a batch are locked and read as one row (MySQL's GROUP_CONCAT, when the session's
+    # group_concat_max_len holds a whole batch's rooms).
+    packed_room_lock = False
 
     async def insert_message(
         self,
@@ -90,14 +93,12 @@ class MessageQueries(ConversationQueries):
         rooms = sorted(counts)
         marks = ", ".join(["%s"] * len(rooms))
         async with self.transaction() as tx:
-            rows = await tx.fetchall(
-                f"SELECT id, last_seq, archived FROM rooms WHERE id IN ({marks}) ORDER BY id" + self.for_update, rooms
-            )
+            rows = await self._lock_rooms(tx, rooms)
             if len(rows) < len(rooms):
                 raise NotFound("room")
-            if any(row[2] for row in rows):
+            if any(archived for _, _, archived in rows):
                 raise RoomArchived("room")
-            next_seq = {int(row[0]): int(row[1]) + 1 for row in rows}
+            next_seq = {room_id: last_seq + 1 for room_id, last_seq, _ in rows}
             # (room, first seq, last seq) of each room's new messages: this transaction owns those places.
             places = [(room_id, next_seq[room_id], next_seq[room_id] + counts[room_id] - 1) for room_id in rooms]
             update: tuple[str, list[Any]]
@@ -154,6 +155,26 @@ class MessageQueries(ConversationQueries):
                 )
         self.backlog_added.set()
         return messages
+
+    async def _lock_rooms(self, tx: Tx, rooms: list[int]) -> list[tuple[int, int, int]]:
+        """(id, last_seq, archived) of those of `rooms` that exist, locked in ascending id, as one packed row where
+        the backend can (a result row costs the pure-Python MySQL driver more than the numbers in it)."""
+        marks = ", ".join(["%s"] * len(rooms))
+        where = f" FROM rooms WHERE id IN ({marks})"
+        if self.packed_room_lock:
+            row = await tx.fetchone(
+                "SELECT COUNT(*), GROUP_CONCAT(id, ' ', last_seq, ' ', archived ORDER BY id SEPARATOR ' ')"
+                + where
+                + self.for_update,
+                rooms,
+            )
+            numbers = [int(x) for x in row[1].split()] if row is not None and row[1] is not None else []
+            # Whole unless cut at group_concat_max_len (the backend checked it is long enough for a batch); if it
+            # was cut, the rows below are read under the locks already taken.
+            if row is not None and len(numbers) == 3 * int(row[0]):
+                return list(zip(numbers[0::3], numbers[1::3], numbers[2::3], strict=True))
+        found = await tx.fetchall("SELECT id, last_seq, archived" + where + " ORDER BY id" + self.for_update, rooms)
+        return [(int(r[0]), int(r[1]), int(r[2])) for r in found]
 
     async def _read_ids(
         self, tx: Tx, sends: list[Send], seqs: list[int], places: list[tuple[int, int, int]]

@@ -14,7 +14,7 @@ import pymysql
 from ..counters import PoolMeter
 from ..settings import DatabaseUrl
 from .base import Args, Conflict, DatabaseUnavailable, Row, Store, Tx
-from .group_commit import GroupCommit
+from .group_commit import MAX_BATCH, GroupCommit
 
 # MySQL error numbers that mean "the server is not there" rather than "your SQL is wrong".
 log = logging.getLogger(__name__)
@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 CLOSE_WAIT_S = 5.0
 _UNREACHABLE = {2003, 2006, 2013, 2002, 2055}
 _DUPLICATE_KEY = 1062
+# Characters of one room in a packed room lock at most: "id last_seq archived " (two BIGINTs and a flag).
+PACKED_ROOM_CHARS = 20 + 1 + 20 + 1 + 1 + 1
 
 
 def _translate(exc: Exception) -> Exception:
@@ -179,22 +181,28 @@ class MysqlStore(Store):
             raise DatabaseUnavailable(f"cannot connect to MySQL at {where} (database {url.name!r}): {reason}") from None
         store = cls(pool)
         try:
-            store.consecutive_id_step = await store._consecutive_id_step()
+            await store._read_settings()
         except BaseException:
             pool.close()
             await pool.wait_closed()
             raise
         return store
 
-    async def _consecutive_id_step(self) -> int | None:
-        """The id step of a multi-row INSERT's rows when InnoDB hands them out consecutively: lock mode 0
-        ("traditional") or 1 ("consecutive", MariaDB's default) for a plain INSERT ... VALUES; None in mode 2
-        ("interleaved", MySQL 8's default), where another transaction's ids may fall between them."""
+    async def _read_settings(self) -> None:
+        """What the group commit may rely on of this server's settings.
+
+        Consecutive ids: lock mode 0 ("traditional") or 1 ("consecutive", MariaDB's default) hands a plain
+        INSERT ... VALUES consecutive ids; mode 2 ("interleaved", MySQL 8's default) may put another
+        transaction's between them. Packed room locks: GROUP_CONCAT must hold a whole batch's rooms (MariaDB's
+        default 1 MiB does; MySQL's 1,024 bytes does not)."""
         async with self.read() as tx:
-            row = await tx.fetchone("SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment")
-        if row is None or int(row[0]) not in (0, 1):
-            return None
-        return int(row[1])
+            row = await tx.fetchone(
+                "SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment, @@group_concat_max_len"
+            )
+        if row is None:
+            return
+        self.consecutive_id_step = int(row[1]) if int(row[0]) in (0, 1) else None
+        self.packed_room_lock = int(row[2]) >= MAX_BATCH * PACKED_ROOM_CHARS
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Tx]:
