@@ -83,7 +83,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     else:
         url = DatabaseUrl(scheme="sqlite", path=str(Path(tmp.name) / "ingest.db"))
     store = await open_store(url, pool_max=args.pool, create=True)
-    grouped = store.group_commit
+    grouped = store.group_commit if args.lanes is None else GroupCommit(store.store_sends, lanes=args.lanes)
     single = GroupCommit(store.store_sends, lanes=args.pool, max_batch=1)
     try:
         await migrate(store, 0)
@@ -114,6 +114,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "rooms": args.rooms,
         "senders": args.senders,
         "pool": args.pool,
+        "lanes": args.lanes,
         "seconds": args.seconds,
         "median": {mode: statistics.median(x["messages_per_s"] for x in rs) for mode, rs in runs.items()},
         "runs": runs,
@@ -128,6 +129,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--group-only", action="store_true", help="skip the one-transaction-per-send runs")
+    parser.add_argument("--lanes", type=int, help="group commit lanes (default: the store's own choice)")
     parser.add_argument("--pool", type=int, default=10, help="database connections (DB_POOL_MAX)")
     args = parser.parse_args()
     if not (1 <= args.rooms <= 1000 and 1 <= args.senders <= 2000 and 0 < args.seconds <= 120 and args.rounds <= 10):

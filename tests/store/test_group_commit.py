@@ -118,9 +118,9 @@ async def test_each_send_is_told_its_own_id_with_or_without_the_shortcuts(store:
     also when other rooms' batches commit in between."""
     if plain:
         store.consecutive_id_step = None
-        store.packed_room_lock = False
+        store.packed_reads = False
     elif store.kind == "mysql":  # MariaDB's defaults allow both
-        assert store.consecutive_id_step == 1 and store.packed_room_lock
+        assert store.consecutive_id_step == 1 and store.packed_reads
     people = await _people(store, 12)
     rooms = await _rooms(store, people[0], 3)
 

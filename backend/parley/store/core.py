@@ -159,6 +159,10 @@ class Database(abc.ABC):
     skip_locked: str = ""
     #: appended to the SELECT that reads backlogged messages: waits for an edit or deletion in flight to commit
     for_share: str = ""
+    #: rows read as one packed value where a batch's are many (MySQL's GROUP_CONCAT and JSON_ARRAYAGG, when the
+    #: session's group_concat_max_len holds a batch's rooms): a result row costs the pure-Python driver more than
+    #: what is in it
+    packed_reads: bool = False
     kind: str = ""
 
     # -- plumbing -----------------------------------------------------------------------------------------

@@ -23,9 +23,6 @@ class MessageQueries(ConversationQueries):
     # innodb_autoinc_lock_mode 0 or 1, MariaDB's default), so they follow from the first without reading them
     # back; None: read them back.
     consecutive_id_step: int | None = None
-    # Whether the rooms of a batch are locked and read as one row (MySQL's GROUP_CONCAT, when the session's
-    # group_concat_max_len holds a whole batch's rooms).
-    packed_room_lock = False
 
     async def insert_message(
         self,
@@ -157,11 +154,11 @@ class MessageQueries(ConversationQueries):
         return messages
 
     async def _lock_rooms(self, tx: Tx, rooms: list[int]) -> list[tuple[int, int, int]]:
-        """(id, last_seq, archived) of those of `rooms` that exist, locked in ascending id, as one packed row where
-        the backend can (a result row costs the pure-Python MySQL driver more than the numbers in it)."""
+        """(id, last_seq, archived) of those of `rooms` that exist, locked in ascending id (one packed row where the
+        backend reads so)."""
         marks = ", ".join(["%s"] * len(rooms))
         where = f" FROM rooms WHERE id IN ({marks})"
-        if self.packed_room_lock:
+        if self.packed_reads:
             row = await tx.fetchone(
                 "SELECT COUNT(*), GROUP_CONCAT(id, ' ', last_seq, ' ', archived ORDER BY id SEPARATOR ' ')"
                 + where

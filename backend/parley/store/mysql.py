@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 CLOSE_WAIT_S = 5.0
 _UNREACHABLE = {2003, 2006, 2013, 2002, 2055}
 _DUPLICATE_KEY = 1062
+# One group commit lane per this many pooled connections.
+LANE_SHARE = 5
 # Characters of one room in a packed room lock at most: "id last_seq archived " (two BIGINTs and a flag).
 PACKED_ROOM_CHARS = 20 + 1 + 20 + 1 + 1 + 1
 
@@ -147,8 +149,12 @@ class MysqlStore(Store):
     def __init__(self, pool: Any) -> None:
         self._pool = pool
         self.meter = PoolMeter()
-        # Half the pool flushes sends (each lane holds a connection while it commits); the rest serves reads.
-        self.group_commit = GroupCommit(self.store_sends, lanes=max(1, pool.maxsize // 2))
+        # A fifth of the pool flushes sends (each lane holds a connection while it commits; two of the default ten);
+        # the rest serves reads. Few lanes: however many there are, the sends in flight are the senders', so more
+        # lanes only cut them into smaller batches, and a batch's round trips cost this process about as much CPU
+        # as its rows (issue 14: 5 lanes 115 µs, 2 lanes 82 µs, 1 lane 57 µs per stored message, in
+        # scripts/bench_ingest.py with 50 senders).
+        self.group_commit = GroupCommit(self.store_sends, lanes=max(1, pool.maxsize // LANE_SHARE))
         # Set after a commit added sends to the search backlog: wakes this process's indexer (live/search_indexer.py).
         self.backlog_added = asyncio.Event()
 
@@ -193,7 +199,7 @@ class MysqlStore(Store):
 
         Consecutive ids: lock mode 0 ("traditional") or 1 ("consecutive", MariaDB's default) hands a plain
         INSERT ... VALUES consecutive ids; mode 2 ("interleaved", MySQL 8's default) may put another
-        transaction's between them. Packed room locks: GROUP_CONCAT must hold a whole batch's rooms (MariaDB's
+        transaction's between them. Packed reads: GROUP_CONCAT must hold a whole batch's rooms (MariaDB's
         default 1 MiB does; MySQL's 1,024 bytes does not)."""
         async with self.read() as tx:
             row = await tx.fetchone(
@@ -202,7 +208,7 @@ class MysqlStore(Store):
         if row is None:
             return
         self.consecutive_id_step = int(row[1]) if int(row[0]) in (0, 1) else None
-        self.packed_room_lock = int(row[2]) >= MAX_BATCH * PACKED_ROOM_CHARS
+        self.packed_reads = int(row[2]) >= MAX_BATCH * PACKED_ROOM_CHARS
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Tx]:
