@@ -54,12 +54,20 @@ async def one_run(store: Store, rooms: list[int], users: list[User], seconds: fl
             n += 1
             done += 1
 
-    t0 = time.perf_counter()
+    t0, cpu0, used0 = time.perf_counter(), time.process_time(), store.meter.latency.count
     await asyncio.gather(*(sender(i) for i in range(len(users))))
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu, transactions = (
+        time.perf_counter() - t0,
+        time.process_time() - cpu0,
+        store.meter.latency.count - used0,
+    )
     latencies.sort()
     return {
         "messages_per_s": round(done / elapsed),
+        # This process's CPU (the store path: group commit, SQL, the driver) per stored message, and the sends per
+        # transaction the batching reached.
+        "cpu_us_per_message": round(cpu / done * 1e6, 1),
+        "messages_per_transaction": round(done / max(1, transactions), 1),
         "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
         "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1),
     }
@@ -75,16 +83,24 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     else:
         url = DatabaseUrl(scheme="sqlite", path=str(Path(tmp.name) / "ingest.db"))
     store = await open_store(url, pool_max=args.pool, create=True)
-    grouped = store.group_commit
+    grouped = store.group_commit if args.lanes is None else GroupCommit(store.store_sends, lanes=args.lanes)
     single = GroupCommit(store.store_sends, lanes=args.pool, max_batch=1)
     try:
         await migrate(store, 0)
         accounts = [await store.create_user(f"sender{i}", "x", 0) for i in range(args.senders)]
         users = [User(a.id, a.username) for a in accounts]
         rooms = [(await store.create_room(f"room{i}", "", False, users[0].id, 0)).id for i in range(args.rooms)]
-        runs: dict[str, list[dict[str, Any]]] = {"group commit": [], "one transaction per send": []}
+        runs: dict[str, list[dict[str, Any]]] = (
+            {"group commit": []}
+            if args.group_only
+            else {
+                "group commit": [],
+                "one transaction per send": [],
+            }
+        )
+        modes = [("group commit", grouped), ("one transaction per send", single)][: 1 if args.group_only else 2]
         for r in range(args.rounds):
-            for mode, commit in (("group commit", grouped), ("one transaction per send", single)):
+            for mode, commit in modes:
                 store.group_commit = commit
                 runs[mode].append(await one_run(store, rooms, users, args.seconds, f"{r}{mode[0]}"))
         store.group_commit = grouped
@@ -98,6 +114,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "rooms": args.rooms,
         "senders": args.senders,
         "pool": args.pool,
+        "lanes": args.lanes,
         "seconds": args.seconds,
         "median": {mode: statistics.median(x["messages_per_s"] for x in rs) for mode, rs in runs.items()},
         "runs": runs,
@@ -111,6 +128,8 @@ def main() -> int:
     parser.add_argument("--senders", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--group-only", action="store_true", help="skip the one-transaction-per-send runs")
+    parser.add_argument("--lanes", type=int, help="group commit lanes (default: the store's own choice)")
     parser.add_argument("--pool", type=int, default=10, help="database connections (DB_POOL_MAX)")
     args = parser.parse_args()
     if not (1 <= args.rooms <= 1000 and 1 <= args.senders <= 2000 and 0 < args.seconds <= 120 and args.rounds <= 10):

@@ -229,10 +229,34 @@ def start_parley(core: int | None, population: Population, db: str = "sqlite") -
         parley = [sys.executable, "-m", "parley"]
         subprocess.run([*parley, "migrate"], env=env, cwd=tmp, check=True, stdout=subprocess.DEVNULL, timeout=120)
         rooms = asyncio.run(_seed(database_url, population))
-        with _process(pinned(core, [*parley, "serve"]), port, "parley serve", env=env, cwd=Path(tmp)) as proc:
+        serve = [*parley, "serve"]
+        # PARLEY_BENCH_PROFILE=DIR: the server runs under cProfile, timed by its own CPU clock (wall time would
+        # count its waits for the database), and writes DIR/parley-PORT.prof when it stops (SIGINT ends it
+        # normally). Its CPU figures then include the profiler's own cost.
+        profile_dir = os.environ.get("PARLEY_BENCH_PROFILE")
+        if profile_dir:
+            out = Path(profile_dir).resolve() / f"parley-{port}.prof"
+            serve = [sys.executable, "-c", _PROFILED, str(out), "serve"]
+        with _process(pinned(core, serve), port, "parley serve", env=env, cwd=Path(tmp)) as proc:
             url = f"http://127.0.0.1:{port}"
             cookies = asyncio.run(_login_all(url, population.users))
             yield Server("parley", url, proc.pid, cookies, rooms, f"http://127.0.0.1:{metrics_port}/metrics")
 
+
+# `python -c _PROFILED OUT ARGS...`: `python -m parley ARGS...` under cProfile with the process's CPU clock.
+_PROFILED = """
+import cProfile, runpy, sys, time
+out = sys.argv[1]
+sys.argv = ["parley", *sys.argv[2:]]
+profile = cProfile.Profile(time.process_time)
+profile.enable()
+try:
+    runpy.run_module("parley", run_name="__main__", alter_sys=True)
+except SystemExit:
+    pass
+finally:
+    profile.disable()
+    profile.dump_stats(out)
+"""
 
 STARTERS = {"socketio": start_socketio, "naive": start_naive}

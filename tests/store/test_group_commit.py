@@ -108,3 +108,34 @@ async def test_a_send_whose_sender_went_away_is_stored_and_close_waits_for_it(st
     # The resend of a cancelled send gets the stored message, not a second one.
     message, created = await store.insert_message(room, alice, "m29", "gone-29", NOW)
     assert not created and message.seq == 30
+
+
+@pytest.mark.parametrize("plain", [False, True])
+async def test_each_send_is_told_its_own_id_with_or_without_the_shortcuts(store: Store, plain: bool) -> None:
+    """On MariaDB a batch's ids follow from the first one (its lock mode hands them out consecutively) and its
+    rooms are locked and read as one packed row; `plain` turns both off, as on a server whose settings do not allow
+    them (ids read back, a row per room). Either way each send gets the id and seq the database gave its row,
+    also when other rooms' batches commit in between."""
+    if plain:
+        store.consecutive_id_step = None
+        store.packed_reads = False
+    elif store.kind == "mysql":  # MariaDB's defaults allow both
+        assert store.consecutive_id_step == 1 and store.packed_reads
+    people = await _people(store, 12)
+    rooms = await _rooms(store, people[0], 3)
+
+    async def sender(i: int) -> list[tuple[int, str, int]]:
+        told = []
+        for n in range(5):
+            message, _ = await store.insert_message(rooms[i % 3], people[i], f"b {i} {n}", f"i{i}-{n}", NOW)
+            told.append((message.id, message.body, message.seq))
+        return told
+
+    told = [pair for pairs in await asyncio.gather(*(sender(i) for i in range(12))) for pair in pairs]
+    assert len({message_id for message_id, _, _ in told}) == 60
+    for message_id, body, seq in told:
+        stored = await store.message(message_id)
+        assert stored is not None and (stored.body, stored.seq) == (body, seq)
+    for room_id in rooms:
+        page = await store.messages_before(room_id, None, 100)
+        assert [m.seq for m in page.messages] == list(range(1, 21))

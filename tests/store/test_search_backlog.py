@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from parley.models import Message, User
 from parley.settings import DatabaseUrl
-from parley.store import Store, open_store, query_terms
+from parley.store import Store, open_store, query_terms, search
 from parley.store.search import tokens
 
 NOW = 1_700_000_000_000
@@ -54,6 +56,33 @@ async def test_a_send_leaves_a_marker_that_the_indexer_turns_into_tokens(store: 
     assert [await _token_rows(store, m.id) for m in sent] == [len(tokens(m.body)) for m in sent]
     assert await _count(store, "SELECT COUNT(*) FROM search_backlog") == 0
     assert await store.index_backlog() == 0
+
+
+@pytest.mark.parametrize("read", ["packed", "rows", "packed value cut"])
+async def test_the_indexer_reads_bodies_packed_or_as_rows(
+    store: Store, read: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On MariaDB the indexer reads a batch's bodies as one JSON value; as rows where the backend does not pack
+    (`rows`), or when the value came back cut at group_concat_max_len (`packed value cut`: not JSON). Quotes,
+    backslashes, newlines and characters beyond the BMP survive either way."""
+    if read == "rows":
+        store.packed_reads = False
+    elif read == "packed value cut":
+
+        def cut(_: str) -> None:
+            raise ValueError("cut at group_concat_max_len")
+
+        monkeypatch.setattr(search.json, "loads", cut)
+    ana = await store.create_user("ana", "x", NOW)
+    author = User(ana.id, "ana")
+    bodies = ['quoted "word" back\\slash', "line one\nline two 😀 emoji", "deleted later"]
+    sent = [await _send(store, author, body, f"p{i}") for i, body in enumerate(bodies)]
+    await store.delete_message(sent[2].id)
+    assert await store.index_backlog() == 3
+    assert await _found(store, "quoted") == [bodies[0]]
+    assert await _found(store, "emoji two") == [bodies[1]]
+    assert await _found(store, "deleted") == []
+    assert [await _token_rows(store, m.id) for m in sent[:2]] == [len(tokens(b)) for b in bodies[:2]]
 
 
 async def test_edits_and_deletions_of_backlogged_messages(store: Store) -> None:

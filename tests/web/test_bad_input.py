@@ -41,6 +41,16 @@ def test_parse_json_bounds_depth() -> None:
     for text in (DEEP_OPEN, DEEP_CLOSED, DEEP_OBJECT, '{"a":' * 40 + "1" + "}" * 40):
         with pytest.raises(ValueError, match=r"nested too deeply|not valid JSON"):
             parse_json(text)
+    # At the limit and one past it, as text and as bytes; brackets inside strings do not count as nesting.
+    at_limit, past_it = (
+        "[" * JSON_DEPTH_MAX + "]" * JSON_DEPTH_MAX,
+        "[" * (JSON_DEPTH_MAX + 1) + "]" * (JSON_DEPTH_MAX + 1),
+    )
+    assert parse_json(at_limit) == parse_json(at_limit.encode())
+    for deep in (past_it, past_it.encode()):
+        with pytest.raises(ValueError, match="nested too deeply"):
+            parse_json(deep)
+    assert parse_json(json.dumps({"body": "{[" * 100})) == {"body": "{[" * 100}
 
 
 @pytest.mark.parametrize("body", [DEEP_OPEN, DEEP_CLOSED, DEEP_OBJECT])

@@ -144,16 +144,13 @@ class Messages:
             raise errors.ApiError(404, "room_not_found", "No such room.", client_id=client_id) from None
         except RoomArchived:
             raise errors.ApiError(403, "room_archived", "This room is read-only.", client_id=client_id) from None
-        payload = wire.message(message)
-        ack = wire.encode({"type": "message.ack", "client_id": client_id, "message": payload})
+        new, ack = wire.message_frames(message, client_id)
         if not created:
             conn.push(ack)
             return
         self.stored += 1
         self._live.message_sent(room_id, conn.user.id)
-        self._broker.message(
-            room_id, message.seq, wire.encode({"type": "message.new", "message": payload}), ack, conn.id
-        )
+        self._broker.message(room_id, message.seq, new, ack, conn.id)
 
     # -- edit and delete --------------------------------------------------------------------------------------
 

@@ -68,6 +68,15 @@ def message(m: Message) -> Json:
     }
 
 
+def message_frames(m: Message, client_id: str) -> tuple[bytes, bytes]:
+    """A new message's `message.new` (for the room) and `message.ack` (for its sender), the message encoded once
+    for both: the same bytes as encoding each frame whole."""
+    payload = _encoder.encode(message(m))
+    new = '{"type":"message.new","message":' + payload + "}"
+    ack = '{"type":"message.ack","client_id":' + _encoder.encode(client_id) + ',"message":' + payload + "}"
+    return new.encode(), ack.encode()
+
+
 def file(f: File) -> Json:
     data: Json = {
         "id": f.id,

@@ -71,6 +71,13 @@ class Tx(abc.ABC):
     async def insert(self, sql: str, args: Args = ()) -> int:
         """Run an INSERT; return the new row's id. Raises Conflict on a unique key."""
 
+    async def pipeline(self, statements: Sequence[tuple[str, Args]], *, commit: bool = False) -> list[int]:
+        """Run statements that return no rows, in order; return each one's insert id (0 for what inserted none).
+        With `commit`, the transaction commits with them and nothing may run in it after. A backend may send them
+        together (MySQL: one round trip for the lot). Raises Conflict on a unique key (those after it do not run).
+        """
+        return [await self.insert(sql, args) for sql, args in statements]
+
 
 MESSAGE_COLUMNS = (
     "m.id, m.room_id, m.seq, m.user_id, u.username, m.body, m.created_at, m.client_id,"
@@ -157,6 +164,10 @@ class Database(abc.ABC):
     skip_locked: str = ""
     #: appended to the SELECT that reads backlogged messages: waits for an edit or deletion in flight to commit
     for_share: str = ""
+    #: rows read as one packed value where a batch's are many (MySQL's GROUP_CONCAT and JSON_ARRAYAGG, when the
+    #: session's group_concat_max_len holds a batch's rooms): a result row costs the pure-Python driver more than
+    #: what is in it
+    packed_reads: bool = False
     kind: str = ""
 
     # -- plumbing -----------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from .conversations import ConversationQueries
 from .core import MESSAGE_COLUMNS, Conflict, NotFound, RoomArchived, StoreError, Tx, message_from_row
 from .files import FileNotAttachable
 from .group_commit import GroupCommit, Send
-from .search import add_to_backlog
+from .search import backlog_statement, placed
 
 
 class MessageQueries(ConversationQueries):
@@ -19,6 +19,10 @@ class MessageQueries(ConversationQueries):
     group_commit: GroupCommit
     # Set after sends were committed to the search backlog (backends make it in __init__).
     backlog_added: asyncio.Event
+    # The step between the ids of one multi-row INSERT when the backend promises them consecutive (MySQL's
+    # innodb_autoinc_lock_mode 0 or 1, MariaDB's default), so they follow from the first without reading them
+    # back; None: read them back.
+    consecutive_id_step: int | None = None
 
     async def insert_message(
         self,
@@ -76,7 +80,9 @@ class MessageQueries(ConversationQueries):
         """Insert new messages, each under its room's row lock with the room's next seq, in one transaction.
 
         Rooms are locked in ascending id (one statement), the order every process uses, so batches do not
-        deadlock; each room's last_seq moves by its count of sends at once.
+        deadlock; each room's last_seq moves by its count of sends at once. What follows the lock goes in one
+        pipeline (one round trip on MySQL, with the COMMIT when nothing else is to be written): the rooms' new
+        last_seq, the message rows and their search backlog rows, each one statement for the lot.
         """
         counts: dict[int, int] = {}
         for send in sends:
@@ -84,35 +90,47 @@ class MessageQueries(ConversationQueries):
         rooms = sorted(counts)
         marks = ", ".join(["%s"] * len(rooms))
         async with self.transaction() as tx:
-            rows = await tx.fetchall(
-                f"SELECT id, last_seq, archived FROM rooms WHERE id IN ({marks}) ORDER BY id" + self.for_update, rooms
-            )
+            rows = await self._lock_rooms(tx, rooms)
             if len(rows) < len(rooms):
                 raise NotFound("room")
-            if any(row[2] for row in rows):
+            if any(archived for _, _, archived in rows):
                 raise RoomArchived("room")
-            next_seq = {int(row[0]): int(row[1]) + 1 for row in rows}
+            next_seq = {room_id: last_seq + 1 for room_id, last_seq, _ in rows}
+            # (room, first seq, last seq) of each room's new messages: this transaction owns those places.
+            places = [(room_id, next_seq[room_id], next_seq[room_id] + counts[room_id] - 1) for room_id in rooms]
+            update: tuple[str, list[Any]]
             if len(rooms) == 1:
-                await tx.execute(
-                    "UPDATE rooms SET last_seq = %s WHERE id = %s", (next_seq[rooms[0]] - 1 + len(sends), rooms[0])
-                )
+                update = ("UPDATE rooms SET last_seq = %s WHERE id = %s", [places[0][2], rooms[0]])
             else:
                 cases = " ".join(["WHEN %s THEN %s"] * len(rooms))
                 args: list[Any] = []
-                for room_id in rooms:
-                    args += (room_id, next_seq[room_id] - 1 + counts[room_id])
-                await tx.execute(
-                    f"UPDATE rooms SET last_seq = CASE id {cases} END WHERE id IN ({marks})", [*args, *rooms]
-                )
-            first_seqs = dict(next_seq)
+                for room_id, _, last in places:
+                    args += (room_id, last)
+                update = (f"UPDATE rooms SET last_seq = CASE id {cases} END WHERE id IN ({marks})", [*args, *rooms])
             seqs = []
             for send in sends:
                 seqs.append(next_seq[send.room_id])
                 next_seq[send.room_id] += 1
-            ids = await self._insert_rows(tx, sends, seqs, first_seqs, counts)
-            # Only a marker for the search index (one row per send, one statement): the indexer writes the tokens
-            # after the commit, in batches (store/search.py, live/search_indexer.py).
-            await add_to_backlog(tx, ids)
+            values: list[Any] = []
+            for seq, send in zip(seqs, sends, strict=True):
+                values += (send.room_id, seq, send.author.id, send.body, send.client_id, send.now_ms)
+            insert = (
+                "INSERT INTO messages (room_id, seq, user_id, body, client_id, created_at) VALUES "
+                + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(sends)),
+                values,
+            )
+            step = self.consecutive_id_step if len(sends) > 1 else 1
+            # Mentions and files are written with the message ids, and ids that are not computed are read back:
+            # then the transaction goes on after the pipeline.
+            more = step is None or any(send.mentions or send.file_ids for send in sends)
+            # Only a marker for the search index: the indexer writes the tokens after the commit, in batches
+            # (store/search.py, live/search_indexer.py).
+            first_id = (await tx.pipeline([update, insert, backlog_statement(places)], commit=not more))[1]
+            if step is not None:
+                # One statement's ids are consecutive here, and the insert id it reports is its first row's.
+                ids = [first_id + i * step for i in range(len(sends))]
+            else:
+                ids = await self._read_ids(tx, sends, seqs, places)
             messages = []
             for message_id, seq, send in zip(ids, seqs, sends, strict=True):
                 if send.mentions:
@@ -135,28 +153,34 @@ class MessageQueries(ConversationQueries):
         self.backlog_added.set()
         return messages
 
-    async def _insert_rows(
-        self, tx: Tx, sends: list[Send], seqs: list[int], first_seqs: dict[int, int], counts: dict[int, int]
+    async def _lock_rooms(self, tx: Tx, rooms: list[int]) -> list[tuple[int, int, int]]:
+        """(id, last_seq, archived) of those of `rooms` that exist, locked in ascending id (one packed row where the
+        backend reads so)."""
+        marks = ", ".join(["%s"] * len(rooms))
+        where = f" FROM rooms WHERE id IN ({marks})"
+        if self.packed_reads:
+            row = await tx.fetchone(
+                "SELECT COUNT(*), GROUP_CONCAT(id, ' ', last_seq, ' ', archived ORDER BY id SEPARATOR ' ')"
+                + where
+                + self.for_update,
+                rooms,
+            )
+            numbers = [int(x) for x in row[1].split()] if row is not None and row[1] is not None else []
+            # Whole unless cut at group_concat_max_len (the backend checked it is long enough for a batch); if it
+            # was cut, the rows below are read under the locks already taken.
+            if row is not None and len(numbers) == 3 * int(row[0]):
+                return list(zip(numbers[0::3], numbers[1::3], numbers[2::3], strict=True))
+        found = await tx.fetchall("SELECT id, last_seq, archived" + where + " ORDER BY id" + self.for_update, rooms)
+        return [(int(r[0]), int(r[1]), int(r[2])) for r in found]
+
+    async def _read_ids(
+        self, tx: Tx, sends: list[Send], seqs: list[int], places: list[tuple[int, int, int]]
     ) -> list[int]:
-        """The message rows, one statement for the lot; their ids in the order of `sends`."""
-        columns = "INSERT INTO messages (room_id, seq, user_id, body, client_id, created_at) VALUES "
-        if len(sends) == 1:
-            send = sends[0]
-            row = (send.room_id, seqs[0], send.author.id, send.body, send.client_id, send.now_ms)
-            return [await tx.insert(columns + "(%s, %s, %s, %s, %s, %s)", row)]
-        values: list[Any] = []
-        for seq, send in zip(seqs, sends, strict=True):
-            values += (send.room_id, seq, send.author.id, send.body, send.client_id, send.now_ms)
-        await tx.execute(columns + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(sends)), values)
-        # Auto-increment ids of a multi-row insert are not promised consecutive (MySQL 8's default interleaved
-        # lock mode): read them back by (room, seq), which this transaction owns.
-        ranges: list[Any] = []
-        for room_id, count in counts.items():
-            ranges += (room_id, first_seqs[room_id], first_seqs[room_id] + count - 1)
+        """The ids of a multi-row insert where they are not promised consecutive (MySQL 8's default interleaved
+        lock mode, SQLite), in the order of `sends`: read back by (room, seq)."""
         rows = await tx.fetchall(
-            "SELECT id, room_id, seq FROM messages WHERE "
-            + " OR ".join(["(room_id = %s AND seq BETWEEN %s AND %s)"] * len(counts)),
-            ranges,
+            "SELECT id, room_id, seq FROM messages WHERE " + placed(len(places)),
+            [x for place in places for x in place],
         )
         by_place = {(int(r[1]), int(r[2])): int(r[0]) for r in rows}
         return [by_place[(send.room_id, seq)] for seq, send in zip(seqs, sends, strict=True)]

@@ -23,10 +23,12 @@ Policy (docs/search.md says why):
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..models import Message, Room
 from .core import MESSAGE_COLUMNS, ROOM_COLUMNS, Database, Row, Tx, message_from_row, room_from_row
@@ -111,44 +113,69 @@ async def index_message(tx: Tx, kind: str, message_id: int, room_id: int, body: 
 
 
 async def index_messages(tx: Tx, kind: str, messages: Sequence[tuple[int, int, str]]) -> None:
-    """Add the tokens of these (message id, room id, body): a group-committed batch of sends writes them in one
-    statement (per INSERT_CHUNK rows). SQLite: one `search_docs` row per message (its trigger feeds FTS5); MySQL:
-    one `search_tokens` row per token, in token order."""
+    """Add the tokens of these (message id, room id, body)."""
+    for sql, args in index_statements(kind, messages):
+        await tx.execute(sql, args)
+
+
+def index_statements(kind: str, messages: Sequence[tuple[int, int, str]]) -> list[tuple[str, list[Any]]]:
+    """The statements adding the tokens of these (message id, room id, body): one per INSERT_CHUNK rows. SQLite:
+    one `search_docs` row per message (its trigger feeds FTS5); MySQL: one `search_tokens` row per token, in token
+    order."""
+    statements: list[tuple[str, list[Any]]] = []
     if kind == "sqlite":
         made = [(i, room_id, " ".join(sorted(fts_word(t) for t in tokens(body)))) for i, room_id, body in messages]
         docs = [doc for doc in made if doc[2]]
         for start in range(0, len(docs), INSERT_CHUNK):
             chunk = docs[start : start + INSERT_CHUNK]
-            await tx.execute(
-                "INSERT INTO search_docs (message_id, room_id, words) VALUES "
-                + ", ".join(["(%s, %s, %s)"] * len(chunk)),
-                [value for row in chunk for value in row],
+            statements.append(
+                (
+                    "INSERT INTO search_docs (message_id, room_id, words) VALUES "
+                    + ", ".join(["(%s, %s, %s)"] * len(chunk)),
+                    [value for row in chunk for value in row],
+                )
             )
-        return
+        return statements
     rows = sorted((token, message_id, room_id) for message_id, room_id, body in messages for token in tokens(body))
     for start in range(0, len(rows), INSERT_CHUNK):
         part = rows[start : start + INSERT_CHUNK]
-        await tx.execute(
-            "INSERT INTO search_tokens (token, message_id, room_id) VALUES " + ", ".join(["(%s, %s, %s)"] * len(part)),
-            [value for row in part for value in row],
+        statements.append(
+            (
+                "INSERT INTO search_tokens (token, message_id, room_id) VALUES "
+                + ", ".join(["(%s, %s, %s)"] * len(part)),
+                [value for row in part for value in row],
+            )
         )
+    return statements
 
 
-async def add_to_backlog(tx: Tx, message_ids: Sequence[int]) -> None:
-    """Mark these just-stored messages for the indexer: one statement (a group-committed batch is at most 256)."""
-    if message_ids:
-        await tx.execute(
-            "INSERT INTO search_backlog (message_id) VALUES " + ", ".join(["(%s)"] * len(message_ids)),
-            tuple(message_ids),
-        )
+def placed(count: int) -> str:
+    """A WHERE condition for messages at `count` places, each (room_id, first seq, last seq) in the arguments."""
+    return " OR ".join(["(room_id = %s AND seq BETWEEN %s AND %s)"] * count)
+
+
+def backlog_statement(places: Sequence[tuple[int, int, int]]) -> tuple[str, list[int]]:
+    """Mark just-stored messages for the indexer, by their places (room_id, first seq, last seq), which their
+    transaction holds: one statement for a group-committed batch, and no need to know the new ids first."""
+    return (
+        "INSERT INTO search_backlog (message_id) SELECT id FROM messages WHERE " + placed(len(places)),
+        [x for place in places for x in place],
+    )
 
 
 async def unindex_messages(tx: Tx, kind: str, message_ids: Sequence[int]) -> None:
     """Remove the tokens of these messages (edited, deleted or purged)."""
+    for sql, args in unindex_statements(kind, message_ids):
+        await tx.execute(sql, args)
+
+
+def unindex_statements(kind: str, message_ids: Sequence[int]) -> list[tuple[str, list[Any]]]:
     table = "search_docs" if kind == "sqlite" else "search_tokens"
+    statements: list[tuple[str, list[Any]]] = []
     for start in range(0, len(message_ids), INSERT_CHUNK):
         chunk = message_ids[start : start + INSERT_CHUNK]
-        await tx.execute(f"DELETE FROM {table} WHERE message_id IN ({', '.join(['%s'] * len(chunk))})", tuple(chunk))
+        statements.append((f"DELETE FROM {table} WHERE message_id IN ({', '.join(['%s'] * len(chunk))})", list(chunk)))
+    return statements
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,14 +291,10 @@ class SearchQueries(Database):
             if not ids:
                 return 0
             marks = ", ".join(["%s"] * len(ids))
-            messages = await tx.fetchall(
-                f"SELECT id, room_id, body FROM messages WHERE id IN ({marks}) AND deleted = 0 ORDER BY id"
-                + self.for_share,
-                tuple(ids),
-            )
+            messages = await self._backlogged(tx, ids, marks)
             # An edit may have indexed a backlogged message already (it does not look at the backlog): replace.
-            await unindex_messages(tx, self.kind, ids)
-            await index_messages(tx, self.kind, [(int(r[0]), int(r[1]), r[2]) for r in messages])
+            statements = unindex_statements(self.kind, ids)
+            statements += index_statements(self.kind, messages)
             # ORDER BY ... LIMIT: on a table this small InnoDB may plan `IN (...)` as a scan of the whole table,
             # which would wait for the rows another process's indexer holds above ours, while it waits for ours
             # (a deadlock seen in the tests). In key order, stopping at our last row, the scan only ever waits for
@@ -279,8 +302,26 @@ class SearchQueries(Database):
             # their sets; InnoDB then rolls one back and its rows wait for the next round: nothing is lost.)
             # (SQLite: one writer, and DELETE ... LIMIT is a compile-time option there.)
             bounded = "" if self.kind == "sqlite" else f" ORDER BY message_id LIMIT {len(ids)}"
-            await tx.execute(f"DELETE FROM search_backlog WHERE message_id IN ({marks}){bounded}", tuple(ids))
+            statements.append((f"DELETE FROM search_backlog WHERE message_id IN ({marks}){bounded}", ids))
+            # One round trip on MySQL, the COMMIT with it.
+            await tx.pipeline(statements, commit=True)
         return len(ids)
+
+    async def _backlogged(self, tx: Tx, ids: list[int], marks: str) -> list[tuple[int, int, str]]:
+        """(id, room_id, body) of the live messages of `ids`, read under a shared lock; as one packed JSON value
+        where the backend reads so, unless it was cut at group_concat_max_len (then the rows below are read, under
+        the locks already taken)."""
+        where = f" FROM messages WHERE id IN ({marks}) AND deleted = 0"
+        if self.packed_reads:
+            row = await tx.fetchone("SELECT JSON_ARRAYAGG(JSON_ARRAY(id, room_id, body))" + where + self.for_share, ids)
+            try:
+                packed = json.loads(row[0]) if row is not None and row[0] is not None else []
+            except ValueError:
+                packed = None
+            if packed is not None:
+                return [(int(i), int(room_id), str(body)) for i, room_id, body in packed]
+        rows = await tx.fetchall("SELECT id, room_id, body" + where + " ORDER BY id" + self.for_share, ids)
+        return [(int(r[0]), int(r[1]), r[2]) for r in rows]
 
     async def reindex(self, batch: int = 1000) -> int:
         """Index every live message again from its body (after migration 0010, or `parley reindex`); return how

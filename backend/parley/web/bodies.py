@@ -34,9 +34,17 @@ def parse_json(raw: str | bytes) -> Any:
         raise JsonError("nested too deeply") from None
     except (ValueError, UnicodeDecodeError):
         raise JsonError("not valid JSON") from None
-    if _deeper_than(data, JSON_DEPTH_MAX):
+    # No text with fewer opening brackets than the limit can nest deeper (a count in C: the walk below cost more
+    # than the parse, for every chat message); brackets inside strings count too, so this only errs towards the walk.
+    if _openings(raw) > JSON_DEPTH_MAX and _deeper_than(data, JSON_DEPTH_MAX):
         raise JsonError("nested too deeply")
     return data
+
+
+def _openings(raw: str | bytes) -> int:
+    if isinstance(raw, str):
+        return raw.count("{") + raw.count("[")
+    return raw.count(b"{") + raw.count(b"[")
 
 
 def _deeper_than(data: Any, limit: int) -> bool:

@@ -27,7 +27,7 @@ from parley.store import DatabaseUnavailable, session_key
 from parley.web import request_ids
 from parley.web.bodies import JsonError, field_errors, parse_json
 from parley.web.http import error_response, origin_allowed
-from parley.web.schemas import CLIENT_FRAMES, MESSAGE_FRAMES
+from parley.web.schemas import CLIENT_FRAMES, MESSAGE_FRAMES, QUICK_FRAMES
 from parley.web.sessions import authenticate
 from parley.web.ws_socket import WebSocketSocket
 
@@ -225,10 +225,13 @@ def _parse(text: str) -> _Frame | bytes:
         echo = {"room_id": room_id}
     elif kind in MESSAGE_FRAMES and type(frame.get("message_id")) is int and 1 <= frame["message_id"] < 2**63:
         echo = {"message_id": frame["message_id"]}
-    try:
-        data: dict[str, Any] = schema.load({k: v for k, v in frame.items() if k != "type"})
-    except ValidationError as exc:
-        return _error("invalid_frame", "Some fields are not valid.", fields=field_errors(exc), **echo)
+    quick = QUICK_FRAMES.get(kind)
+    data = quick(frame) if quick is not None else None
+    if data is None:
+        try:
+            data = schema.load({k: v for k, v in frame.items() if k != "type"})
+        except ValidationError as exc:
+            return _error("invalid_frame", "Some fields are not valid.", fields=field_errors(exc), **echo)
     return _Frame(kind, data, echo)
 
 
