@@ -341,7 +341,7 @@ class Settings:
     send_queue_max_bytes: int = 1_048_576
     # Under a fan-out, a connection's frames of this many milliseconds share one write (live/write_batch.py);
     # 0 writes at every loop turn.
-    ws_write_linger_ms: int = 0
+    ws_write_linger_ms: int = 10
     # Per account, across its sockets and processes: message.send bursts of 20, 10 a second sustained (a paste
     # of several lines or a bot catching up passes; 50 sockets no longer multiply it).
     message_burst: int = 20
@@ -447,7 +447,7 @@ class Settings:
             max_connections_per_user=_int(env, "MAX_CONNECTIONS_PER_USER", 50, minimum=1, maximum=100_000),
             # At least one frame of the largest size (max_frame_bytes) must fit.
             send_queue_max_bytes=_int(env, "SEND_QUEUE_MAX_BYTES", 1_048_576, minimum=65_536, maximum=2**30),
-            ws_write_linger_ms=_int(env, "WS_WRITE_LINGER_MS", 0, minimum=0, maximum=50),
+            ws_write_linger_ms=_int(env, "WS_WRITE_LINGER_MS", 10, minimum=0, maximum=50),
             message_burst=_int(env, "MESSAGE_BURST", 20, minimum=1, maximum=1_000_000),
             message_per_min=_int(env, "MESSAGE_RATE_PER_MIN", 600, minimum=1, maximum=60_000_000),
             chatter_burst=_int(env, "CHATTER_BURST", 10, minimum=1, maximum=1_000_000),

@@ -9,7 +9,8 @@ next turn, ahead of the I/O that turn brings in.
 Under load (the last flush wrote to at least BUSY_WRITES connections, and was less than `linger_s` ago), the
 next flush waits until `linger_s` after the last one, so that the broadcasts of those few milliseconds share
 writes too; a quiet server (a DM, typing, a small room) still writes at the next turn. The latency this costs
-is at most `linger_s` (WS_WRITE_LINGER_MS), measured in docs/benchmarks.md.
+is at most `linger_s` (WS_WRITE_LINGER_MS, 10 ms by default; measured in docs/benchmarks.md: at 100 messages/s
+into 1,000 sockets it takes a fifth off the CPU and lowers the latency, since the server queues less).
 """
 
 from __future__ import annotations
