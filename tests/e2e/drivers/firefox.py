@@ -113,6 +113,7 @@ class FirefoxPage(Page):
             and params.get("type") == "javascript"
             and params.get("level") == "error"
             and params.get("source", {}).get("context") == self.context_id
+            and not _is_refused_websocket(str(params.get("text")))
         ):
             self._errors.append(str(params.get("text")))
 
@@ -206,6 +207,13 @@ class FirefoxPage(Page):
 
     async def errors(self) -> list[str]:
         return list(self._errors)
+
+
+def _is_refused_websocket(text: str) -> bool:
+    """Firefox reports a WebSocket whose server refused the TCP connection as a JavaScript error entry (Chromium
+    and WebKit report none): a reconnect attempt while the test has the server down, which the app handles. It is
+    not an exception of the page's."""
+    return text.startswith("Firefox can\u2019t establish a connection to the server at ws://")
 
 
 class FirefoxContext(Context):
