@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -129,6 +130,10 @@ def _files_dir(url: DatabaseUrl) -> Path:
     return Path(tempfile.gettempdir()) / f"parley-test-files-{url.name}"
 
 
+# Longer than any stop Parley bounds itself (the store's, the indexer's, the sockets' closes).
+SHUTDOWN_LIMIT_S = 60
+
+
 class Chat:
     """Builds running apps and logged-in clients for a test."""
 
@@ -160,7 +165,16 @@ class Chat:
         for client in self.clients:
             await client.close()
         for server in self.servers:
-            await server.close()
+            try:
+                # A server that cannot stop is a bug of ours: fail with what every task is waiting on, in far less
+                # than pytest-timeout's limit (whose dump shows only threads, not the tasks).
+                async with asyncio.timeout(SHUTDOWN_LIMIT_S):
+                    await server.close()
+            except TimeoutError:
+                for task in asyncio.all_tasks():
+                    task.print_stack(file=sys.stderr)
+                stuck = f"a test server did not stop within {SHUTDOWN_LIMIT_S} s (task stacks above)"
+                raise AssertionError(stuck) from None
 
     async def __aenter__(self) -> Chat:
         return self

@@ -97,6 +97,10 @@ def server_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+# How long stopping waits for the background jobs (presence sweeps, polls, the heartbeat) once cancelled.
+JOBS_STOP_S = 5.0
+
+
 async def _parts(app: web.Application) -> AsyncIterator[None]:
     settings, clock = app[keys.SETTINGS], app[keys.CLOCK]
     store: Store = await open_store(settings.database, pool_max=settings.db_pool_max)
@@ -163,11 +167,17 @@ async def _parts(app: web.Application) -> AsyncIterator[None]:
         finally:
             for task in tasks:
                 task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            # Bounded: a job that let its cancellation be swallowed (by a library mid-await) must not keep the
+            # process from stopping.
+            _, stuck = await asyncio.wait(tasks, timeout=JOBS_STOP_S)
+            if stuck:
+                log.warning("%d background job(s) did not stop within %s s", len(stuck), JOBS_STOP_S)
             await hub.stop()
-            await live.stop()
+            try:
+                async with asyncio.timeout(JOBS_STOP_S):
+                    await live.stop()
+            except TimeoutError:
+                log.warning("presence announcements still pending after %s s at shutdown", JOBS_STOP_S)
             await broker.stop()
     finally:
         await throttle_state.close()
@@ -183,8 +193,7 @@ async def _read_markers(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await asyncio.wait({task}, timeout=JOBS_STOP_S)
         try:
             await markers.flush()
         except Exception:
