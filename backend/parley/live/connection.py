@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
-from parley.live.write_batch import WRITE_CHUNK_BYTES, WriteBatch, text_frame
+from parley.live.write_batch import WRITE_CHUNK_BYTES, WriteBatch, frames
 from parley.models import User
 
 CLOSE_SESSION_ENDED = 4401
@@ -73,7 +73,6 @@ class Connection:
         "_batch",
         "_close_timeout_s",
         "_closing",
-        "_held",
         "_pending",
         "_queue",
         "_queued_bytes",
@@ -129,7 +128,6 @@ class Connection:
         self.high_water = 0
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
-        self._held = held
         # Drops the TCP connection at once (the transport's abort); None where there is none (tests' sockets).
         self._abort = abort
         self._close_timeout_s = close_timeout_s
@@ -167,7 +165,6 @@ class Connection:
     def push_first(self, data: bytes) -> None:
         """Put a frame before everything queued so far (the hello, which must be the first frame) and stop
         holding the queue back."""
-        self._held = False
         if self._closing:
             return
         if self._queue is None:
@@ -185,21 +182,8 @@ class Connection:
         self._pending = None
         if pending is None or self._closing:
             return
-        if len(pending) == 1:
-            payload = pending[0]
-            data = framed.get(payload)
-            if data is None:
-                data = framed[payload] = text_frame(payload)
-        else:
-            parts = []
-            for payload in pending:
-                frame = framed.get(payload)
-                if frame is None:
-                    frame = framed[payload] = text_frame(payload)
-                parts.append(frame)
-            data = b"".join(parts)
         try:
-            self.socket.write(data)
+            self.socket.write(frames(pending, framed))
         except (ConnectionError, RuntimeError):
             return  # the peer went away; the reader loop sees the close and unregisters us
         if self.socket.writing_paused and self._queue is None:
@@ -219,15 +203,14 @@ class Connection:
                 if not queue:
                     self._queue = None
                     break
-                parts: list[bytes] = []
+                chunk: list[bytes] = []
                 size = 0
                 while queue and size < WRITE_CHUNK_BYTES:
                     payload = queue.popleft()
                     self._queued_bytes -= len(payload)
-                    frame = text_frame(payload)
-                    parts.append(frame)
-                    size += len(frame)
-                socket.write(parts[0] if len(parts) == 1 else b"".join(parts))
+                    chunk.append(payload)
+                    size += len(payload)
+                socket.write(frames(chunk, {}))
         except (ConnectionError, RuntimeError):
             # The peer went away mid-write; the reader loop sees the close and unregisters us.
             self._clear()

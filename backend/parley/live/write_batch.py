@@ -45,6 +45,18 @@ def text_frame(payload: bytes) -> bytes:
     return _LEN64.pack(_TEXT_FIN, 127, size) + payload
 
 
+def frames(payloads: list[bytes], framed: dict[bytes, bytes]) -> bytes:
+    """The frames of `payloads`, in order, as one write. `framed` maps a payload to its frame (filled as it
+    goes): shared by a flush's connections, so a broadcast is framed once, not once per recipient."""
+    parts = []
+    for payload in payloads:
+        frame = framed.get(payload)
+        if frame is None:
+            frame = framed[payload] = text_frame(payload)
+        parts.append(frame)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
 class Flushable(Protocol):
     def flush(self, framed: dict[bytes, bytes]) -> None: ...
 
